@@ -1,0 +1,571 @@
+//! A small blocking client for the Switchboard protocol, for scripts, tools
+//! and tests. It speaks the same wire protocol as any other client
+//! (`docs/protocol.md`); nothing in it is privileged.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use switchboard::client::{Client, Incoming};
+//!
+//! let mut client = Client::connect("127.0.0.1:9001", "dashboard")?;
+//! client.subscribe(&[], &["telemetry/*"])?;
+//! if let Incoming::Data { channel, content, .. } = client.recv(Duration::from_secs(1))? {
+//!     println!("{channel}: {} bytes", content.len());
+//! }
+//! # Ok::<(), switchboard::client::ClientError>(())
+//! ```
+
+use std::collections::{BTreeMap, VecDeque};
+use std::io;
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use tungstenite::protocol::WebSocket;
+use tungstenite::{Message, client::IntoClientRequest};
+
+use crate::protocol::{
+    ChannelDescription, FrameError, HelloArgs, PROTOCOL_VERSION, encode_data, encode_hello,
+    encode_response, encode_subscribe, encode_unsubscribe, ipc, verify_frame,
+};
+
+/// What can go wrong on the client side.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// Connecting or socket I/O failed.
+    #[error("I/O error: {0}")]
+    Io(#[from] io::Error),
+    /// The WebSocket layer failed.
+    #[error("WebSocket error: {0}")]
+    WebSocket(#[from] tungstenite::Error),
+    /// The host sent something that is not a valid frame.
+    #[error("bad frame from host: {0}")]
+    Frame(#[from] FrameError),
+    /// The host refused with an `Error` frame.
+    #[error("refused ({code:?}): {message}")]
+    Refused {
+        /// The error code.
+        code: ipc::ErrorCode,
+        /// The host's explanation.
+        message: String,
+    },
+    /// A request failed on the other side (`Response` with status Failed).
+    #[error("request failed: {0}")]
+    Failed(String),
+    /// The connection was closed.
+    #[error("connection closed ({code}): {reason}")]
+    Closed {
+        /// WebSocket close code.
+        code: u16,
+        /// Close reason.
+        reason: String,
+    },
+    /// Nothing arrived in time.
+    #[error("timed out")]
+    Timeout,
+    /// The host said something out of order.
+    #[error("unexpected: {0}")]
+    Unexpected(String),
+}
+
+/// What the host said in `Welcome`.
+#[derive(Debug, Clone)]
+pub struct WelcomeInfo {
+    /// This connection's id.
+    pub client_id: u32,
+    /// The host's name.
+    pub host_name: String,
+    /// The host software's version.
+    pub host_version: String,
+    /// The protocol version chosen.
+    pub protocol_version: u16,
+    /// The versions the host speaks.
+    pub supported_versions: (u16, u16),
+    /// Features the host offers.
+    pub capabilities: Vec<String>,
+    /// Changes when the game restarts.
+    pub session_id: String,
+    /// Named directories.
+    pub directories: BTreeMap<String, String>,
+    /// Preferences.
+    pub preferences: BTreeMap<String, String>,
+    /// Largest message the host accepts.
+    pub max_message_size: u64,
+    /// Most requests in flight.
+    pub max_pending_requests: u32,
+    /// Agents' answer deadline in milliseconds.
+    pub request_timeout_ms: u32,
+}
+
+/// One thing received from the host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Incoming {
+    /// A message on a channel (a request when `request_id` is non-zero).
+    Data {
+        /// Channel id.
+        channel: u32,
+        /// Non-zero for a request from the game.
+        request_id: u64,
+        /// Position in the channel's stream (0 for direct messages).
+        sequence: u64,
+        /// Sender's clock.
+        timestamp_ns: u64,
+        /// Payload.
+        content: Vec<u8>,
+    },
+    /// The answer to one of this client's requests.
+    Response {
+        /// Which request.
+        request_id: u64,
+        /// Its channel.
+        channel: u32,
+        /// Content or failure reason.
+        result: Result<Vec<u8>, String>,
+    },
+    /// Something this client did was refused.
+    Error {
+        /// Error code.
+        code: ipc::ErrorCode,
+        /// Explanation.
+        message: String,
+        /// Related request, or 0.
+        request_id: u64,
+        /// Related channel, or 0.
+        channel: u32,
+    },
+    /// New channels.
+    Advertise(Vec<ChannelDescription>),
+    /// Removed channels.
+    Unadvertise(Vec<u32>),
+    /// The host closed the connection.
+    Closed {
+        /// Close code.
+        code: u16,
+        /// Close reason.
+        reason: String,
+    },
+}
+
+/// How to introduce the client.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Name shown to the game.
+    pub name: String,
+    /// Token, if the host needs one.
+    pub token: Option<String>,
+    /// Protocol versions offered.
+    pub protocol_versions: Vec<u16>,
+    /// How long to wait for `Welcome`.
+    pub timeout: Duration,
+}
+
+impl ClientOptions {
+    /// Defaults: this crate's protocol version, no token, 5 s.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            token: None,
+            protocol_versions: vec![PROTOCOL_VERSION],
+            timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A connected, welcomed client.
+pub struct Client {
+    ws: WebSocket<TcpStream>,
+    welcome: WelcomeInfo,
+    channels: BTreeMap<u32, ChannelDescription>,
+    next_request: u64,
+    backlog: VecDeque<Incoming>,
+}
+
+impl Client {
+    /// Connects and says `Hello` with default options.
+    pub fn connect(addr: impl ToSocketAddrs, name: &str) -> Result<Self, ClientError> {
+        Self::connect_with(addr, ClientOptions::new(name))
+    }
+
+    /// Connects and says `Hello`.
+    pub fn connect_with(
+        addr: impl ToSocketAddrs,
+        options: ClientOptions,
+    ) -> Result<Self, ClientError> {
+        let mut ws = Self::open_socket(addr)?;
+        ws.send(Message::Binary(encode_hello(&HelloArgs {
+            client_name: &options.name,
+            protocol_versions: &options.protocol_versions,
+            token: options.token.as_deref(),
+        })))?;
+        let deadline = Instant::now() + options.timeout;
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            match read_one(&mut ws, remaining)? {
+                Received::Welcome(welcome, channels) => {
+                    return Ok(Self {
+                        ws,
+                        welcome,
+                        channels: channels.into_iter().map(|c| (c.id, c)).collect(),
+                        next_request: 1,
+                        backlog: VecDeque::new(),
+                    });
+                }
+                Received::Other(Incoming::Error { code, message, .. }) => {
+                    return Err(ClientError::Refused { code, message });
+                }
+                Received::Other(Incoming::Closed { code, reason }) => {
+                    return Err(ClientError::Closed { code, reason });
+                }
+                Received::Other(other) => {
+                    return Err(ClientError::Unexpected(format!("{other:?} before Welcome")));
+                }
+                Received::Nothing => continue,
+            }
+        }
+    }
+
+    /// Opens the WebSocket without saying `Hello`, for tests of the
+    /// handshake itself.
+    pub fn open_socket(addr: impl ToSocketAddrs) -> Result<WebSocket<TcpStream>, ClientError> {
+        let stream = TcpStream::connect(addr)?;
+        stream.set_nodelay(true)?;
+        let url = format!("ws://{}/", stream.peer_addr()?);
+        let request = url.into_client_request()?;
+        let (ws, _) = tungstenite::client(request, stream).map_err(|e| match e {
+            tungstenite::HandshakeError::Failure(e) => ClientError::WebSocket(e),
+            tungstenite::HandshakeError::Interrupted(_) => {
+                ClientError::Unexpected("handshake interrupted".to_owned())
+            }
+        })?;
+        Ok(ws)
+    }
+
+    /// What the host said in `Welcome`.
+    pub fn welcome(&self) -> &WelcomeInfo {
+        &self.welcome
+    }
+
+    /// The channels known now (from `Welcome`, `Advertise`, `Unadvertise`).
+    pub fn channels(&self) -> impl Iterator<Item = &ChannelDescription> {
+        self.channels.values()
+    }
+
+    /// A channel's id by name.
+    pub fn channel_id(&self, name: &str) -> Option<u32> {
+        self.channels
+            .values()
+            .find(|c| c.name == name)
+            .map(|c| c.id)
+    }
+
+    /// Subscribes and waits for the host to confirm.
+    pub fn subscribe(&mut self, channel_ids: &[u32], patterns: &[&str]) -> Result<(), ClientError> {
+        let id = self.take_request_id();
+        self.send_frame(encode_subscribe(id, channel_ids, patterns))?;
+        self.wait_response(id, Duration::from_secs(5)).map(|_| ())
+    }
+
+    /// Unsubscribes and waits for the host to confirm.
+    pub fn unsubscribe(
+        &mut self,
+        channel_ids: &[u32],
+        patterns: &[&str],
+    ) -> Result<(), ClientError> {
+        let id = self.take_request_id();
+        self.send_frame(encode_unsubscribe(id, channel_ids, patterns))?;
+        self.wait_response(id, Duration::from_secs(5)).map(|_| ())
+    }
+
+    /// Sends a one-way message.
+    pub fn publish(&mut self, channel: u32, content: &[u8]) -> Result<(), ClientError> {
+        self.send_frame(encode_data(channel, 0, 0, 0, content))
+    }
+
+    /// Sends a request without waiting; returns its id.
+    pub fn request(&mut self, channel: u32, content: &[u8]) -> Result<u64, ClientError> {
+        let id = self.take_request_id();
+        self.send_frame(encode_data(channel, id, 0, 0, content))?;
+        Ok(id)
+    }
+
+    /// Sends a request and waits for its answer.
+    pub fn call(
+        &mut self,
+        channel: u32,
+        content: &[u8],
+        timeout: Duration,
+    ) -> Result<Vec<u8>, ClientError> {
+        let id = self.request(channel, content)?;
+        self.wait_response(id, timeout)
+    }
+
+    /// Answers a request from the game.
+    pub fn respond(
+        &mut self,
+        request_id: u64,
+        channel: u32,
+        result: Result<&[u8], &str>,
+    ) -> Result<(), ClientError> {
+        self.send_frame(encode_response(request_id, channel, result))
+    }
+
+    /// Sends any bytes as one binary message (for tests of bad input).
+    pub fn send_frame(&mut self, frame: impl Into<Bytes>) -> Result<(), ClientError> {
+        self.ws.send(Message::Binary(frame.into()))?;
+        Ok(())
+    }
+
+    /// Sends any WebSocket message (for tests of bad input).
+    pub fn send_message(&mut self, message: Message) -> Result<(), ClientError> {
+        self.ws.send(message)?;
+        Ok(())
+    }
+
+    /// The next thing from the host, waiting up to `timeout`.
+    pub fn recv(&mut self, timeout: Duration) -> Result<Incoming, ClientError> {
+        if let Some(incoming) = self.backlog.pop_front() {
+            return Ok(incoming);
+        }
+        let deadline = Instant::now() + timeout;
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(ClientError::Timeout);
+            }
+            match read_one(&mut self.ws, remaining)? {
+                Received::Other(incoming) => {
+                    self.track_channels(&incoming);
+                    return Ok(incoming);
+                }
+                Received::Welcome(..) => {
+                    return Err(ClientError::Unexpected("second Welcome".to_owned()));
+                }
+                Received::Nothing => continue,
+            }
+        }
+    }
+
+    /// Waits for the answer to `request_id`, keeping anything else for
+    /// later [`recv`](Self::recv) calls.
+    pub fn wait_response(
+        &mut self,
+        request_id: u64,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, ClientError> {
+        let deadline = Instant::now() + timeout;
+        let mut kept = VecDeque::new();
+        let result = loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                break Err(ClientError::Timeout);
+            }
+            let incoming = match read_one(&mut self.ws, remaining) {
+                Ok(Received::Other(incoming)) => incoming,
+                Ok(Received::Nothing) => continue,
+                Ok(Received::Welcome(..)) => {
+                    break Err(ClientError::Unexpected("second Welcome".to_owned()));
+                }
+                Err(e) => break Err(e),
+            };
+            self.track_channels(&incoming);
+            match incoming {
+                Incoming::Response {
+                    request_id: id,
+                    result,
+                    ..
+                } if id == request_id => break result.map_err(ClientError::Failed),
+                Incoming::Error {
+                    request_id: id,
+                    code,
+                    message,
+                    ..
+                } if id == request_id => break Err(ClientError::Refused { code, message }),
+                Incoming::Closed { code, reason } => {
+                    break Err(ClientError::Closed { code, reason });
+                }
+                other => kept.push_back(other),
+            }
+        };
+        kept.extend(self.backlog.drain(..));
+        self.backlog = kept;
+        result
+    }
+
+    /// Closes with 1000 and waits briefly for the host's reply.
+    pub fn close(mut self) -> Result<(), ClientError> {
+        self.ws.close(None)?;
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < deadline {
+            match read_one(&mut self.ws, Duration::from_millis(200)) {
+                Ok(Received::Other(Incoming::Closed { .. })) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn take_request_id(&mut self) -> u64 {
+        let id = self.next_request;
+        self.next_request += 1;
+        id
+    }
+
+    fn track_channels(&mut self, incoming: &Incoming) {
+        match incoming {
+            Incoming::Advertise(channels) => {
+                for c in channels {
+                    self.channels.insert(c.id, c.clone());
+                }
+            }
+            Incoming::Unadvertise(ids) => {
+                for id in ids {
+                    self.channels.remove(id);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+enum Received {
+    Welcome(WelcomeInfo, Vec<ChannelDescription>),
+    Other(Incoming),
+    /// A ping, pong or partial read: nothing for the caller yet.
+    Nothing,
+}
+
+fn read_one(ws: &mut WebSocket<TcpStream>, timeout: Duration) -> Result<Received, ClientError> {
+    ws.get_mut()
+        .set_read_timeout(Some(timeout.max(Duration::from_millis(1))))?;
+    let message = match ws.read() {
+        Ok(message) => message,
+        Err(tungstenite::Error::Io(e))
+            if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) =>
+        {
+            return Err(ClientError::Timeout);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    match message {
+        Message::Binary(bytes) => decode(&bytes),
+        Message::Close(frame) => Ok(Received::Other(match frame {
+            Some(f) => Incoming::Closed {
+                code: f.code.into(),
+                reason: f.reason.to_string(),
+            },
+            None => Incoming::Closed {
+                code: 1005,
+                reason: String::new(),
+            },
+        })),
+        Message::Text(_) => Err(ClientError::Unexpected("text message from host".to_owned())),
+        _ => Ok(Received::Nothing),
+    }
+}
+
+fn decode(bytes: &[u8]) -> Result<Received, ClientError> {
+    let frame = verify_frame(bytes)?;
+    let channels =
+        |v: Option<flatbuffers::Vector<'_, flatbuffers::ForwardsUOffset<ipc::ChannelInfo<'_>>>>| {
+            v.map(|v| v.iter().map(ChannelDescription::from_table).collect())
+                .unwrap_or_default()
+        };
+    let incoming = match frame.body_type() {
+        ipc::Body::Welcome => {
+            let w = frame
+                .body_as_welcome()
+                .ok_or_else(|| ClientError::Unexpected("empty Welcome".to_owned()))?;
+            let pairs = |v: Option<
+                flatbuffers::Vector<'_, flatbuffers::ForwardsUOffset<ipc::KeyValue<'_>>>,
+            >| {
+                v.map(|v| {
+                    v.iter()
+                        .map(|kv| {
+                            (
+                                kv.key().to_owned(),
+                                kv.value().unwrap_or_default().to_owned(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+            };
+            let info = w.info();
+            let limits = w.limits();
+            let welcome = WelcomeInfo {
+                client_id: w.client_id(),
+                host_name: w.host_name().unwrap_or_default().to_owned(),
+                host_version: w.host_version().unwrap_or_default().to_owned(),
+                protocol_version: w.protocol_version(),
+                supported_versions: (w.min_protocol_version(), w.max_protocol_version()),
+                capabilities: w
+                    .capabilities()
+                    .map(|v| v.iter().map(str::to_owned).collect())
+                    .unwrap_or_default(),
+                session_id: w.session_id().unwrap_or_default().to_owned(),
+                directories: pairs(info.and_then(|i| i.directories())),
+                preferences: pairs(info.and_then(|i| i.preferences())),
+                max_message_size: limits.map_or(0, |l| l.max_message_size()),
+                max_pending_requests: limits.map_or(0, |l| l.max_pending_requests()),
+                request_timeout_ms: limits.map_or(0, |l| l.request_timeout_ms()),
+            };
+            return Ok(Received::Welcome(welcome, channels(w.channels())));
+        }
+        ipc::Body::Data => {
+            let d = frame
+                .body_as_data()
+                .ok_or_else(|| ClientError::Unexpected("empty Data".to_owned()))?;
+            Incoming::Data {
+                channel: d.channel(),
+                request_id: d.request_id(),
+                sequence: d.sequence(),
+                timestamp_ns: d.timestamp_ns(),
+                content: d.content().map(|c| c.bytes().to_vec()).unwrap_or_default(),
+            }
+        }
+        ipc::Body::Response => {
+            let r = frame
+                .body_as_response()
+                .ok_or_else(|| ClientError::Unexpected("empty Response".to_owned()))?;
+            Incoming::Response {
+                request_id: r.request_id(),
+                channel: r.channel(),
+                result: if r.status() == ipc::ResponseStatus::Ok {
+                    Ok(r.content().map(|c| c.bytes().to_vec()).unwrap_or_default())
+                } else {
+                    Err(r.error().unwrap_or_default().to_owned())
+                },
+            }
+        }
+        ipc::Body::Error => {
+            let e = frame
+                .body_as_error()
+                .ok_or_else(|| ClientError::Unexpected("empty Error".to_owned()))?;
+            Incoming::Error {
+                code: e.code(),
+                message: e.message().unwrap_or_default().to_owned(),
+                request_id: e.request_id(),
+                channel: e.channel(),
+            }
+        }
+        ipc::Body::Advertise => Incoming::Advertise(channels(
+            frame.body_as_advertise().and_then(|a| a.channels()),
+        )),
+        ipc::Body::Unadvertise => Incoming::Unadvertise(
+            frame
+                .body_as_unadvertise()
+                .and_then(|u| u.channel_ids())
+                .map(|v| v.iter().collect())
+                .unwrap_or_default(),
+        ),
+        other => {
+            return Err(ClientError::Unexpected(format!(
+                "{} from host",
+                other.variant_name().unwrap_or("unknown body")
+            )));
+        }
+    };
+    Ok(Received::Other(incoming))
+}

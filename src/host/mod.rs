@@ -1,0 +1,338 @@
+//! The engine-agnostic host: start it, drain its events each frame, and send
+//! through it. No Bevy here; the Bevy plugin is a thin layer over this.
+
+mod channel;
+mod config;
+mod error;
+mod event;
+mod ids;
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
+
+pub use channel::{ChannelSpec, MAX_CHANNEL_NAME_LEN, validate_channel_name};
+pub use config::{DEFAULT_PORT, HostConfig, Limits};
+pub use error::HostError;
+pub use event::{ClientInfo, HostEvent, RemoteMessage, RemoteResponse, RequestFailure};
+pub use ids::{ChannelId, ClientId, RequestId};
+
+use crate::net::{self, Command, NetConfig, Shared};
+use crate::protocol::ChannelDescription;
+use channel::ChannelRegistry;
+
+/// A running WebSocket IPC host.
+///
+/// `Host::start` binds the port and starts the network thread. The game
+/// drains [`HostEvent`]s without blocking (once per frame, say) and sends
+/// through the methods below; every send is queued for the network thread
+/// and returns at once.
+///
+/// ```
+/// use switchboard::{ChannelSpec, Host, HostConfig, HostEvent};
+///
+/// let host = Host::start(HostConfig::default().port(0))?;
+/// println!("listening on ws://{}", host.local_addr());
+/// let echo = host.advertise(ChannelSpec::new("echo").clients_may_publish())?;
+///
+/// // In the game loop:
+/// for event in host.drain_events() {
+///     if let HostEvent::Message(message) = event {
+///         host.send_to(message.client(), echo, message.content_bytes())?;
+///     }
+/// }
+/// host.shutdown();
+/// # Ok::<(), switchboard::HostError>(())
+/// ```
+pub struct Host {
+    commands: Sender<Command>,
+    events: Receiver<HostEvent>,
+    shared: std::sync::Arc<Shared>,
+    channels: Mutex<ChannelRegistry>,
+    next_request: AtomicU64,
+    local_addr: SocketAddr,
+    session_id: String,
+    request_timeout: Duration,
+    command_capacity: usize,
+    event_capacity: usize,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Host {
+    /// Binds `config.bind` and starts the network thread.
+    ///
+    /// Fails with [`HostError::Bind`] when the port is taken or the address
+    /// is not on this machine.
+    pub fn start(config: HostConfig) -> Result<Self, HostError> {
+        config.validate().map_err(HostError::InvalidConfig)?;
+        let addr = config.bind;
+        let listener =
+            std::net::TcpListener::bind(addr).map_err(|source| HostError::Bind { addr, source })?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|source| HostError::Bind { addr, source })?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|source| HostError::Bind { addr, source })?;
+        let session_id = new_session_id();
+        let request_timeout = config.limits.request_timeout;
+        let command_capacity = config.limits.command_queue;
+        let event_capacity = config.limits.inbound_queue;
+        let net = net::spawn(
+            NetConfig::new(config, session_id.clone()),
+            mio::net::TcpListener::from_std(listener),
+        )
+        .map_err(HostError::Start)?;
+        tracing::info!("switchboard host listening on ws://{local_addr} (session {session_id})");
+        Ok(Self {
+            commands: net.commands,
+            events: net.events,
+            shared: net.shared,
+            channels: Mutex::new(ChannelRegistry::default()),
+            next_request: AtomicU64::new(1),
+            local_addr,
+            session_id,
+            request_timeout,
+            command_capacity,
+            event_capacity,
+            thread: Some(net.thread),
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Random per start; clients see it in `Welcome` and can tell a
+    /// reconnect to the same game from a restarted one.
+    pub fn session_id(&self) -> &str {
+        &self.session_id
+    }
+
+    /// Takes one event if there is one; never blocks.
+    pub fn try_event(&self) -> Option<HostEvent> {
+        let event = self.events.try_recv().ok();
+        if event.is_some() {
+            self.shared.drained();
+        }
+        event
+    }
+
+    /// Takes the events waiting now (at most one queue's worth, so a flood
+    /// cannot keep a frame busy forever); never blocks.
+    pub fn drain_events(&self) -> impl Iterator<Item = HostEvent> + '_ {
+        std::iter::from_fn(move || self.try_event()).take(self.event_capacity)
+    }
+
+    /// Waits up to `timeout` for an event. For tools and tests; a game loop
+    /// uses [`drain_events`](Self::drain_events).
+    pub fn wait_event(&self, timeout: Duration) -> Option<HostEvent> {
+        match self.events.recv_timeout(timeout) {
+            Ok(event) => {
+                self.shared.drained();
+                Some(event)
+            }
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
+        }
+    }
+
+    /// Adds a channel and tells every connected client about it.
+    pub fn advertise(&self, spec: ChannelSpec) -> Result<ChannelId, HostError> {
+        let description = self.registry().add(&spec)?;
+        let id = ChannelId(description.id);
+        if let Err(e) = self.send(Command::Advertise(description)) {
+            let _ = self.registry().remove(id);
+            return Err(e);
+        }
+        Ok(id)
+    }
+
+    /// Removes a channel; its subscribers are told and unsubscribed.
+    pub fn unadvertise(&self, channel: ChannelId) -> Result<(), HostError> {
+        self.registry().remove(channel)?;
+        self.send(Command::Unadvertise(channel))
+    }
+
+    /// The channels advertised now, in id order.
+    pub fn channels(&self) -> Vec<ChannelDescription> {
+        self.registry().all()
+    }
+
+    /// Looks a channel up by name.
+    pub fn find_channel(&self, name: &str) -> Option<ChannelId> {
+        self.registry().find(name)
+    }
+
+    /// Sends `content` to every subscriber of `channel`. The frame is
+    /// encoded once, on the network thread, and shared by all subscribers.
+    pub fn publish(&self, channel: ChannelId, content: impl Into<Bytes>) -> Result<(), HostError> {
+        self.check_channel(channel)?;
+        self.send(Command::Publish {
+            channel,
+            content: content.into(),
+            timestamp_ns: now_ns(),
+        })
+    }
+
+    /// Sends `content` on `channel` to one client, subscribed or not.
+    pub fn send_to(
+        &self,
+        client: ClientId,
+        channel: ChannelId,
+        content: impl Into<Bytes>,
+    ) -> Result<(), HostError> {
+        self.check_channel(channel)?;
+        self.send(Command::SendTo {
+            client,
+            channel,
+            content: content.into(),
+            timestamp_ns: now_ns(),
+        })
+    }
+
+    /// Answers a client's request successfully.
+    pub fn respond(
+        &self,
+        client: ClientId,
+        request_id: RequestId,
+        content: impl Into<Bytes>,
+    ) -> Result<(), HostError> {
+        self.send(Command::Respond {
+            client,
+            request_id,
+            result: Ok(content.into()),
+        })
+    }
+
+    /// Answers a client's request with a failure and a reason.
+    pub fn respond_error(
+        &self,
+        client: ClientId,
+        request_id: RequestId,
+        reason: impl Into<String>,
+    ) -> Result<(), HostError> {
+        self.send(Command::Respond {
+            client,
+            request_id,
+            result: Err(reason.into()),
+        })
+    }
+
+    /// Sends a request to a client. The answer arrives later as
+    /// [`HostEvent::Response`], or [`HostEvent::RequestFailed`] after
+    /// `timeout` (default: the configured request timeout).
+    pub fn request(
+        &self,
+        client: ClientId,
+        channel: ChannelId,
+        content: impl Into<Bytes>,
+        timeout: Option<Duration>,
+    ) -> Result<RequestId, HostError> {
+        self.check_channel(channel)?;
+        let request_id = RequestId(self.next_request.fetch_add(1, Ordering::Relaxed));
+        self.send(Command::Request {
+            client,
+            channel,
+            request_id,
+            content: content.into(),
+            timeout: timeout.unwrap_or(self.request_timeout),
+            timestamp_ns: now_ns(),
+        })?;
+        Ok(request_id)
+    }
+
+    /// Closes one client's connection (code 1000) with `reason`.
+    pub fn disconnect(&self, client: ClientId, reason: impl Into<String>) -> Result<(), HostError> {
+        self.send(Command::Disconnect {
+            client,
+            reason: reason.into(),
+        })
+    }
+
+    /// Closes every client with 1001 ("going away"), waits up to the close
+    /// grace period for them, and stops the network thread.
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        let Some(thread) = self.thread.take() else {
+            return;
+        };
+        // Blocking send: the network thread drains commands every turn.
+        let _ = self.commands.send(Command::Shutdown);
+        self.shared.wake();
+        if thread.join().is_err() {
+            tracing::error!("the network thread panicked");
+        }
+    }
+
+    fn send(&self, command: Command) -> Result<(), HostError> {
+        match self.commands.try_send(command) {
+            Ok(()) => {
+                self.shared.wake();
+                Ok(())
+            }
+            Err(TrySendError::Full(_)) => {
+                self.shared.wake();
+                Err(HostError::QueueFull(self.command_capacity))
+            }
+            Err(TrySendError::Disconnected(_)) => Err(HostError::Stopped),
+        }
+    }
+
+    fn registry(&self) -> std::sync::MutexGuard<'_, ChannelRegistry> {
+        // A panic while holding this lock cannot leave the registry half
+        // changed (every change is one insert or remove), so keep going.
+        self.channels
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn check_channel(&self, channel: ChannelId) -> Result<(), HostError> {
+        match self.registry().get(channel) {
+            Some(_) => Ok(()),
+            None => Err(HostError::UnknownChannel(channel)),
+        }
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl std::fmt::Debug for Host {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Host")
+            .field("local_addr", &self.local_addr)
+            .field("session_id", &self.session_id)
+            .finish_non_exhaustive()
+    }
+}
+
+fn now_ns() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+/// 64 random bits as hex. `RandomState` is seeded from the OS per process;
+/// mixing in the time and pid keeps two hosts in one process apart too.
+/// Not a secret: it only tells sessions apart.
+fn new_session_id() -> String {
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u64(now_ns());
+    hasher.write_u32(std::process::id());
+    format!("{:016x}", hasher.finish())
+}

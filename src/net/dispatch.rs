@@ -1,0 +1,510 @@
+//! What the host does with each verified frame a client sends.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use bytes::Bytes;
+
+use super::event_loop::Core;
+use super::outbound::Class;
+use super::session::{PendingInbound, Session, SessionState};
+use super::timers::Timer;
+use crate::host::{ChannelId, ClientId, ClientInfo, HostEvent, RemoteMessage, RemoteResponse};
+use crate::protocol::{
+    self, ChannelPattern, CloseCode, WelcomeArgs, encode_error, encode_response, encode_welcome,
+    ipc, verify_frame,
+};
+
+/// Features this host offers, listed in `Welcome.capabilities`.
+pub(crate) const CAPABILITIES: &[&str] = &[
+    "subscribe-pattern",
+    "request-response",
+    "latest-policy",
+    "token",
+];
+
+/// Longest client name kept; longer ones are cut.
+const MAX_CLIENT_NAME: usize = 64;
+
+/// Queues a control frame (never dropped; an overflow closes the client).
+pub(crate) fn queue_control(core: &mut Core, id: ClientId, session: &mut Session, frame: Bytes) {
+    queue(core, id, session, Class::Control, frame);
+}
+
+/// Queues a frame; a client whose queue overflows is closed with 4000.
+pub(crate) fn queue(
+    core: &mut Core,
+    id: ClientId,
+    session: &mut Session,
+    class: Class,
+    frame: Bytes,
+) {
+    match session.queue(class, frame) {
+        Ok(()) => core.schedule_write(id, session),
+        Err(overflow) => {
+            let reason = format!(
+                "slow consumer: outbound queue full ({} frames, {} bytes)",
+                overflow.messages, overflow.bytes
+            );
+            tracing::warn!("{id}: {reason}");
+            close_session(core, id, session, CloseCode::SlowConsumer, &reason, false);
+        }
+    }
+}
+
+/// Sends an `Error` frame.
+pub(crate) fn reply_error(
+    core: &mut Core,
+    id: ClientId,
+    session: &mut Session,
+    code: ipc::ErrorCode,
+    message: &str,
+    request_id: u64,
+    channel: u32,
+) {
+    tracing::debug!("{id}: refused ({:?}): {message}", code);
+    queue_control(
+        core,
+        id,
+        session,
+        encode_error(code, message, request_id, channel),
+    );
+}
+
+/// Starts closing a session: no more routing to it, a grace timer for the
+/// peer's close reply.
+pub(crate) fn close_session(
+    core: &mut Core,
+    id: ClientId,
+    session: &mut Session,
+    code: CloseCode,
+    reason: &str,
+    send_queued: bool,
+) {
+    if session.state == SessionState::Closing {
+        return;
+    }
+    session.begin_close(code, reason, send_queued);
+    core.router.drop_client(id);
+    let grace = core.config.host.limits.close_grace;
+    core.timers
+        .add(Instant::now() + grace, Timer::CloseGrace(id));
+    core.schedule_write(id, session);
+}
+
+/// Handles one binary message from a client.
+pub(crate) fn on_binary(
+    core: &mut Core,
+    id: ClientId,
+    addr: SocketAddr,
+    session: &mut Session,
+    bytes: Bytes,
+) {
+    let frame = match verify_frame(&bytes) {
+        Ok(frame) => frame,
+        Err(e) => {
+            let message = format!("bad frame: {e}");
+            reply_error(core, id, session, ipc::ErrorCode::BadFrame, &message, 0, 0);
+            return;
+        }
+    };
+    let body_name = frame.body_type().variant_name().unwrap_or("unknown");
+    if session.state == SessionState::AwaitingHello {
+        match frame.body_as_hello() {
+            Some(hello) => on_hello(core, id, addr, session, hello),
+            None => {
+                let message = format!("send Hello first (got {body_name})");
+                reply_error(
+                    core,
+                    id,
+                    session,
+                    ipc::ErrorCode::HandshakeRequired,
+                    &message,
+                    0,
+                    0,
+                );
+            }
+        }
+        return;
+    }
+    match frame.body_type() {
+        ipc::Body::Data => {
+            if let Some(data) = frame.body_as_data() {
+                let (channel, request_id, loc) =
+                    (data.channel(), data.request_id(), data._tab.loc());
+                on_data(core, id, session, bytes, channel, request_id, loc);
+            }
+        }
+        ipc::Body::Response => {
+            if let Some(response) = frame.body_as_response() {
+                let (request_id, loc) = (response.request_id(), response._tab.loc());
+                on_response(core, id, session, bytes, request_id, loc);
+            }
+        }
+        ipc::Body::Subscribe => {
+            if let Some(sub) = frame.body_as_subscribe() {
+                let request = SubscriptionChange {
+                    subscribe: true,
+                    request_id: sub.request_id(),
+                    channel_ids: sub
+                        .channel_ids()
+                        .map(|v| v.iter().collect())
+                        .unwrap_or_default(),
+                    patterns: sub
+                        .patterns()
+                        .map(|v| v.iter().map(str::to_owned).collect())
+                        .unwrap_or_default(),
+                };
+                on_subscription(core, id, session, request);
+            }
+        }
+        ipc::Body::Unsubscribe => {
+            if let Some(sub) = frame.body_as_unsubscribe() {
+                let request = SubscriptionChange {
+                    subscribe: false,
+                    request_id: sub.request_id(),
+                    channel_ids: sub
+                        .channel_ids()
+                        .map(|v| v.iter().collect())
+                        .unwrap_or_default(),
+                    patterns: sub
+                        .patterns()
+                        .map(|v| v.iter().map(str::to_owned).collect())
+                        .unwrap_or_default(),
+                };
+                on_subscription(core, id, session, request);
+            }
+        }
+        ipc::Body::Error => {
+            if let Some(error) = frame.body_as_error() {
+                tracing::info!(
+                    "{id} reported an error ({:?}, request {}): {}",
+                    error.code(),
+                    error.request_id(),
+                    error.message().unwrap_or("")
+                );
+            }
+        }
+        ipc::Body::Hello => {
+            reply_error(
+                core,
+                id,
+                session,
+                ipc::ErrorCode::BadFrame,
+                "Hello was already accepted on this connection",
+                0,
+                0,
+            );
+        }
+        _ => {
+            let message = format!("{body_name} is sent by the host, never to it");
+            reply_error(core, id, session, ipc::ErrorCode::BadFrame, &message, 0, 0);
+        }
+    }
+}
+
+fn on_hello(
+    core: &mut Core,
+    id: ClientId,
+    addr: SocketAddr,
+    session: &mut Session,
+    hello: ipc::Hello<'_>,
+) {
+    if let Some(expected) = &core.config.host.token {
+        let given = hello.token().unwrap_or("");
+        if !constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+            let message = if given.is_empty() {
+                "this host needs a token in Hello"
+            } else {
+                "wrong token"
+            };
+            reply_error(
+                core,
+                id,
+                session,
+                ipc::ErrorCode::Unauthorized,
+                message,
+                0,
+                0,
+            );
+            close_session(core, id, session, CloseCode::Unauthorized, message, true);
+            return;
+        }
+    }
+    let offered: Vec<u16> = hello
+        .protocol_versions()
+        .map(|v| v.iter().collect())
+        .unwrap_or_default();
+    let Some(version) = protocol::negotiate_version(&offered) else {
+        let message = format!(
+            "no protocol version in common: client speaks {offered:?}, host speaks {}..={}",
+            protocol::MIN_PROTOCOL_VERSION,
+            protocol::MAX_PROTOCOL_VERSION
+        );
+        reply_error(
+            core,
+            id,
+            session,
+            ipc::ErrorCode::UnsupportedVersion,
+            &message,
+            0,
+            0,
+        );
+        close_session(
+            core,
+            id,
+            session,
+            CloseCode::UnsupportedVersion,
+            &message,
+            true,
+        );
+        return;
+    };
+    let name = clean_name(hello.client_name().unwrap_or(""));
+    session.state = SessionState::Open { name: name.clone() };
+    session.welcomed = true;
+    core.timers.cancelled();
+
+    let host = &core.config.host;
+    let args = WelcomeArgs {
+        client_id: id.0,
+        host_name: &host.host_name,
+        host_version: env!("CARGO_PKG_VERSION"),
+        protocol_version: version,
+        capabilities: CAPABILITIES,
+        session_id: &core.config.session_id,
+        directories: &host.directories,
+        preferences: &host.preferences,
+        max_message_size: host.limits.max_message_size as u64,
+        max_pending_requests: u32::try_from(host.limits.max_pending_requests).unwrap_or(u32::MAX),
+        request_timeout_ms: u32::try_from(host.limits.request_timeout.as_millis())
+            .unwrap_or(u32::MAX),
+    };
+    let welcome = encode_welcome(&args, core.router.descriptions());
+    queue_control(core, id, session, welcome);
+    tracing::info!("{id} connected from {addr} as {name:?} (protocol {version})");
+    core.emit(HostEvent::Connected(ClientInfo {
+        id,
+        name,
+        addr,
+        protocol_version: version,
+    }));
+}
+
+fn on_data(
+    core: &mut Core,
+    id: ClientId,
+    session: &mut Session,
+    bytes: Bytes,
+    channel: u32,
+    request_id: u64,
+    loc: usize,
+) {
+    let Some(routed) = core.router.get(ChannelId(channel)) else {
+        let message = format!("no channel {channel} is advertised");
+        reply_error(
+            core,
+            id,
+            session,
+            ipc::ErrorCode::UnknownChannel,
+            &message,
+            request_id,
+            channel,
+        );
+        return;
+    };
+    if request_id == 0 && routed.description.publishers == ipc::Publishers::AgentsOnly {
+        let message = format!(
+            "only agents publish on {:?}; send a request (non-zero request_id) instead",
+            routed.description.name
+        );
+        reply_error(
+            core,
+            id,
+            session,
+            ipc::ErrorCode::NotAllowed,
+            &message,
+            0,
+            channel,
+        );
+        return;
+    }
+    if request_id != 0 {
+        let limits = &core.config.host.limits;
+        if session.pending_in.contains_key(&request_id) {
+            let message = format!("request {request_id} is already in flight");
+            reply_error(
+                core,
+                id,
+                session,
+                ipc::ErrorCode::DuplicateRequest,
+                &message,
+                request_id,
+                channel,
+            );
+            return;
+        }
+        if session.pending_in.len() >= limits.max_pending_requests {
+            let message = format!(
+                "{} requests already in flight (max_pending_requests)",
+                session.pending_in.len()
+            );
+            reply_error(
+                core,
+                id,
+                session,
+                ipc::ErrorCode::Overloaded,
+                &message,
+                request_id,
+                channel,
+            );
+            return;
+        }
+        let deadline = Instant::now() + limits.request_timeout;
+        session
+            .pending_in
+            .insert(request_id, PendingInbound { channel, deadline });
+        core.timers
+            .add(deadline, Timer::InboundRequest(id, request_id));
+    }
+    core.emit(HostEvent::Message(RemoteMessage::from_verified(
+        id, bytes, loc,
+    )));
+}
+
+fn on_response(
+    core: &mut Core,
+    id: ClientId,
+    session: &mut Session,
+    bytes: Bytes,
+    request_id: u64,
+    loc: usize,
+) {
+    if session.pending_out.remove(&request_id).is_some() {
+        core.timers.cancelled();
+        core.emit(HostEvent::Response(RemoteResponse::from_verified(
+            id, bytes, loc,
+        )));
+    } else {
+        let message = format!("no request {request_id} from the host is in flight");
+        reply_error(
+            core,
+            id,
+            session,
+            ipc::ErrorCode::UnknownRequest,
+            &message,
+            request_id,
+            0,
+        );
+    }
+}
+
+struct SubscriptionChange {
+    subscribe: bool,
+    request_id: u64,
+    channel_ids: Vec<u32>,
+    patterns: Vec<String>,
+}
+
+fn on_subscription(
+    core: &mut Core,
+    id: ClientId,
+    session: &mut Session,
+    change: SubscriptionChange,
+) {
+    let mut unknown = Vec::new();
+    let mut refused = Vec::new();
+    for channel in change.channel_ids {
+        let channel = ChannelId(channel);
+        if !change.subscribe {
+            session.subscriptions.remove_id(channel);
+        } else if core.router.get(channel).is_some() {
+            session.subscriptions.add_id(channel);
+        } else {
+            unknown.push(channel.0);
+        }
+    }
+    for pattern in change.patterns {
+        if !change.subscribe {
+            session.subscriptions.remove_pattern(&pattern);
+            continue;
+        }
+        match ChannelPattern::parse(&pattern) {
+            Ok(p) => {
+                if !session.subscriptions.add_pattern(p) {
+                    refused.push(format!("{pattern:?}: too many patterns"));
+                }
+            }
+            Err(e) => refused.push(format!("{pattern:?}: {e}")),
+        }
+    }
+    core.router.resubscribe(id, &session.subscriptions);
+    let request_id = change.request_id;
+    if !unknown.is_empty() {
+        let message = format!("no channels with ids {unknown:?}; the rest were applied");
+        let channel = unknown[0];
+        reply_error(
+            core,
+            id,
+            session,
+            ipc::ErrorCode::UnknownChannel,
+            &message,
+            request_id,
+            channel,
+        );
+    } else if !refused.is_empty() {
+        let message = format!(
+            "patterns refused: {}; the rest were applied",
+            refused.join(", ")
+        );
+        reply_error(
+            core,
+            id,
+            session,
+            ipc::ErrorCode::BadFrame,
+            &message,
+            request_id,
+            0,
+        );
+    } else if request_id != 0 {
+        queue_control(core, id, session, encode_response(request_id, 0, Ok(&[])));
+    }
+}
+
+/// Compares secrets without an early exit, so timing does not reveal how
+/// much of a guess was right.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let mut diff = a.len() ^ b.len();
+    for i in 0..a.len().max(b.len()) {
+        let x = a.get(i).copied().unwrap_or(0);
+        let y = b.get(i).copied().unwrap_or(0);
+        diff |= usize::from(x ^ y);
+    }
+    diff == 0
+}
+
+fn clean_name(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_CLIENT_NAME)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_comparison() {
+        assert!(constant_time_eq(b"secret", b"secret"));
+        assert!(!constant_time_eq(b"secret", b"secreT"));
+        assert!(!constant_time_eq(b"secret", b"secret2"));
+        assert!(!constant_time_eq(b"", b"x"));
+    }
+
+    #[test]
+    fn names_are_cleaned() {
+        assert_eq!(clean_name("ed\nitor"), "editor");
+        assert_eq!(clean_name(&"x".repeat(100)).len(), MAX_CLIENT_NAME);
+    }
+}
