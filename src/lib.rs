@@ -35,6 +35,10 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "bevy")]
+pub mod agents;
+#[cfg(feature = "bevy")]
+pub mod bevy;
 pub mod client;
 mod host;
 mod net;

@@ -31,6 +31,9 @@ pub struct HostConfig {
     pub directories: Vec<(String, String)>,
     /// User preferences sent to clients in `Welcome` (e.g. "language").
     pub preferences: Vec<(String, String)>,
+    /// Folder served over plain HTTP on the same port (the browser editor).
+    /// `None`: non-WebSocket requests get 426.
+    pub web_root: Option<PathBuf>,
     /// Every bound on memory and time.
     pub limits: Limits,
 }
@@ -100,6 +103,7 @@ impl Default for HostConfig {
             token: None,
             directories: Vec::new(),
             preferences: Vec::new(),
+            web_root: None,
             limits: Limits::default(),
         }
     }
@@ -141,6 +145,12 @@ impl HostConfig {
     /// Add a preference to the host info.
     pub fn preference(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.preferences.push((key.into(), value.into()));
+        self
+    }
+
+    /// Serve the files under `root` over HTTP on the host's port.
+    pub fn web_root(mut self, root: impl Into<PathBuf>) -> Self {
+        self.web_root = Some(root.into());
         self
     }
 

@@ -40,6 +40,9 @@ pub enum HostError {
     /// The network thread's command queue is full; try again next frame.
     #[error("the host's command queue is full ({0} commands); the network thread is behind")]
     QueueFull(usize),
+    /// A message from an agent cannot be delivered as written.
+    #[error("invalid message: {0}")]
+    InvalidMessage(String),
     /// The network thread has stopped (after shutdown, or a fatal error).
     #[error("the host has stopped")]
     Stopped,

@@ -3,11 +3,13 @@
 
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
+use std::path::Path;
 
 use mio::net::TcpStream;
 
 use super::http::{self, Decision, MAX_REQUEST_HEAD, Parsed, Response};
 use super::session::Session;
+use super::static_files;
 
 /// What the HTTP exchange decided once its response is written.
 #[derive(Debug)]
@@ -51,9 +53,9 @@ impl HttpExchange {
 
     /// Reads what has arrived and, once the head is complete, prepares the
     /// answer; then writes as much of it as the socket takes.
-    pub(crate) fn advance(&mut self) -> HttpProgress {
+    pub(crate) fn advance(&mut self, web_root: Option<&Path>) -> HttpProgress {
         if self.after.is_none() {
-            if let Err(reason) = self.read_head() {
+            if let Err(reason) = self.read_head(web_root) {
                 return HttpProgress::Failed(reason);
             }
         }
@@ -75,14 +77,14 @@ impl HttpExchange {
         }
     }
 
-    fn read_head(&mut self) -> Result<(), String> {
+    fn read_head(&mut self, web_root: Option<&Path>) -> Result<(), String> {
         let mut chunk = [0u8; 4096];
         loop {
             match self.stream.read(&mut chunk) {
                 Ok(0) => return Err("peer closed during the HTTP request".to_owned()),
                 Ok(n) => {
                     self.request.extend_from_slice(&chunk[..n]);
-                    if self.try_decide() {
+                    if self.try_decide(web_root) {
                         return Ok(());
                     }
                 }
@@ -94,7 +96,7 @@ impl HttpExchange {
     }
 
     /// Returns true once the answer is decided.
-    fn try_decide(&mut self) -> bool {
+    fn try_decide(&mut self, web_root: Option<&Path>) -> bool {
         match http::parse_request(&self.request) {
             Parsed::Partial if self.request.len() > MAX_REQUEST_HEAD => {
                 self.respond(Response::text(
@@ -110,6 +112,12 @@ impl HttpExchange {
                 true
             }
             Parsed::Complete(head, len) => {
+                if let (false, Some(root)) = (head.upgrade_websocket, web_root) {
+                    let response = static_files::serve(root, &head);
+                    self.response = response.to_bytes(head.method != "HEAD");
+                    self.after = Some(AfterResponse::Close);
+                    return true;
+                }
                 match http::decide_upgrade(&head) {
                     Decision::Upgrade { accept_key } => {
                         self.response = http::switching_protocols(&accept_key);

@@ -409,7 +409,7 @@ impl NetLoop {
         let Phase::Http(exchange) = &mut conn.phase else {
             return;
         };
-        match exchange.advance() {
+        match exchange.advance(self.core.config.host.web_root.as_deref()) {
             HttpProgress::Pending => {}
             HttpProgress::Failed(reason) => self.remove(id, &reason),
             HttpProgress::Finished(AfterResponse::Close) => self.remove(id, "HTTP response sent"),

@@ -10,6 +10,7 @@ mod http;
 mod outbound;
 mod router;
 mod session;
+mod static_files;
 mod timers;
 
 use std::io;

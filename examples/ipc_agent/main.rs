@@ -1,0 +1,126 @@
+//! The demo app: a headless Bevy game with the IPC host, an echo agent, the
+//! telemetry agent and a small scene agent, serving the browser editor.
+//!
+//! ```text
+//! cargo run --example ipc_agent -- [--port 9001] [--uncapped] [--hz 60]
+//!                                   [--web-root DIR] [--frames N]
+//! ```
+
+mod echo;
+mod scene;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bevy_app::{App, AppExit, Last, ScheduleRunnerPlugin, Startup};
+use bevy_ecs::prelude::*;
+use switchboard::agents::TelemetryAgentPlugin;
+use switchboard::bevy::{HostStatus, IpcHostPlugin, IpcStatus};
+
+struct Options {
+    port: u16,
+    uncapped: bool,
+    hz: f64,
+    web_root: PathBuf,
+    frames: Option<u64>,
+}
+
+fn parse_args() -> Result<Options, String> {
+    let mut options = Options {
+        port: switchboard::DEFAULT_PORT,
+        uncapped: false,
+        hz: 60.0,
+        web_root: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web_root"),
+        frames: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
+        match arg.as_str() {
+            "--port" => {
+                options.port = value("--port")?
+                    .parse()
+                    .map_err(|e| format!("--port: {e}"))?
+            }
+            "--uncapped" => options.uncapped = true,
+            "--hz" => options.hz = value("--hz")?.parse().map_err(|e| format!("--hz: {e}"))?,
+            "--web-root" => options.web_root = PathBuf::from(value("--web-root")?),
+            "--frames" => {
+                options.frames = Some(
+                    value("--frames")?
+                        .parse()
+                        .map_err(|e| format!("--frames: {e}"))?,
+                )
+            }
+            "-h" | "--help" => return Err(
+                "usage: ipc_agent [--port N] [--uncapped] [--hz F] [--web-root DIR] [--frames N]"
+                    .into(),
+            ),
+            other => return Err(format!("unknown argument {other:?} (try --help)")),
+        }
+    }
+    if !(options.hz.is_finite() && options.hz > 0.0) {
+        return Err("--hz must be a positive number".into());
+    }
+    Ok(options)
+}
+
+#[derive(Resource)]
+struct FrameLimit(Option<u64>, u64);
+
+fn count_frames(mut limit: ResMut<FrameLimit>, mut exit: MessageWriter<AppExit>) {
+    limit.1 += 1;
+    if limit.0.is_some_and(|max| limit.1 >= max) {
+        exit.write(AppExit::Success);
+    }
+}
+
+fn announce(status: Res<IpcStatus>, mut exit: MessageWriter<AppExit>) {
+    match &status.0 {
+        HostStatus::Listening(addr) => {
+            println!("Switchboard demo running.");
+            println!("  editor:    http://{addr}/");
+            println!("  websocket: ws://{addr}/");
+        }
+        HostStatus::Failed(reason) => {
+            eprintln!("cannot start the IPC host: {reason}");
+            exit.write(AppExit::error());
+        }
+    }
+}
+
+fn main() -> AppExit {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let options = match parse_args() {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("{message}");
+            return AppExit::error();
+        }
+    };
+    let wait = if options.uncapped {
+        Duration::ZERO
+    } else {
+        Duration::from_secs_f64(1.0 / options.hz)
+    };
+    App::new()
+        .add_plugins((
+            ScheduleRunnerPlugin::run_loop(wait),
+            IpcHostPlugin::default()
+                .port(options.port)
+                .host_name("switchboard demo")
+                .web_root(options.web_root),
+            TelemetryAgentPlugin::default(),
+            echo::EchoAgentPlugin,
+            scene::SceneAgentPlugin,
+        ))
+        .insert_resource(FrameLimit(options.frames, 0))
+        .add_systems(Startup, announce)
+        .add_systems(Last, count_frames)
+        .run()
+}

@@ -1,0 +1,211 @@
+//! The Bevy plugin: the host as a resource, network events as ECS messages.
+//!
+//! Only `bevy_ecs` and `bevy_app` are used, so the library does not pull in
+//! the engine. Agents are ordinary systems that read [`FromRemote`] and write
+//! [`ToRemote`], ordered against [`IpcSet::Receive`] (in `PreUpdate`) and
+//! [`IpcSet::Send`] (in `PostUpdate`).
+//!
+//! ```
+//! use bevy_app::prelude::*;
+//! use bevy_ecs::prelude::*;
+//! use switchboard::bevy::{FromRemote, IpcHostPlugin, ToRemote};
+//!
+//! fn echo(mut from: MessageReader<FromRemote>, mut to: MessageWriter<ToRemote>) {
+//!     for message in from.read() {
+//!         to.write(message.reply(message.content()));
+//!     }
+//! }
+//!
+//! let mut app = App::new();
+//! app.add_plugins(IpcHostPlugin::default().port(0))
+//!     .add_systems(Update, echo);
+//! app.update();
+//! ```
+
+mod messages;
+
+use std::ops::Deref;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bevy_app::{App, Plugin, PostUpdate, PreUpdate};
+use bevy_ecs::prelude::*;
+
+pub use messages::{
+    ClientConnected, ClientDisconnected, FromRemote, HostStatus, RemoteAnswer, ToRemote,
+    ToRemoteWriter,
+};
+
+use crate::host::{Host, HostConfig, HostEvent, Limits};
+
+/// Where the plugin's systems run, so agents can order themselves.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IpcSet {
+    /// `PreUpdate`: network events become ECS messages.
+    Receive,
+    /// `PostUpdate`: `ToRemote` messages go to the network thread.
+    Send,
+}
+
+/// The running host, for agents that advertise channels, send requests or
+/// publish directly.
+#[derive(Resource, Debug)]
+pub struct IpcHost(pub Host);
+
+impl Deref for IpcHost {
+    type Target = Host;
+    fn deref(&self) -> &Host {
+        &self.0
+    }
+}
+
+/// The host's current status (also sent once as a [`HostStatus`] message).
+#[derive(Resource, Debug, Clone, PartialEq, Eq)]
+pub struct IpcStatus(pub HostStatus);
+
+/// Adds the IPC host to a Bevy app.
+#[derive(Debug, Clone, Default)]
+pub struct IpcHostPlugin {
+    /// The host's configuration.
+    pub config: HostConfig,
+}
+
+impl IpcHostPlugin {
+    /// Starts from a full configuration.
+    pub fn with_config(config: HostConfig) -> Self {
+        Self { config }
+    }
+
+    /// Listen on this address.
+    pub fn bind(mut self, addr: std::net::SocketAddr) -> Self {
+        self.config = self.config.bind(addr);
+        self
+    }
+
+    /// Listen on this port (0: any free port).
+    pub fn port(mut self, port: u16) -> Self {
+        self.config = self.config.port(port);
+        self
+    }
+
+    /// Name shown to clients.
+    pub fn host_name(mut self, name: impl Into<String>) -> Self {
+        self.config = self.config.host_name(name);
+        self
+    }
+
+    /// Require a token in `Hello`.
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.config = self.config.token(token);
+        self
+    }
+
+    /// Serve this folder over HTTP on the same port.
+    pub fn web_root(mut self, root: impl Into<PathBuf>) -> Self {
+        self.config = self.config.web_root(root);
+        self
+    }
+
+    /// Largest message accepted.
+    pub fn max_message_size(mut self, bytes: usize) -> Self {
+        self.config = self.config.max_message_size(bytes);
+        self
+    }
+
+    /// Most clients at once.
+    pub fn max_clients(mut self, clients: usize) -> Self {
+        self.config = self.config.max_clients(clients);
+        self
+    }
+
+    /// How long agents have to answer requests.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.config = self.config.request_timeout(timeout);
+        self
+    }
+
+    /// Replace every limit.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.config = self.config.limits(limits);
+        self
+    }
+}
+
+impl Plugin for IpcHostPlugin {
+    fn build(&self, app: &mut App) {
+        app.add_message::<FromRemote>()
+            .add_message::<ToRemote>()
+            .add_message::<ClientConnected>()
+            .add_message::<ClientDisconnected>()
+            .add_message::<RemoteAnswer>()
+            .add_message::<HostStatus>()
+            .configure_sets(PreUpdate, IpcSet::Receive)
+            .configure_sets(PostUpdate, IpcSet::Send)
+            .add_systems(PreUpdate, receive.in_set(IpcSet::Receive))
+            .add_systems(PostUpdate, send.in_set(IpcSet::Send));
+        let status = match Host::start(self.config.clone()) {
+            Ok(host) => {
+                let addr = host.local_addr();
+                app.insert_resource(IpcHost(host));
+                HostStatus::Listening(addr)
+            }
+            Err(e) => {
+                tracing::error!("IPC host not started: {e}");
+                HostStatus::Failed(e.to_string())
+            }
+        };
+        app.insert_resource(IpcStatus(status.clone()));
+        app.world_mut().write_message(status);
+    }
+}
+
+/// Drains the host's events into ECS messages.
+fn receive(
+    host: Option<Res<IpcHost>>,
+    mut from_remote: MessageWriter<FromRemote>,
+    mut connected: MessageWriter<ClientConnected>,
+    mut disconnected: MessageWriter<ClientDisconnected>,
+    mut answers: MessageWriter<RemoteAnswer>,
+) {
+    let Some(host) = host else { return };
+    for event in host.drain_events() {
+        match event {
+            HostEvent::Message(message) => {
+                from_remote.write(FromRemote(message));
+            }
+            HostEvent::Connected(info) => {
+                connected.write(ClientConnected(info));
+            }
+            HostEvent::Disconnected { client, reason } => {
+                disconnected.write(ClientDisconnected { client, reason });
+            }
+            HostEvent::Response(response) => {
+                answers.write(RemoteAnswer::Response(response));
+            }
+            HostEvent::RequestFailed {
+                client,
+                request_id,
+                reason,
+            } => {
+                answers.write(RemoteAnswer::Failed {
+                    client,
+                    request_id,
+                    reason,
+                });
+            }
+        }
+    }
+}
+
+/// Hands every `ToRemote` written this frame to the network thread.
+fn send(host: Option<Res<IpcHost>>, mut to_remote: MessageReader<ToRemote>) {
+    let Some(host) = host else {
+        to_remote.clear();
+        return;
+    };
+    for message in to_remote.read() {
+        if let Err(e) = message.dispatch(&host) {
+            tracing::warn!("message to remote not sent: {e}");
+        }
+    }
+}
