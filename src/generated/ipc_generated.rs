@@ -52,7 +52,7 @@ impl ErrorCode {
   pub const Unauthorized: Self = Self(4);
   /// The sender may not do this (e.g. publish on a channel only agents write).
   pub const NotAllowed: Self = Self(5);
-  /// No channel with that id (or name) is advertised.
+  /// No channel with that id is advertised.
   pub const UnknownChannel: Self = Self(6);
   /// A `Response` named a request id that is not in flight (never sent, already
   /// answered, or timed out).
@@ -61,11 +61,14 @@ impl ErrorCode {
   pub const DuplicateRequest: Self = Self(8);
   /// The request was not answered in time.
   pub const Timeout: Self = Self(9);
-  /// The message is larger than the receiver accepts.
+  /// The message is larger than the receiver accepts; the host closes the
+  /// connection (1009) right after this error.
   pub const TooLarge: Self = Self(10);
-  /// Too many requests in flight, or another bounded resource is full.
+  /// Too many requests in flight, too many subscription patterns, or another
+  /// bounded resource is full.
   pub const Overloaded: Self = Self(11);
-  /// A fault inside the host; the connection stays usable.
+  /// A fault inside the host; the connection stays usable. Reserved: this
+  /// version of the host never sends it.
   pub const Internal: Self = Self(12);
 
   pub const ENUM_MIN: u16 = 0;
@@ -173,8 +176,8 @@ pub struct DeliveryPolicy(pub u8);
 #[allow(non_upper_case_globals)]
 impl DeliveryPolicy {
   /// Every message is delivered, in order. A subscriber whose outbound queue
-  /// overflows is disconnected with close code 4000 and a reason; it is never
-  /// silently skipped.
+  /// (this data plus control frames) overflows is disconnected with close
+  /// code 4000 and a reason; it is never silently skipped.
   pub const Reliable: Self = Self(0);
   /// Only the newest message matters (telemetry). A slow subscriber gets the
   /// newest value; older queued ones are replaced. The `Data.sequence` gap
@@ -2050,8 +2053,10 @@ impl<'a> Data<'a> {
     unsafe { self._tab.get::<u32>(Data::VT_CHANNEL, Some(0)).unwrap()}
   }
   /// Zero: one-way message. Non-zero: a request, chosen by the sender and
-  /// unique among its requests in flight; the answer is a `Response` (or an
-  /// `Error`) with the same id.
+  /// unique among its requests in flight. The host answers a client's
+  /// request with a `Response` (or refuses it with an `Error`) carrying the
+  /// same id; a client answers the host's request with a `Response` (status
+  /// Failed to refuse).
   #[inline]
   pub fn request_id(&self) -> u64 {
     // Safety:
@@ -2060,9 +2065,10 @@ impl<'a> Data<'a> {
     unsafe { self._tab.get::<u64>(Data::VT_REQUEST_ID, Some(0)).unwrap()}
   }
   /// Host -> client: position in the channel's stream, starting at 1 and
-  /// increasing by one per publish, the same for every subscriber. A gap
-  /// means messages were conflated (Latest policy). Zero for a message sent
-  /// to one client only. Client -> host: free for the client's own use.
+  /// increasing by one per publish, the same for every subscriber. While a
+  /// client stays subscribed, a gap means that many messages were conflated
+  /// (Latest policy). Zero for a message sent to one client only (never
+  /// conflated). Client -> host: free for the client's own use.
   #[inline]
   pub fn sequence(&self) -> u64 {
     // Safety:

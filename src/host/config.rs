@@ -36,6 +36,11 @@ pub struct HostConfig {
     pub web_root: Option<PathBuf>,
     /// Every bound on memory and time.
     pub limits: Limits,
+    /// Testing only: skip the protocol and echo every WebSocket message back
+    /// as it came (text or binary). Used for WebSocket conformance runs and
+    /// as the floor in benchmarks; no events reach the game.
+    #[doc(hidden)]
+    pub echo_mode: bool,
 }
 
 /// Bounds on what one client, or all of them, can make the host hold or wait for.
@@ -105,6 +110,7 @@ impl Default for HostConfig {
             preferences: Vec::new(),
             web_root: None,
             limits: Limits::default(),
+            echo_mode: false,
         }
     }
 }

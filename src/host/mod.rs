@@ -157,8 +157,11 @@ impl Host {
 
     /// Removes a channel; its subscribers are told and unsubscribed.
     pub fn unadvertise(&self, channel: ChannelId) -> Result<(), HostError> {
-        self.registry().remove(channel)?;
-        self.send(Command::Unadvertise(channel))
+        self.check_channel(channel)?;
+        // Only forget the channel once the network thread will hear of it,
+        // so a full queue leaves both sides agreeing that it still exists.
+        self.send(Command::Unadvertise(channel))?;
+        self.registry().remove(channel).map(|_| ())
     }
 
     /// The channels advertised now, in id order.

@@ -147,11 +147,13 @@ impl NetLoop {
     }
 
     fn send_to(&mut self, client: ClientId, channel: ChannelId, content: &[u8], timestamp_ns: u64) {
-        let Some(routed) = self.core.router.get(channel) else {
+        if self.core.router.get(channel).is_none() {
             tracing::warn!("send to {client} on {channel}, which is not advertised: dropped");
             return;
-        };
-        let class = class_for(routed.description.delivery, channel);
+        }
+        // Direct messages are never conflated: a Latest slot holds the
+        // channel's broadcast stream, and one client's message must not
+        // replace it (or be replaced by it).
         let Some(session) = self.conns.get_mut(&client).and_then(|c| c.session_mut()) else {
             tracing::debug!("send to {client}, which is gone: dropped");
             return;
@@ -160,7 +162,7 @@ impl NetLoop {
             return;
         }
         let frame = encode_data(channel.0, 0, 0, timestamp_ns, content);
-        dispatch::queue(&mut self.core, client, session, class, frame);
+        dispatch::queue(&mut self.core, client, session, Class::Reliable, frame);
     }
 
     fn respond(&mut self, client: ClientId, request_id: RequestId, result: Result<Bytes, String>) {
@@ -174,7 +176,6 @@ impl NetLoop {
             );
             return;
         };
-        self.core.timers.cancelled();
         let frame = match &result {
             Ok(content) => encode_response(request_id.0, pending.channel, Ok(content)),
             Err(reason) => encode_response(request_id.0, pending.channel, Err(reason)),

@@ -111,6 +111,14 @@ impl HttpExchange {
                 self.respond(Response::text(400, "Bad Request", &format!("{reason}\n")));
                 true
             }
+            Parsed::Complete(_, len) if len > MAX_REQUEST_HEAD => {
+                self.respond(Response::text(
+                    431,
+                    "Request Header Fields Too Large",
+                    "request head is larger than 16 KiB\n",
+                ));
+                true
+            }
             Parsed::Complete(head, len) => {
                 if let (false, Some(root)) = (head.upgrade_websocket, web_root) {
                     let response = static_files::serve(root, &head);

@@ -4,9 +4,11 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use bytes::Bytes;
+use tungstenite::Message;
 
 use super::event_loop::Core;
 use super::outbound::Class;
+use super::router::MAX_PATTERNS_PER_CLIENT;
 use super::session::{PendingInbound, Session, SessionState};
 use super::timers::Timer;
 use crate::host::{ChannelId, ClientId, ClientInfo, HostEvent, RemoteMessage, RemoteResponse};
@@ -16,12 +18,9 @@ use crate::protocol::{
 };
 
 /// Features this host offers, listed in `Welcome.capabilities`.
-pub(crate) const CAPABILITIES: &[&str] = &[
-    "subscribe-pattern",
-    "request-response",
-    "latest-policy",
-    "token",
-];
+const CAPABILITIES: &[&str] = &["subscribe-pattern", "request-response", "latest-policy"];
+/// Added to the capabilities when the host checks tokens.
+const TOKEN_CAPABILITY: &str = "token";
 
 /// Longest client name kept; longer ones are cut.
 const MAX_CLIENT_NAME: usize = 64;
@@ -39,7 +38,27 @@ pub(crate) fn queue(
     class: Class,
     frame: Bytes,
 ) {
-    match session.queue(class, frame) {
+    queue_with(core, id, session, class, Message::Binary(frame));
+}
+
+/// Queues any message as reliable traffic (echo mode's text replies).
+pub(crate) fn queue_message(
+    core: &mut Core,
+    id: ClientId,
+    session: &mut Session,
+    message: Message,
+) {
+    queue_with(core, id, session, Class::Reliable, message);
+}
+
+fn queue_with(
+    core: &mut Core,
+    id: ClientId,
+    session: &mut Session,
+    class: Class,
+    message: Message,
+) {
+    match session.queue_message(class, message) {
         Ok(()) => core.schedule_write(id, session),
         Err(overflow) => {
             let reason = format!(
@@ -263,15 +282,18 @@ fn on_hello(
     let name = clean_name(hello.client_name().unwrap_or(""));
     session.state = SessionState::Open { name: name.clone() };
     session.welcomed = true;
-    core.timers.cancelled();
 
     let host = &core.config.host;
+    let mut capabilities = CAPABILITIES.to_vec();
+    if host.token.is_some() {
+        capabilities.push(TOKEN_CAPABILITY);
+    }
     let args = WelcomeArgs {
         client_id: id.0,
         host_name: &host.host_name,
         host_version: env!("CARGO_PKG_VERSION"),
         protocol_version: version,
-        capabilities: CAPABILITIES,
+        capabilities: &capabilities,
         session_id: &core.config.session_id,
         directories: &host.directories,
         preferences: &host.preferences,
@@ -381,7 +403,6 @@ fn on_response(
     loc: usize,
 ) {
     if session.pending_out.remove(&request_id).is_some() {
-        core.timers.cancelled();
         core.emit(HostEvent::Response(RemoteResponse::from_verified(
             id, bytes, loc,
         )));
@@ -414,6 +435,7 @@ fn on_subscription(
 ) {
     let mut unknown = Vec::new();
     let mut refused = Vec::new();
+    let mut too_many = false;
     for channel in change.channel_ids {
         let channel = ChannelId(channel);
         if !change.subscribe {
@@ -432,7 +454,10 @@ fn on_subscription(
         match ChannelPattern::parse(&pattern) {
             Ok(p) => {
                 if !session.subscriptions.add_pattern(p) {
-                    refused.push(format!("{pattern:?}: too many patterns"));
+                    too_many = true;
+                    refused.push(format!(
+                        "{pattern:?}: at most {MAX_PATTERNS_PER_CLIENT} patterns per client"
+                    ));
                 }
             }
             Err(e) => refused.push(format!("{pattern:?}: {e}")),
@@ -440,32 +465,21 @@ fn on_subscription(
     }
     core.router.resubscribe(id, &session.subscriptions);
     let request_id = change.request_id;
-    if !unknown.is_empty() {
-        let message = format!("no channels with ids {unknown:?}; the rest were applied");
-        let channel = unknown[0];
-        reply_error(
-            core,
-            id,
-            session,
-            ipc::ErrorCode::UnknownChannel,
-            &message,
-            request_id,
-            channel,
-        );
-    } else if !refused.is_empty() {
-        let message = format!(
-            "patterns refused: {}; the rest were applied",
-            refused.join(", ")
-        );
-        reply_error(
-            core,
-            id,
-            session,
-            ipc::ErrorCode::BadFrame,
-            &message,
-            request_id,
-            0,
-        );
+    if !unknown.is_empty() || !refused.is_empty() {
+        let mut problems = Vec::new();
+        if !unknown.is_empty() {
+            problems.push(format!("no channels with ids {unknown:?}"));
+        }
+        if !refused.is_empty() {
+            problems.push(format!("patterns refused: {}", refused.join(", ")));
+        }
+        let (code, channel) = match (unknown.first(), too_many) {
+            (Some(first), _) => (ipc::ErrorCode::UnknownChannel, *first),
+            (None, true) => (ipc::ErrorCode::Overloaded, 0),
+            (None, false) => (ipc::ErrorCode::BadFrame, 0),
+        };
+        let message = format!("{}; the rest were applied", problems.join("; "));
+        reply_error(core, id, session, code, &message, request_id, channel);
     } else if request_id != 0 {
         queue_control(core, id, session, encode_response(request_id, 0, Ok(&[])));
     }

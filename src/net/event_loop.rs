@@ -9,9 +9,10 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender, TryRecvError, TrySendError};
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token};
+use tungstenite::Message;
 
 use super::connection::{AfterResponse, Connection, HttpExchange, HttpProgress, Phase};
-use super::outbound::OutboundQueue;
+use super::outbound::{Class, OutboundQueue};
 use super::router::Router;
 use super::session::{ReadOutcome, Session, SessionState};
 use super::timers::{Timer, Timers};
@@ -358,21 +359,29 @@ impl NetLoop {
                 return;
             };
             // While the game's queue is full, leave messages in the socket so
-            // TCP pushes back. A closing session only produces no events, so
-            // it may go on reading its peer's close.
-            if self.core.stalled() && session.state != SessionState::Closing {
+            // TCP pushes back. Sessions that are closing or still waiting for
+            // Hello may go on: they add at most one event each (Connected),
+            // so a stalled game does not make new clients time out.
+            if self.core.stalled() && session.state != SessionState::Closing && session.welcomed {
                 self.relist_for_read(id);
                 return;
             }
             match session.read() {
+                ReadOutcome::Binary(bytes) if self.core.config.host.echo_mode => {
+                    dispatch::queue(&mut self.core, id, session, Class::Reliable, bytes);
+                }
+                ReadOutcome::Text(text) if self.core.config.host.echo_mode => {
+                    dispatch::queue_message(&mut self.core, id, session, Message::Text(text));
+                }
                 ReadOutcome::Binary(bytes) => {
                     if session.state != SessionState::Closing {
                         dispatch::on_binary(&mut self.core, id, addr, session, bytes);
                     }
                 }
-                ReadOutcome::Text(len) => {
+                ReadOutcome::Text(text) => {
                     let message = format!(
-                        "text message of {len} bytes refused: the protocol carries each Frame in a binary message"
+                        "text message of {} bytes refused: the protocol carries each Frame in a binary message",
+                        text.len()
                     );
                     dispatch::reply_error(
                         &mut self.core,
@@ -395,6 +404,17 @@ impl NetLoop {
                 }
                 ReadOutcome::Violation(code, reason) => {
                     tracing::debug!("{id}: {reason}");
+                    if code == CloseCode::MessageTooBig {
+                        dispatch::reply_error(
+                            &mut self.core,
+                            id,
+                            session,
+                            ipc::ErrorCode::TooLarge,
+                            &reason,
+                            0,
+                            0,
+                        );
+                    }
                     dispatch::close_session(&mut self.core, id, session, code, &reason, true);
                 }
             }
@@ -424,6 +444,12 @@ impl NetLoop {
                     self.core.config.ws,
                     self.core.new_outbound_queue(),
                 );
+                let mut session = session;
+                if self.core.config.host.echo_mode {
+                    session.state = SessionState::Open {
+                        name: "echo".to_owned(),
+                    };
+                }
                 conn.phase = Phase::WebSocket(Box::new(session));
                 tracing::debug!("{id} upgraded to WebSocket");
                 // The Hello may already be in the buffer or the socket.
@@ -450,7 +476,6 @@ impl NetLoop {
                             )
                         });
                     if let Some((true, reason)) = closing {
-                        self.core.timers.fired();
                         self.remove(id, &format!("{reason}; peer did not finish closing"));
                     }
                 }
@@ -468,7 +493,6 @@ impl NetLoop {
                         .is_some_and(|p| p.deadline == at)
                     {
                         session.pending_out.remove(&request_id);
-                        self.core.timers.fired();
                         self.core.emit(HostEvent::RequestFailed {
                             client: id,
                             request_id: RequestId(request_id),
@@ -487,12 +511,10 @@ impl NetLoop {
         let timeout = self.core.config.host.limits.handshake_timeout;
         match &mut conn.phase {
             Phase::Http(_) | Phase::Switching => {
-                self.core.timers.fired();
                 tracing::debug!("{id}: HTTP request not complete within {timeout:?}");
                 self.remove(id, "HTTP request not complete in time");
             }
             Phase::WebSocket(session) if session.state == SessionState::AwaitingHello => {
-                self.core.timers.fired();
                 let reason = format!("no Hello within {} ms", timeout.as_millis());
                 dispatch::reply_error(
                     &mut self.core,
@@ -527,7 +549,6 @@ impl NetLoop {
             return;
         }
         session.pending_in.remove(&request_id);
-        self.core.timers.fired();
         let timeout = self.core.config.host.limits.request_timeout;
         let message = format!(
             "no agent answered request {request_id} on channel {} within {} ms",
@@ -590,9 +611,6 @@ impl NetLoop {
             tracing::debug!("{id} ({}) gone before upgrade: {reason}", conn.addr);
             return;
         };
-        for _ in 0..(session.pending_in.len() + session.pending_out.len()) {
-            self.core.timers.cancelled();
-        }
         if !session.welcomed {
             tracing::debug!("{id} ({}) gone before Hello: {reason}", conn.addr);
             return;

@@ -112,6 +112,7 @@ pub(crate) fn decide_upgrade(head: &RequestHead) -> Decision {
                 "Upgrade Required",
                 "unsupported Sec-WebSocket-Version; this host speaks 13\n",
             )
+            .header("Upgrade", "websocket")
             .header("Sec-WebSocket-Version", "13"),
         );
     }

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use bytes::Bytes;
+use tungstenite::Message;
 
 /// What a frame is, for queueing purposes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +27,7 @@ pub(crate) struct Overflow {
 
 #[derive(Debug)]
 enum Slot {
-    Frame(Bytes),
+    Frame(Message),
     /// The newest frame for this channel lives in `latest`.
     Latest(u32),
 }
@@ -35,7 +35,7 @@ enum Slot {
 #[derive(Debug)]
 pub(crate) struct OutboundQueue {
     slots: VecDeque<Slot>,
-    latest: HashMap<u32, Bytes>,
+    latest: HashMap<u32, Message>,
     queued_bytes: usize,
     max_messages: usize,
     max_bytes: usize,
@@ -57,7 +57,7 @@ impl OutboundQueue {
     /// Queues `frame`. Latest-value frames never overflow: they replace the
     /// older frame of their channel, so such a queue holds at most one frame
     /// per channel.
-    pub(crate) fn push(&mut self, class: Class, frame: Bytes) -> Result<(), Overflow> {
+    pub(crate) fn push(&mut self, class: Class, frame: Message) -> Result<(), Overflow> {
         match class {
             Class::Latest(channel) => {
                 let len = frame.len();
@@ -89,7 +89,7 @@ impl OutboundQueue {
         }
     }
 
-    pub(crate) fn pop(&mut self) -> Option<Bytes> {
+    pub(crate) fn pop(&mut self) -> Option<Message> {
         let frame = match self.slots.pop_front()? {
             Slot::Frame(frame) => frame,
             Slot::Latest(channel) => self.latest.remove(&channel)?,
@@ -115,17 +115,21 @@ impl OutboundQueue {
 mod tests {
     use super::*;
 
+    fn bin(b: &'static [u8]) -> Message {
+        Message::Binary(bytes::Bytes::from_static(b))
+    }
+
     #[test]
     fn latest_conflates_and_keeps_position() {
         let mut q = OutboundQueue::new(10, 1000);
-        q.push(Class::Latest(1), Bytes::from_static(b"a1")).unwrap();
-        q.push(Class::Reliable, Bytes::from_static(b"r")).unwrap();
-        q.push(Class::Latest(1), Bytes::from_static(b"a2")).unwrap();
-        q.push(Class::Latest(2), Bytes::from_static(b"b1")).unwrap();
+        q.push(Class::Latest(1), bin(b"a1")).unwrap();
+        q.push(Class::Reliable, bin(b"r")).unwrap();
+        q.push(Class::Latest(1), bin(b"a2")).unwrap();
+        q.push(Class::Latest(2), bin(b"b1")).unwrap();
         assert_eq!(q.conflated(), 1);
-        assert_eq!(q.pop().unwrap(), "a2");
-        assert_eq!(q.pop().unwrap(), "r");
-        assert_eq!(q.pop().unwrap(), "b1");
+        assert_eq!(q.pop().unwrap(), bin(b"a2"));
+        assert_eq!(q.pop().unwrap(), bin(b"r"));
+        assert_eq!(q.pop().unwrap(), bin(b"b1"));
         assert!(q.pop().is_none());
         assert_eq!(q.queued_bytes, 0);
     }
@@ -133,11 +137,11 @@ mod tests {
     #[test]
     fn reliable_overflows_by_count_and_bytes() {
         let mut q = OutboundQueue::new(2, 1000);
-        q.push(Class::Reliable, Bytes::from_static(b"1")).unwrap();
-        q.push(Class::Control, Bytes::from_static(b"2")).unwrap();
-        assert!(q.push(Class::Reliable, Bytes::from_static(b"3")).is_err());
+        q.push(Class::Reliable, bin(b"1")).unwrap();
+        q.push(Class::Control, bin(b"2")).unwrap();
+        assert!(q.push(Class::Reliable, bin(b"3")).is_err());
         let mut q = OutboundQueue::new(100, 4);
-        q.push(Class::Reliable, Bytes::from_static(b"123")).unwrap();
-        assert!(q.push(Class::Reliable, Bytes::from_static(b"45")).is_err());
+        q.push(Class::Reliable, bin(b"123")).unwrap();
+        assert!(q.push(Class::Reliable, bin(b"45")).is_err());
     }
 }

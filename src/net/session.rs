@@ -42,7 +42,7 @@ pub(crate) struct PendingOutbound {
 #[derive(Debug)]
 pub(crate) enum ReadOutcome {
     Binary(Bytes),
-    Text(usize),
+    Text(tungstenite::Utf8Bytes),
     /// A control frame (ping, pong, close) that the WebSocket layer handled;
     /// its automatic reply may need flushing.
     Control,
@@ -111,7 +111,7 @@ impl Session {
         }
         match self.ws.read() {
             Ok(Message::Binary(bytes)) => ReadOutcome::Binary(bytes),
-            Ok(Message::Text(text)) => ReadOutcome::Text(text.len()),
+            Ok(Message::Text(text)) => ReadOutcome::Text(text),
             Ok(Message::Close(frame)) => {
                 if self.close_reason.is_none() {
                     self.close_reason = Some(match frame {
@@ -176,11 +176,12 @@ impl Session {
     }
 
     /// Queues a frame for writing.
-    pub(crate) fn queue(&mut self, class: Class, frame: Bytes) -> Result<(), Overflow> {
+    /// Queues a WebSocket message (binary frames; text only in echo mode).
+    pub(crate) fn queue_message(&mut self, class: Class, message: Message) -> Result<(), Overflow> {
         if self.state == SessionState::Closing {
             return Ok(());
         }
-        self.outbound.push(class, frame)
+        self.outbound.push(class, message)
     }
 
     /// A writable event arrived.
@@ -195,8 +196,8 @@ impl Session {
             return Ok(());
         }
         if self.state != SessionState::Closing {
-            while let Some(frame) = self.outbound.pop() {
-                match self.ws.write(Message::Binary(frame)) {
+            while let Some(message) = self.outbound.pop() {
+                match self.ws.write(message) {
                     Ok(()) => {}
                     // The frame is buffered; the socket is full.
                     Err(WsError::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -242,9 +243,9 @@ impl Session {
             return;
         }
         if send_queued {
-            while let Some(frame) = self.outbound.pop() {
+            while let Some(message) = self.outbound.pop() {
                 // Buffered even when the socket is full; bounded by the queue limits.
-                match self.ws.write(Message::Binary(frame)) {
+                match self.ws.write(message) {
                     Ok(()) => {}
                     Err(WsError::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => {
                         self.write_blocked = true;

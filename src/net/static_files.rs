@@ -9,8 +9,10 @@ use std::path::{Path, PathBuf};
 
 use super::http::{RequestHead, Response};
 
-/// Largest file served; the editor's files are far smaller.
-const MAX_FILE_SIZE: u64 = 32 << 20;
+/// Largest file served; the editor's files are far smaller. Files are read
+/// whole on the network thread, so this also bounds the memory and the
+/// time one request can take.
+const MAX_FILE_SIZE: u64 = 4 << 20;
 
 /// Answers a non-upgrade request from `root`.
 pub(crate) fn serve(root: &Path, head: &RequestHead) -> Response {

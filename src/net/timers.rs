@@ -1,12 +1,16 @@
 //! Deadlines the network thread waits for, in one min-heap. Entries are
-//! checked against the live state when they fire, so cancelling is cheap;
-//! the heap is rebuilt when stale entries outnumber live ones.
+//! checked against the live state when they fire, so cancelling costs
+//! nothing; when the heap has doubled since it was last cleaned, stale
+//! entries are dropped (amortized O(1) per timer).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::time::Instant;
 
 use crate::host::ClientId;
+
+/// Heap size below which cleaning is not worth it.
+const MIN_COMPACT_LEN: usize = 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Timer {
@@ -20,28 +24,32 @@ pub(crate) enum Timer {
     OutboundRequest(ClientId, u64),
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Timers {
     heap: BinaryHeap<Reverse<(Instant, Timer)>>,
-    live: usize,
+    compact_at: usize,
+}
+
+impl Default for Timers {
+    fn default() -> Self {
+        Self {
+            heap: BinaryHeap::new(),
+            compact_at: MIN_COMPACT_LEN,
+        }
+    }
 }
 
 impl Timers {
     pub(crate) fn add(&mut self, at: Instant, timer: Timer) {
         self.heap.push(Reverse((at, timer)));
-        self.live += 1;
-    }
-
-    /// Records that a timer will be ignored when it fires.
-    pub(crate) fn cancelled(&mut self) {
-        self.live = self.live.saturating_sub(1);
     }
 
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
         self.heap.peek().map(|Reverse((at, _))| *at)
     }
 
-    /// Takes the next timer due at or before `now`.
+    /// Takes the next timer due at or before `now`; the caller checks
+    /// whether it still matters.
     pub(crate) fn pop_due(&mut self, now: Instant) -> Option<(Instant, Timer)> {
         match self.heap.peek() {
             Some(Reverse((at, _))) if *at <= now => {
@@ -52,14 +60,9 @@ impl Timers {
         }
     }
 
-    /// Marks a popped timer as handled (it was live).
-    pub(crate) fn fired(&mut self) {
-        self.live = self.live.saturating_sub(1);
-    }
-
-    /// Drops stale entries once they outnumber the live ones.
+    /// Drops entries `is_live` rejects, once the heap has doubled.
     pub(crate) fn compact(&mut self, is_live: impl Fn(Instant, &Timer) -> bool) {
-        if self.heap.len() <= 2 * self.live + 1024 {
+        if self.heap.len() < self.compact_at {
             return;
         }
         let entries = std::mem::take(&mut self.heap).into_vec();
@@ -67,6 +70,33 @@ impl Timers {
             .into_iter()
             .filter(|Reverse((at, timer))| is_live(*at, timer))
             .collect();
-        self.live = self.heap.len();
+        self.compact_at = (2 * self.heap.len()).max(MIN_COMPACT_LEN);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn pops_in_deadline_order_and_compacts() {
+        let mut t = Timers::default();
+        let now = Instant::now();
+        t.add(
+            now + Duration::from_millis(5),
+            Timer::CloseGrace(ClientId(2)),
+        );
+        t.add(now, Timer::Handshake(ClientId(1)));
+        assert_eq!(
+            t.pop_due(now).map(|e| e.1),
+            Some(Timer::Handshake(ClientId(1)))
+        );
+        assert!(t.pop_due(now).is_none());
+        for i in 0..2000 {
+            t.add(now, Timer::InboundRequest(ClientId(3), i));
+        }
+        t.compact(|_, timer| !matches!(timer, Timer::InboundRequest(..)));
+        assert_eq!(t.heap.len(), 1);
     }
 }

@@ -12,14 +12,8 @@ pub enum CloseCode {
     ProtocolError,
     /// 1007: a text message that was not UTF-8.
     InvalidPayload,
-    /// 1008: refused by policy (bad token, too many bad frames).
-    PolicyViolation,
     /// 1009: a message larger than `max_message_size`.
     MessageTooBig,
-    /// 1011: a fault inside the host.
-    InternalError,
-    /// 1013: the host has no room (max clients reached).
-    TryAgainLater,
     /// 4000: a reliable channel's outbound queue overflowed because the
     /// client did not read fast enough.
     SlowConsumer,
@@ -39,10 +33,7 @@ impl CloseCode {
             CloseCode::GoingAway => 1001,
             CloseCode::ProtocolError => 1002,
             CloseCode::InvalidPayload => 1007,
-            CloseCode::PolicyViolation => 1008,
             CloseCode::MessageTooBig => 1009,
-            CloseCode::InternalError => 1011,
-            CloseCode::TryAgainLater => 1013,
             CloseCode::SlowConsumer => 4000,
             CloseCode::HandshakeTimeout => 4001,
             CloseCode::UnsupportedVersion => 4002,
