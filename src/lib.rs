@@ -49,4 +49,6 @@ pub use host::{
     HostEvent, Limits, MAX_CHANNEL_NAME_LEN, RemoteMessage, RemoteResponse, RequestFailure,
     RequestId, validate_channel_name,
 };
+#[cfg(feature = "tls")]
+pub use host::{TlsConfig, TlsError};
 pub use protocol::ipc::{DeliveryPolicy, ErrorCode, Publishers};

@@ -34,6 +34,20 @@ pub struct HostConfig {
     /// Folder served over plain HTTP on the same port (the browser editor).
     /// `None`: non-WebSocket requests get 426.
     pub web_root: Option<PathBuf>,
+    /// Browser origins (e.g. `http://localhost:5173`) allowed to open a
+    /// WebSocket besides the host's own; `"*"` allows every origin (not
+    /// recommended). Clients that send no Origin (scripts, tools) are not
+    /// affected; the token governs them.
+    pub allowed_origins: Vec<String>,
+    /// Host header names accepted besides loopback names and IP literals
+    /// (DNS rebinding protection), e.g. `game.lan`.
+    pub allowed_hosts: Vec<String>,
+    /// Allow listening on a non-loopback address without both a token and
+    /// TLS. Anyone who can reach the port can then drive the game.
+    pub allow_insecure_remote: bool,
+    /// Serve `wss://` with this certificate.
+    #[cfg(feature = "tls")]
+    pub tls: Option<super::TlsConfig>,
     /// Every bound on memory and time.
     pub limits: Limits,
     /// Testing only: skip the protocol and echo every WebSocket message back
@@ -109,6 +123,11 @@ impl Default for HostConfig {
             directories: Vec::new(),
             preferences: Vec::new(),
             web_root: None,
+            allowed_origins: Vec::new(),
+            allowed_hosts: Vec::new(),
+            allow_insecure_remote: false,
+            #[cfg(feature = "tls")]
+            tls: None,
             limits: Limits::default(),
             echo_mode: false,
         }
@@ -157,6 +176,18 @@ impl HostConfig {
     /// Serve the files under `root` over HTTP on the host's port.
     pub fn web_root(mut self, root: impl Into<PathBuf>) -> Self {
         self.web_root = Some(root.into());
+        self
+    }
+
+    /// Let pages from `origin` (scheme://host:port) open WebSockets.
+    pub fn allow_origin(mut self, origin: impl Into<String>) -> Self {
+        self.allowed_origins.push(origin.into());
+        self
+    }
+
+    /// Accept requests whose Host header names `host`.
+    pub fn allow_host(mut self, host: impl Into<String>) -> Self {
+        self.allowed_hosts.push(host.into());
         self
     }
 
@@ -211,9 +242,38 @@ impl HostConfig {
         if l.max_message_size < 64 {
             return Err("limits.max_message_size must be at least 64 bytes".to_owned());
         }
+        if !self.bind.ip().is_loopback() && !self.allow_insecure_remote {
+            let has_token = self.token.as_deref().is_some_and(|t| !t.is_empty());
+            if !has_token || !self.tls_enabled() {
+                return Err(format!(
+                    "listening on {} exposes the game beyond this machine: set a token and TLS, \
+                     or set allow_insecure_remote to accept the risk",
+                    self.bind
+                ));
+            }
+        }
         if u32::try_from(l.request_timeout.as_millis()).is_err() {
             return Err("limits.request_timeout must fit in u32 milliseconds".to_owned());
         }
         Ok(())
+    }
+
+    /// Serve `wss://` with this certificate.
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, tls: super::TlsConfig) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// True when connections are served over TLS.
+    pub fn tls_enabled(&self) -> bool {
+        #[cfg(feature = "tls")]
+        {
+            self.tls.is_some()
+        }
+        #[cfg(not(feature = "tls"))]
+        {
+            false
+        }
     }
 }

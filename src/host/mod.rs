@@ -6,6 +6,8 @@ mod config;
 mod error;
 mod event;
 mod ids;
+#[cfg(feature = "tls")]
+mod tls;
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -23,6 +25,8 @@ pub use config::{DEFAULT_PORT, HostConfig, Limits};
 pub use error::HostError;
 pub use event::{ClientInfo, HostEvent, RemoteMessage, RemoteResponse, RequestFailure};
 pub use ids::{ChannelId, ClientId, RequestId};
+#[cfg(feature = "tls")]
+pub use tls::{TlsConfig, TlsError};
 
 use crate::net::{self, Command, NetConfig, Shared};
 use crate::protocol::ChannelDescription;
@@ -73,6 +77,17 @@ impl Host {
     pub fn start(config: HostConfig) -> Result<Self, HostError> {
         config.validate().map_err(HostError::InvalidConfig)?;
         let addr = config.bind;
+        if !addr.ip().is_loopback() && config.allow_insecure_remote {
+            tracing::warn!(
+                "INSECURE: listening on {addr} with allow_insecure_remote; anyone who can reach \
+                 this port can drive the game{}",
+                if config.token.is_some() {
+                    " if they learn the token"
+                } else {
+                    ""
+                }
+            );
+        }
         let listener =
             std::net::TcpListener::bind(addr).map_err(|source| HostError::Bind { addr, source })?;
         listener

@@ -3,13 +3,15 @@
 
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
-use std::path::Path;
 
 use mio::net::TcpStream;
 
+use super::transport::Transport;
+
 use super::http::{self, Decision, MAX_REQUEST_HEAD, Parsed, Response};
 use super::session::Session;
-use super::static_files;
+use super::{access, static_files};
+use crate::host::HostConfig;
 
 /// What the HTTP exchange decided once its response is written.
 #[derive(Debug)]
@@ -22,7 +24,7 @@ pub(crate) enum AfterResponse {
 
 /// Reading a request head and writing the answer.
 pub(crate) struct HttpExchange {
-    pub stream: TcpStream,
+    pub stream: Transport,
     request: Vec<u8>,
     response: Vec<u8>,
     written: usize,
@@ -41,7 +43,7 @@ pub(crate) enum HttpProgress {
 }
 
 impl HttpExchange {
-    pub(crate) fn new(stream: TcpStream) -> Self {
+    pub(crate) fn new(stream: Transport) -> Self {
         Self {
             stream,
             request: Vec::new(),
@@ -53,9 +55,9 @@ impl HttpExchange {
 
     /// Reads what has arrived and, once the head is complete, prepares the
     /// answer; then writes as much of it as the socket takes.
-    pub(crate) fn advance(&mut self, web_root: Option<&Path>) -> HttpProgress {
+    pub(crate) fn advance(&mut self, config: &HostConfig) -> HttpProgress {
         if self.after.is_none() {
-            if let Err(reason) = self.read_head(web_root) {
+            if let Err(reason) = self.read_head(config) {
                 return HttpProgress::Failed(reason);
             }
         }
@@ -77,14 +79,14 @@ impl HttpExchange {
         }
     }
 
-    fn read_head(&mut self, web_root: Option<&Path>) -> Result<(), String> {
+    fn read_head(&mut self, config: &HostConfig) -> Result<(), String> {
         let mut chunk = [0u8; 4096];
         loop {
             match self.stream.read(&mut chunk) {
                 Ok(0) => return Err("peer closed during the HTTP request".to_owned()),
                 Ok(n) => {
                     self.request.extend_from_slice(&chunk[..n]);
-                    if self.try_decide(web_root) {
+                    if self.try_decide(config) {
                         return Ok(());
                     }
                 }
@@ -96,7 +98,7 @@ impl HttpExchange {
     }
 
     /// Returns true once the answer is decided.
-    fn try_decide(&mut self, web_root: Option<&Path>) -> bool {
+    fn try_decide(&mut self, config: &HostConfig) -> bool {
         match http::parse_request(&self.request) {
             Parsed::Partial if self.request.len() > MAX_REQUEST_HEAD => {
                 self.respond(Response::text(
@@ -120,7 +122,11 @@ impl HttpExchange {
                 true
             }
             Parsed::Complete(head, len) => {
-                if let (false, Some(root)) = (head.upgrade_websocket, web_root) {
+                if let Err(refusal) = access::check(&head, config, config.tls_enabled()) {
+                    self.respond(refusal);
+                    return true;
+                }
+                if let (false, Some(root)) = (head.upgrade_websocket, config.web_root.as_deref()) {
                     let response = static_files::serve(root, &head);
                     self.response = response.to_bytes(head.method != "HEAD");
                     self.after = Some(AfterResponse::Close);
@@ -177,8 +183,8 @@ impl Connection {
 
     pub(crate) fn stream_mut(&mut self) -> Option<&mut TcpStream> {
         match &mut self.phase {
-            Phase::WebSocket(session) => Some(session.stream_mut()),
-            Phase::Http(exchange) => Some(&mut exchange.stream),
+            Phase::WebSocket(session) => Some(session.stream_mut().tcp_mut()),
+            Phase::Http(exchange) => Some(exchange.stream.tcp_mut()),
             Phase::Switching => None,
         }
     }

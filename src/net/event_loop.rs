@@ -16,6 +16,7 @@ use super::outbound::{Class, OutboundQueue};
 use super::router::Router;
 use super::session::{ReadOutcome, Session, SessionState};
 use super::timers::{Timer, Timers};
+use super::transport::Transport;
 use super::{Command, NetConfig, Shared, dispatch};
 use crate::host::{ClientId, HostEvent, RequestFailure, RequestId};
 use crate::protocol::{CloseCode, encode_error, ipc};
@@ -265,6 +266,13 @@ impl NetLoop {
                 tracing::warn!("cannot register {addr}: {e}");
                 continue;
             }
+            let transport = match self.wrap(stream) {
+                Ok(transport) => transport,
+                Err(e) => {
+                    tracing::warn!("cannot start TLS for {addr}: {e}");
+                    continue;
+                }
+            };
             let deadline = Instant::now() + limits.handshake_timeout;
             self.core.timers.add(deadline, Timer::Handshake(id));
             tracing::debug!("{id} accepted from {addr}");
@@ -272,12 +280,25 @@ impl NetLoop {
                 id,
                 Connection {
                     addr,
-                    phase: Phase::Http(HttpExchange::new(stream)),
+                    phase: Phase::Http(HttpExchange::new(transport)),
                     want_read: false,
                     listed_for_read: false,
                 },
             );
         }
+    }
+
+    /// Puts TLS around a new socket when the host serves `wss://`.
+    fn wrap(&self, stream: mio::net::TcpStream) -> Result<Transport, String> {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &self.core.config.host.tls {
+            let connection =
+                rustls::ServerConnection::new(tls.0.clone()).map_err(|e| e.to_string())?;
+            return Ok(Transport::Tls(Box::new(rustls::StreamOwned::new(
+                connection, stream,
+            ))));
+        }
+        Ok(Transport::Plain(stream))
     }
 
     fn run_commands(&mut self) {
@@ -429,7 +450,7 @@ impl NetLoop {
         let Phase::Http(exchange) = &mut conn.phase else {
             return;
         };
-        match exchange.advance(self.core.config.host.web_root.as_deref()) {
+        match exchange.advance(&self.core.config.host) {
             HttpProgress::Pending => {}
             HttpProgress::Failed(reason) => self.remove(id, &reason),
             HttpProgress::Finished(AfterResponse::Close) => self.remove(id, "HTTP response sent"),

@@ -2,6 +2,7 @@
 //! when the game sends commands, and by its own timers. Nothing spins: an
 //! idle host sleeps in `poll` with no timeout.
 
+mod access;
 mod commands;
 mod connection;
 mod dispatch;
@@ -12,6 +13,7 @@ mod router;
 mod session;
 mod static_files;
 mod timers;
+mod transport;
 
 use std::io;
 use std::sync::Arc;

@@ -6,12 +6,12 @@ use std::io::{self, Read};
 use std::time::Instant;
 
 use bytes::Bytes;
-use mio::net::TcpStream;
 use tungstenite::protocol::{CloseFrame, Role, WebSocket, WebSocketConfig};
 use tungstenite::{Error as WsError, Message};
 
 use super::outbound::{Class, OutboundQueue, Overflow};
 use super::router::Subscriptions;
+use super::transport::Transport;
 use crate::protocol::CloseCode;
 
 /// Where a session is in its life.
@@ -55,7 +55,7 @@ pub(crate) enum ReadOutcome {
 }
 
 pub(crate) struct Session {
-    ws: WebSocket<TcpStream>,
+    ws: WebSocket<Transport>,
     pub state: SessionState,
     pub outbound: OutboundQueue,
     pub subscriptions: Subscriptions,
@@ -76,7 +76,7 @@ pub(crate) struct Session {
 
 impl Session {
     pub(crate) fn new(
-        stream: TcpStream,
+        stream: Transport,
         leftover: Vec<u8>,
         config: WebSocketConfig,
         outbound: OutboundQueue,
@@ -96,7 +96,7 @@ impl Session {
         }
     }
 
-    pub(crate) fn stream_mut(&mut self) -> &mut TcpStream {
+    pub(crate) fn stream_mut(&mut self) -> &mut Transport {
         self.ws.get_mut()
     }
 
@@ -213,7 +213,7 @@ impl Session {
                 if self.read_poisoned && self.state == SessionState::Closing {
                     // Our close frame is out; tell the peer we are done
                     // writing and keep discarding until it hangs up.
-                    let _ = self.ws.get_mut().shutdown(std::net::Shutdown::Write);
+                    self.ws.get_mut().shutdown_write();
                 }
                 Ok(())
             }
