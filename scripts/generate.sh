@@ -9,4 +9,6 @@ want="flatc version 25.12.19"
 have=$("$FLATC" --version)
 [ "$have" = "$want" ] || { echo "need $want, found: $have" >&2; exit 1; }
 "$FLATC" --rust --gen-all -o src/generated schema/ipc.fbs
+"$FLATC" --ts --ts-no-import-ext -o web_root/src/generated schema/ipc.fbs
+"$FLATC" --python --gen-onefile -o clients/python/switchboard_client/generated schema/ipc.fbs
 echo "regenerated from schema/ipc.fbs"

@@ -9,7 +9,16 @@ use std::process::Command;
 const WANT: &str = "flatc version 25.12.19";
 
 /// (flatc language flags, checked-in folder) for each generated output.
-const OUTPUTS: &[(&[&str], &str)] = &[(&["--rust", "--gen-all"], "src/generated")];
+/// Keep in step with scripts/generate.sh. Each folder holds only flatc's
+/// files, so a leftover file from an older schema is caught too.
+const OUTPUTS: &[(&[&str], &str)] = &[
+    (&["--rust", "--gen-all"], "src/generated"),
+    (&["--ts", "--ts-no-import-ext"], "web_root/src/generated"),
+    (
+        &["--python", "--gen-onefile"],
+        "clients/python/switchboard_client/generated",
+    ),
+];
 
 fn flatc() -> Option<PathBuf> {
     let path = std::env::var_os("FLATC").map_or_else(|| PathBuf::from("flatc"), PathBuf::from);

@@ -12,7 +12,7 @@ mod scene;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use bevy_app::{App, AppExit, Last, ScheduleRunnerPlugin, Startup};
+use bevy_app::{App, AppExit, Last, PostStartup, ScheduleRunnerPlugin};
 use bevy_ecs::prelude::*;
 use switchboard::agents::TelemetryAgentPlugin;
 use switchboard::bevy::{HostStatus, IpcHostPlugin, IpcStatus};
@@ -30,7 +30,7 @@ fn parse_args() -> Result<Options, String> {
         port: switchboard::DEFAULT_PORT,
         uncapped: false,
         hz: 60.0,
-        web_root: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web_root"),
+        web_root: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web_root/public"),
         frames: None,
     };
     let mut args = std::env::args().skip(1);
@@ -95,6 +95,8 @@ fn main() -> AppExit {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
+        // Logs on stderr; stdout carries only the announcement below.
+        .with_writer(std::io::stderr)
         .init();
     let options = match parse_args() {
         Ok(options) => options,
@@ -120,7 +122,8 @@ fn main() -> AppExit {
             scene::SceneAgentPlugin,
         ))
         .insert_resource(FrameLimit(options.frames, 0))
-        .add_systems(Startup, announce)
+        // After every agent advertised its channels in Startup.
+        .add_systems(PostStartup, announce)
         .add_systems(Last, count_frames)
         .run()
 }

@@ -2,10 +2,10 @@
 //! channels, with the latest-value policy so a slow dashboard only ever
 //! sees fresh numbers.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use bevy_app::{App, First, Plugin, PostUpdate};
+use bevy_app::{App, First, Plugin, PostUpdate, Startup};
 use bevy_ecs::prelude::*;
 
 use crate::ChannelId;
@@ -72,6 +72,8 @@ impl Metrics {
 #[derive(Resource, Debug, Default)]
 pub struct TelemetryChannels {
     ids: HashMap<String, ChannelId>,
+    /// Names the host refused (warned about once).
+    refused: HashSet<String>,
 }
 
 impl TelemetryChannels {
@@ -101,8 +103,25 @@ impl Plugin for TelemetryAgentPlugin {
                 frames: 0,
                 frame_time_sum: Duration::ZERO,
             })
+            .add_systems(Startup, advertise_builtin)
             .add_systems(First, tick)
             .add_systems(PostUpdate, publish.before(IpcSet::Send));
+    }
+}
+
+/// The built-in metrics, with their descriptions.
+const BUILTIN: [(&str, &str); 3] = [
+    ("frame_time", "milliseconds per frame, averaged"),
+    ("fps", "frames per second"),
+    ("entity_count", "entities in the world"),
+];
+
+/// Advertises the built-in channels at startup, so clients see them in
+/// their first Welcome; user metrics are advertised when first set.
+fn advertise_builtin(host: Option<Res<IpcHost>>, mut channels: ResMut<TelemetryChannels>) {
+    let Some(host) = host else { return };
+    for (name, description) in BUILTIN {
+        channel_for(&host, &mut channels, name, description);
     }
 }
 
@@ -135,15 +154,11 @@ fn publish(
     clock.frames = 0;
     clock.frame_time_sum = Duration::ZERO;
 
-    let builtin = [
-        ("frame_time", frame_ms, "milliseconds per frame, averaged"),
-        ("fps", fps, "frames per second"),
-        (
-            "entity_count",
-            entities.iter().count() as f64,
-            "entities in the world",
-        ),
-    ];
+    let values = [frame_ms, fps, entities.iter().count() as f64];
+    let builtin = BUILTIN
+        .into_iter()
+        .zip(values)
+        .map(|((name, description), value)| (name, value, description));
     let samples = builtin.into_iter().chain(
         metrics
             .values
@@ -167,18 +182,22 @@ fn channel_for(
     if let Some(id) = channels.ids.get(name) {
         return Some(*id);
     }
+    if channels.refused.contains(name) {
+        return None;
+    }
     let spec = ChannelSpec::new(format!("telemetry/{name}"))
         .latest()
         .encoding("json")
-        .schema("switchboard.telemetry.Sample")
-        .description(description);
+        .description(format!("{description}; JSON {{\"value\": number}}"));
     match host.advertise(spec) {
         Ok(id) => {
             channels.ids.insert(name.to_owned(), id);
             Some(id)
         }
         Err(e) => {
-            tracing::warn!("telemetry metric {name:?} not published: {e}");
+            if channels.refused.insert(name.to_owned()) {
+                tracing::warn!("telemetry metric {name:?} not published: {e}");
+            }
             None
         }
     }

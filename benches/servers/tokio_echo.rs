@@ -1,0 +1,40 @@
+//! The usual Rust choice, for comparison: a tokio-tungstenite echo server
+//! (multi-threaded runtime as its users run it), echoing every message.
+//!
+//! ```text
+//! cargo run --release --example tokio_echo -- [PORT]
+//! ```
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpListener;
+use tokio_tungstenite::tungstenite::Message;
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let port: u16 = std::env::args()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+    println!("ws://{}", listener.local_addr()?);
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let _ = stream.set_nodelay(true);
+        tokio::spawn(async move {
+            let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+                return;
+            };
+            while let Some(Ok(message)) = ws.next().await {
+                match message {
+                    Message::Binary(_) | Message::Text(_) => {
+                        if ws.send(message).await.is_err() {
+                            return;
+                        }
+                    }
+                    Message::Close(_) => return,
+                    _ => {}
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,145 @@
+//! An echo server on the plain `Host` API (no Bevy), for the benchmarks:
+//! whatever a client sends on `echo` comes back to it. It also serves the
+//! fan-out scenario: a request `publish N` on `bench/control` publishes N
+//! messages on `bench/fanout`, encoded once and shared by every subscriber,
+//! or (with `--per-client`) encoded separately for each connected client.
+//!
+//! ```text
+//! cargo run --release --example host_echo -- [--port N] [--max-clients N] [--per-client] [--size BYTES]
+//! ```
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use switchboard::{ChannelSpec, Host, HostConfig, HostEvent, Limits};
+
+struct Options {
+    port: u16,
+    max_clients: usize,
+    per_client: bool,
+    size: usize,
+}
+
+fn parse() -> Result<Options, String> {
+    let mut o = Options {
+        port: 0,
+        max_clients: 2048,
+        per_client: false,
+        size: 64,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |n: &str| args.next().ok_or(format!("{n} needs a value"));
+        match arg.as_str() {
+            "--port" => o.port = value("--port")?.parse().map_err(|e| format!("{e}"))?,
+            "--max-clients" => {
+                o.max_clients = value("--max-clients")?
+                    .parse()
+                    .map_err(|e| format!("{e}"))?
+            }
+            "--size" => o.size = value("--size")?.parse().map_err(|e| format!("{e}"))?,
+            "--per-client" => o.per_client = true,
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(o)
+}
+
+fn main() {
+    let options = match parse() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("host_echo: {e}");
+            std::process::exit(2);
+        }
+    };
+    let config = HostConfig::default().port(options.port).limits(Limits {
+        max_clients: options.max_clients,
+        max_message_size: 1 << 20,
+        ..Limits::default()
+    });
+    let host = match Host::start(config) {
+        Ok(host) => host,
+        Err(e) => {
+            eprintln!("host_echo: {e}");
+            std::process::exit(1);
+        }
+    };
+    let echo = host
+        .advertise(ChannelSpec::new("echo").clients_may_publish())
+        .expect("advertise echo");
+    let control = host
+        .advertise(ChannelSpec::new("bench/control"))
+        .expect("advertise control");
+    let fanout = host
+        .advertise(ChannelSpec::new("bench/fanout"))
+        .expect("advertise fanout");
+    println!("ws://{}", host.local_addr());
+
+    let payload = vec![0x5a; options.size];
+    let mut clients = BTreeSet::new();
+    loop {
+        let Some(event) = host.wait_event(Duration::from_secs(3600)) else {
+            continue;
+        };
+        match event {
+            HostEvent::Connected(info) => {
+                clients.insert(info.id);
+            }
+            HostEvent::Disconnected { client, .. } => {
+                clients.remove(&client);
+            }
+            HostEvent::Message(message) if message.channel() == echo => {
+                let result = match message.request_id() {
+                    Some(request) => {
+                        host.respond(message.client(), request, message.content_bytes())
+                    }
+                    None => host.send_to(message.client(), echo, message.content_bytes()),
+                };
+                if let Err(e) = result {
+                    eprintln!("host_echo: echo dropped: {e}");
+                }
+            }
+            HostEvent::Message(message) if message.channel() == control => {
+                let Some(request) = message.request_id() else {
+                    continue;
+                };
+                let count = std::str::from_utf8(message.content())
+                    .ok()
+                    .and_then(|t| t.strip_prefix("publish "))
+                    .and_then(|n| n.parse::<usize>().ok());
+                let Some(count) = count else {
+                    let _ = host.respond_error(message.client(), request, "expected \"publish N\"");
+                    continue;
+                };
+                for _ in 0..count {
+                    if options.per_client {
+                        for client in &clients {
+                            send_retrying(|| host.send_to(*client, fanout, payload.clone()));
+                        }
+                    } else {
+                        send_retrying(|| host.publish(fanout, payload.clone()));
+                    }
+                }
+                let _ = host.respond(message.client(), request, &b"ok"[..]);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Retries while the command queue is full (the network thread catches up).
+fn send_retrying(mut send: impl FnMut() -> Result<(), switchboard::HostError>) {
+    for _ in 0..10_000 {
+        match send() {
+            Err(switchboard::HostError::QueueFull(_)) => {
+                std::thread::sleep(Duration::from_micros(50))
+            }
+            Err(e) => {
+                eprintln!("host_echo: {e}");
+                return;
+            }
+            Ok(()) => return,
+        }
+    }
+}

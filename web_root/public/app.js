@@ -1,0 +1,2682 @@
+// Built by `npm run build` (web_root/build.mjs) from web_root/src; do not edit.
+"use strict";
+(() => {
+  // src/channels.ts
+  var DELIVERY = {
+    reliable: "reliable",
+    latest: "latest"
+  };
+  var PUBLISHERS = {
+    agents: "game",
+    "clients-and-agents": "game + clients"
+  };
+  function renderChannels(body, count, channels) {
+    const rows = channels.map((channel) => {
+      const row = document.createElement("tr");
+      row.dataset.channel = channel.name;
+      row.dataset.channelId = String(channel.id);
+      const cells = [
+        String(channel.id),
+        "",
+        channel.encoding || "raw",
+        DELIVERY[channel.delivery],
+        PUBLISHERS[channel.publishers]
+      ];
+      for (const text of cells) row.insertCell().textContent = text;
+      row.cells[0].className = "num";
+      for (const i of [2, 3, 4]) row.cells[i].className = "nowrap";
+      const name = document.createElement("div");
+      name.className = "mono";
+      name.textContent = channel.name;
+      const description = document.createElement("div");
+      description.className = "description";
+      description.textContent = channel.description;
+      row.cells[1].append(name, description);
+      return row;
+    });
+    body.replaceChildren(...rows);
+    count.textContent = String(channels.length);
+  }
+
+  // node_modules/flatbuffers/mjs/constants.js
+  var SIZEOF_SHORT = 2;
+  var SIZEOF_INT = 4;
+  var FILE_IDENTIFIER_LENGTH = 4;
+  var SIZE_PREFIX_LENGTH = 4;
+
+  // node_modules/flatbuffers/mjs/utils.js
+  var int32 = new Int32Array(2);
+  var float32 = new Float32Array(int32.buffer);
+  var float64 = new Float64Array(int32.buffer);
+  var isLittleEndian = new Uint16Array(new Uint8Array([1, 0]).buffer)[0] === 1;
+
+  // node_modules/flatbuffers/mjs/encoding.js
+  var Encoding;
+  (function(Encoding2) {
+    Encoding2[Encoding2["UTF8_BYTES"] = 1] = "UTF8_BYTES";
+    Encoding2[Encoding2["UTF16_STRING"] = 2] = "UTF16_STRING";
+  })(Encoding || (Encoding = {}));
+
+  // node_modules/flatbuffers/mjs/byte-buffer.js
+  var ByteBuffer = class _ByteBuffer {
+    /**
+     * Create a new ByteBuffer with a given array of bytes (`Uint8Array`)
+     */
+    constructor(bytes_) {
+      this.bytes_ = bytes_;
+      this.position_ = 0;
+      this.text_decoder_ = new TextDecoder();
+    }
+    /**
+     * Create and allocate a new ByteBuffer with a given size.
+     */
+    static allocate(byte_size) {
+      return new _ByteBuffer(new Uint8Array(byte_size));
+    }
+    clear() {
+      this.position_ = 0;
+    }
+    /**
+     * Get the underlying `Uint8Array`.
+     */
+    bytes() {
+      return this.bytes_;
+    }
+    /**
+     * Get the buffer's position.
+     */
+    position() {
+      return this.position_;
+    }
+    /**
+     * Set the buffer's position.
+     */
+    setPosition(position) {
+      this.position_ = position;
+    }
+    /**
+     * Get the buffer's capacity.
+     */
+    capacity() {
+      return this.bytes_.length;
+    }
+    readInt8(offset) {
+      return this.readUint8(offset) << 24 >> 24;
+    }
+    readUint8(offset) {
+      return this.bytes_[offset];
+    }
+    readInt16(offset) {
+      return this.readUint16(offset) << 16 >> 16;
+    }
+    readUint16(offset) {
+      return this.bytes_[offset] | this.bytes_[offset + 1] << 8;
+    }
+    readInt32(offset) {
+      return this.bytes_[offset] | this.bytes_[offset + 1] << 8 | this.bytes_[offset + 2] << 16 | this.bytes_[offset + 3] << 24;
+    }
+    readUint32(offset) {
+      return this.readInt32(offset) >>> 0;
+    }
+    readInt64(offset) {
+      return BigInt.asIntN(64, BigInt(this.readUint32(offset)) + (BigInt(this.readUint32(offset + 4)) << BigInt(32)));
+    }
+    readUint64(offset) {
+      return BigInt.asUintN(64, BigInt(this.readUint32(offset)) + (BigInt(this.readUint32(offset + 4)) << BigInt(32)));
+    }
+    readFloat32(offset) {
+      int32[0] = this.readInt32(offset);
+      return float32[0];
+    }
+    readFloat64(offset) {
+      int32[isLittleEndian ? 0 : 1] = this.readInt32(offset);
+      int32[isLittleEndian ? 1 : 0] = this.readInt32(offset + 4);
+      return float64[0];
+    }
+    writeInt8(offset, value) {
+      this.bytes_[offset] = value;
+    }
+    writeUint8(offset, value) {
+      this.bytes_[offset] = value;
+    }
+    writeInt16(offset, value) {
+      this.bytes_[offset] = value;
+      this.bytes_[offset + 1] = value >> 8;
+    }
+    writeUint16(offset, value) {
+      this.bytes_[offset] = value;
+      this.bytes_[offset + 1] = value >> 8;
+    }
+    writeInt32(offset, value) {
+      this.bytes_[offset] = value;
+      this.bytes_[offset + 1] = value >> 8;
+      this.bytes_[offset + 2] = value >> 16;
+      this.bytes_[offset + 3] = value >> 24;
+    }
+    writeUint32(offset, value) {
+      this.bytes_[offset] = value;
+      this.bytes_[offset + 1] = value >> 8;
+      this.bytes_[offset + 2] = value >> 16;
+      this.bytes_[offset + 3] = value >> 24;
+    }
+    writeInt64(offset, value) {
+      this.writeInt32(offset, Number(BigInt.asIntN(32, value)));
+      this.writeInt32(offset + 4, Number(BigInt.asIntN(32, value >> BigInt(32))));
+    }
+    writeUint64(offset, value) {
+      this.writeUint32(offset, Number(BigInt.asUintN(32, value)));
+      this.writeUint32(offset + 4, Number(BigInt.asUintN(32, value >> BigInt(32))));
+    }
+    writeFloat32(offset, value) {
+      float32[0] = value;
+      this.writeInt32(offset, int32[0]);
+    }
+    writeFloat64(offset, value) {
+      float64[0] = value;
+      this.writeInt32(offset, int32[isLittleEndian ? 0 : 1]);
+      this.writeInt32(offset + 4, int32[isLittleEndian ? 1 : 0]);
+    }
+    /**
+     * Return the file identifier.   Behavior is undefined for FlatBuffers whose
+     * schema does not include a file_identifier (likely points at padding or the
+     * start of a the root vtable).
+     */
+    getBufferIdentifier() {
+      if (this.bytes_.length < this.position_ + SIZEOF_INT + FILE_IDENTIFIER_LENGTH) {
+        throw new Error("FlatBuffers: ByteBuffer is too short to contain an identifier.");
+      }
+      let result = "";
+      for (let i = 0; i < FILE_IDENTIFIER_LENGTH; i++) {
+        result += String.fromCharCode(this.readInt8(this.position_ + SIZEOF_INT + i));
+      }
+      return result;
+    }
+    /**
+     * Look up a field in the vtable, return an offset into the object, or 0 if the
+     * field is not present.
+     */
+    __offset(bb_pos, vtable_offset) {
+      const vtable = bb_pos - this.readInt32(bb_pos);
+      return vtable_offset < this.readInt16(vtable) ? this.readInt16(vtable + vtable_offset) : 0;
+    }
+    /**
+     * Initialize any Table-derived type to point to the union at the given offset.
+     */
+    __union(t, offset) {
+      t.bb_pos = offset + this.readInt32(offset);
+      t.bb = this;
+      return t;
+    }
+    /**
+     * Create a JavaScript string from UTF-8 data stored inside the FlatBuffer.
+     * This allocates a new string and converts to wide chars upon each access.
+     *
+     * To avoid the conversion to string, pass Encoding.UTF8_BYTES as the
+     * "optionalEncoding" argument. This is useful for avoiding conversion when
+     * the data will just be packaged back up in another FlatBuffer later on.
+     *
+     * @param offset
+     * @param opt_encoding Defaults to UTF16_STRING
+     */
+    __string(offset, opt_encoding) {
+      offset += this.readInt32(offset);
+      const length = this.readInt32(offset);
+      offset += SIZEOF_INT;
+      const utf8bytes = this.bytes_.subarray(offset, offset + length);
+      if (opt_encoding === Encoding.UTF8_BYTES)
+        return utf8bytes;
+      else
+        return this.text_decoder_.decode(utf8bytes);
+    }
+    /**
+     * Handle unions that can contain string as its member, if a Table-derived type then initialize it,
+     * if a string then return a new one
+     *
+     * WARNING: strings are immutable in JS so we can't change the string that the user gave us, this
+     * makes the behaviour of __union_with_string different compared to __union
+     */
+    __union_with_string(o, offset) {
+      if (typeof o === "string") {
+        return this.__string(offset);
+      }
+      return this.__union(o, offset);
+    }
+    /**
+     * Retrieve the relative offset stored at "offset"
+     */
+    __indirect(offset) {
+      return offset + this.readInt32(offset);
+    }
+    /**
+     * Get the start of data of a vector whose offset is stored at "offset" in this object.
+     */
+    __vector(offset) {
+      return offset + this.readInt32(offset) + SIZEOF_INT;
+    }
+    /**
+     * Get the length of a vector whose offset is stored at "offset" in this object.
+     */
+    __vector_len(offset) {
+      return this.readInt32(offset + this.readInt32(offset));
+    }
+    __has_identifier(ident) {
+      if (ident.length != FILE_IDENTIFIER_LENGTH) {
+        throw new Error("FlatBuffers: file identifier must be length " + FILE_IDENTIFIER_LENGTH);
+      }
+      for (let i = 0; i < FILE_IDENTIFIER_LENGTH; i++) {
+        if (ident.charCodeAt(i) != this.readInt8(this.position() + SIZEOF_INT + i)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    /**
+     * A helper function for generating list for obj api
+     */
+    createScalarList(listAccessor, listLength) {
+      const ret = [];
+      for (let i = 0; i < listLength; ++i) {
+        const val = listAccessor(i);
+        if (val !== null) {
+          ret.push(val);
+        }
+      }
+      return ret;
+    }
+    /**
+     * A helper function for generating list for obj api
+     * @param listAccessor function that accepts an index and return data at that index
+     * @param listLength listLength
+     * @param res result list
+     */
+    createObjList(listAccessor, listLength) {
+      const ret = [];
+      for (let i = 0; i < listLength; ++i) {
+        const val = listAccessor(i);
+        if (val !== null) {
+          ret.push(val.unpack());
+        }
+      }
+      return ret;
+    }
+  };
+
+  // node_modules/flatbuffers/mjs/builder.js
+  var Builder = class _Builder {
+    /**
+     * Create a FlatBufferBuilder.
+     */
+    constructor(opt_initial_size) {
+      this.minalign = 1;
+      this.vtable = null;
+      this.vtable_in_use = 0;
+      this.isNested = false;
+      this.object_start = 0;
+      this.vtables = [];
+      this.vector_num_elems = 0;
+      this.force_defaults = false;
+      this.string_maps = null;
+      this.text_encoder = new TextEncoder();
+      let initial_size;
+      if (!opt_initial_size) {
+        initial_size = 1024;
+      } else {
+        initial_size = opt_initial_size;
+      }
+      this.bb = ByteBuffer.allocate(initial_size);
+      this.space = initial_size;
+    }
+    clear() {
+      this.bb.clear();
+      this.space = this.bb.capacity();
+      this.minalign = 1;
+      this.vtable = null;
+      this.vtable_in_use = 0;
+      this.isNested = false;
+      this.object_start = 0;
+      this.vtables = [];
+      this.vector_num_elems = 0;
+      this.force_defaults = false;
+      this.string_maps = null;
+    }
+    /**
+     * In order to save space, fields that are set to their default value
+     * don't get serialized into the buffer. Forcing defaults provides a
+     * way to manually disable this optimization.
+     *
+     * @param forceDefaults true always serializes default values
+     */
+    forceDefaults(forceDefaults) {
+      this.force_defaults = forceDefaults;
+    }
+    /**
+     * Get the ByteBuffer representing the FlatBuffer. Only call this after you've
+     * called finish(). The actual data starts at the ByteBuffer's current position,
+     * not necessarily at 0.
+     */
+    dataBuffer() {
+      return this.bb;
+    }
+    /**
+     * Get the bytes representing the FlatBuffer. Only call this after you've
+     * called finish().
+     */
+    asUint8Array() {
+      return this.bb.bytes().subarray(this.bb.position(), this.bb.position() + this.offset());
+    }
+    /**
+     * Prepare to write an element of `size` after `additional_bytes` have been
+     * written, e.g. if you write a string, you need to align such the int length
+     * field is aligned to 4 bytes, and the string data follows it directly. If all
+     * you need to do is alignment, `additional_bytes` will be 0.
+     *
+     * @param size This is the of the new element to write
+     * @param additional_bytes The padding size
+     */
+    prep(size, additional_bytes) {
+      if (size > this.minalign) {
+        this.minalign = size;
+      }
+      const align_size = ~(this.bb.capacity() - this.space + additional_bytes) + 1 & size - 1;
+      while (this.space < align_size + size + additional_bytes) {
+        const old_buf_size = this.bb.capacity();
+        this.bb = _Builder.growByteBuffer(this.bb);
+        this.space += this.bb.capacity() - old_buf_size;
+      }
+      this.pad(align_size);
+    }
+    pad(byte_size) {
+      for (let i = 0; i < byte_size; i++) {
+        this.bb.writeInt8(--this.space, 0);
+      }
+    }
+    writeInt8(value) {
+      this.bb.writeInt8(this.space -= 1, value);
+    }
+    writeInt16(value) {
+      this.bb.writeInt16(this.space -= 2, value);
+    }
+    writeInt32(value) {
+      this.bb.writeInt32(this.space -= 4, value);
+    }
+    writeInt64(value) {
+      this.bb.writeInt64(this.space -= 8, value);
+    }
+    writeFloat32(value) {
+      this.bb.writeFloat32(this.space -= 4, value);
+    }
+    writeFloat64(value) {
+      this.bb.writeFloat64(this.space -= 8, value);
+    }
+    /**
+     * Add an `int8` to the buffer, properly aligned, and grows the buffer (if necessary).
+     * @param value The `int8` to add the buffer.
+     */
+    addInt8(value) {
+      this.prep(1, 0);
+      this.writeInt8(value);
+    }
+    /**
+     * Add an `int16` to the buffer, properly aligned, and grows the buffer (if necessary).
+     * @param value The `int16` to add the buffer.
+     */
+    addInt16(value) {
+      this.prep(2, 0);
+      this.writeInt16(value);
+    }
+    /**
+     * Add an `int32` to the buffer, properly aligned, and grows the buffer (if necessary).
+     * @param value The `int32` to add the buffer.
+     */
+    addInt32(value) {
+      this.prep(4, 0);
+      this.writeInt32(value);
+    }
+    /**
+     * Add an `int64` to the buffer, properly aligned, and grows the buffer (if necessary).
+     * @param value The `int64` to add the buffer.
+     */
+    addInt64(value) {
+      this.prep(8, 0);
+      this.writeInt64(value);
+    }
+    /**
+     * Add a `float32` to the buffer, properly aligned, and grows the buffer (if necessary).
+     * @param value The `float32` to add the buffer.
+     */
+    addFloat32(value) {
+      this.prep(4, 0);
+      this.writeFloat32(value);
+    }
+    /**
+     * Add a `float64` to the buffer, properly aligned, and grows the buffer (if necessary).
+     * @param value The `float64` to add the buffer.
+     */
+    addFloat64(value) {
+      this.prep(8, 0);
+      this.writeFloat64(value);
+    }
+    addFieldInt8(voffset, value, defaultValue) {
+      if (this.force_defaults || value != defaultValue) {
+        this.addInt8(value);
+        this.slot(voffset);
+      }
+    }
+    addFieldInt16(voffset, value, defaultValue) {
+      if (this.force_defaults || value != defaultValue) {
+        this.addInt16(value);
+        this.slot(voffset);
+      }
+    }
+    addFieldInt32(voffset, value, defaultValue) {
+      if (this.force_defaults || value != defaultValue) {
+        this.addInt32(value);
+        this.slot(voffset);
+      }
+    }
+    addFieldInt64(voffset, value, defaultValue) {
+      if (this.force_defaults || value !== defaultValue) {
+        this.addInt64(value);
+        this.slot(voffset);
+      }
+    }
+    addFieldFloat32(voffset, value, defaultValue) {
+      if (this.force_defaults || value != defaultValue) {
+        this.addFloat32(value);
+        this.slot(voffset);
+      }
+    }
+    addFieldFloat64(voffset, value, defaultValue) {
+      if (this.force_defaults || value != defaultValue) {
+        this.addFloat64(value);
+        this.slot(voffset);
+      }
+    }
+    addFieldOffset(voffset, value, defaultValue) {
+      if (this.force_defaults || value != defaultValue) {
+        this.addOffset(value);
+        this.slot(voffset);
+      }
+    }
+    /**
+     * Structs are stored inline, so nothing additional is being added. `d` is always 0.
+     */
+    addFieldStruct(voffset, value, defaultValue) {
+      if (value != defaultValue) {
+        this.nested(value);
+        this.slot(voffset);
+      }
+    }
+    /**
+     * Structures are always stored inline, they need to be created right
+     * where they're used.  You'll get this assertion failure if you
+     * created it elsewhere.
+     */
+    nested(obj) {
+      if (obj != this.offset()) {
+        throw new TypeError("FlatBuffers: struct must be serialized inline.");
+      }
+    }
+    /**
+     * Should not be creating any other object, string or vector
+     * while an object is being constructed
+     */
+    notNested() {
+      if (this.isNested) {
+        throw new TypeError("FlatBuffers: object serialization must not be nested.");
+      }
+    }
+    /**
+     * Set the current vtable at `voffset` to the current location in the buffer.
+     */
+    slot(voffset) {
+      if (this.vtable !== null)
+        this.vtable[voffset] = this.offset();
+    }
+    /**
+     * @returns Offset relative to the end of the buffer.
+     */
+    offset() {
+      return this.bb.capacity() - this.space;
+    }
+    /**
+     * Doubles the size of the backing ByteBuffer and copies the old data towards
+     * the end of the new buffer (since we build the buffer backwards).
+     *
+     * @param bb The current buffer with the existing data
+     * @returns A new byte buffer with the old data copied
+     * to it. The data is located at the end of the buffer.
+     *
+     * uint8Array.set() formally takes {Array<number>|ArrayBufferView}, so to pass
+     * it a uint8Array we need to suppress the type check:
+     * @suppress {checkTypes}
+     */
+    static growByteBuffer(bb) {
+      const old_buf_size = bb.capacity();
+      if (old_buf_size & 3221225472) {
+        throw new Error("FlatBuffers: cannot grow buffer beyond 2 gigabytes.");
+      }
+      const new_buf_size = old_buf_size << 1;
+      const nbb = ByteBuffer.allocate(new_buf_size);
+      nbb.setPosition(new_buf_size - old_buf_size);
+      nbb.bytes().set(bb.bytes(), new_buf_size - old_buf_size);
+      return nbb;
+    }
+    /**
+     * Adds on offset, relative to where it will be written.
+     *
+     * @param offset The offset to add.
+     */
+    addOffset(offset) {
+      this.prep(SIZEOF_INT, 0);
+      this.writeInt32(this.offset() - offset + SIZEOF_INT);
+    }
+    /**
+     * Start encoding a new object in the buffer.  Users will not usually need to
+     * call this directly. The FlatBuffers compiler will generate helper methods
+     * that call this method internally.
+     */
+    startObject(numfields) {
+      this.notNested();
+      if (this.vtable == null) {
+        this.vtable = [];
+      }
+      this.vtable_in_use = numfields;
+      for (let i = 0; i < numfields; i++) {
+        this.vtable[i] = 0;
+      }
+      this.isNested = true;
+      this.object_start = this.offset();
+    }
+    /**
+     * Finish off writing the object that is under construction.
+     *
+     * @returns The offset to the object inside `dataBuffer`
+     */
+    endObject() {
+      if (this.vtable == null || !this.isNested) {
+        throw new Error("FlatBuffers: endObject called without startObject");
+      }
+      this.addInt32(0);
+      const vtableloc = this.offset();
+      let i = this.vtable_in_use - 1;
+      for (; i >= 0 && this.vtable[i] == 0; i--) {
+      }
+      const trimmed_size = i + 1;
+      for (; i >= 0; i--) {
+        this.addInt16(this.vtable[i] != 0 ? vtableloc - this.vtable[i] : 0);
+      }
+      const standard_fields = 2;
+      this.addInt16(vtableloc - this.object_start);
+      const len = (trimmed_size + standard_fields) * SIZEOF_SHORT;
+      this.addInt16(len);
+      let existing_vtable = 0;
+      const vt1 = this.space;
+      outer_loop: for (i = 0; i < this.vtables.length; i++) {
+        const vt2 = this.bb.capacity() - this.vtables[i];
+        if (len == this.bb.readInt16(vt2)) {
+          for (let j = SIZEOF_SHORT; j < len; j += SIZEOF_SHORT) {
+            if (this.bb.readInt16(vt1 + j) != this.bb.readInt16(vt2 + j)) {
+              continue outer_loop;
+            }
+          }
+          existing_vtable = this.vtables[i];
+          break;
+        }
+      }
+      if (existing_vtable) {
+        this.space = this.bb.capacity() - vtableloc;
+        this.bb.writeInt32(this.space, existing_vtable - vtableloc);
+      } else {
+        this.vtables.push(this.offset());
+        this.bb.writeInt32(this.bb.capacity() - vtableloc, this.offset() - vtableloc);
+      }
+      this.isNested = false;
+      return vtableloc;
+    }
+    /**
+     * Finalize a buffer, poiting to the given `root_table`.
+     */
+    finish(root_table, opt_file_identifier, opt_size_prefix) {
+      const size_prefix = opt_size_prefix ? SIZE_PREFIX_LENGTH : 0;
+      if (opt_file_identifier) {
+        const file_identifier = opt_file_identifier;
+        this.prep(this.minalign, SIZEOF_INT + FILE_IDENTIFIER_LENGTH + size_prefix);
+        if (file_identifier.length != FILE_IDENTIFIER_LENGTH) {
+          throw new TypeError("FlatBuffers: file identifier must be length " + FILE_IDENTIFIER_LENGTH);
+        }
+        for (let i = FILE_IDENTIFIER_LENGTH - 1; i >= 0; i--) {
+          this.writeInt8(file_identifier.charCodeAt(i));
+        }
+      }
+      this.prep(this.minalign, SIZEOF_INT + size_prefix);
+      this.addOffset(root_table);
+      if (size_prefix) {
+        this.addInt32(this.bb.capacity() - this.space);
+      }
+      this.bb.setPosition(this.space);
+    }
+    /**
+     * Finalize a size prefixed buffer, pointing to the given `root_table`.
+     */
+    finishSizePrefixed(root_table, opt_file_identifier) {
+      this.finish(root_table, opt_file_identifier, true);
+    }
+    /**
+     * This checks a required field has been set in a given table that has
+     * just been constructed.
+     */
+    requiredField(table, field) {
+      const table_start = this.bb.capacity() - table;
+      const vtable_start = table_start - this.bb.readInt32(table_start);
+      const ok = field < this.bb.readInt16(vtable_start) && this.bb.readInt16(vtable_start + field) != 0;
+      if (!ok) {
+        throw new TypeError("FlatBuffers: field " + field + " must be set");
+      }
+    }
+    /**
+     * Start a new array/vector of objects.  Users usually will not call
+     * this directly. The FlatBuffers compiler will create a start/end
+     * method for vector types in generated code.
+     *
+     * @param elem_size The size of each element in the array
+     * @param num_elems The number of elements in the array
+     * @param alignment The alignment of the array
+     */
+    startVector(elem_size, num_elems, alignment) {
+      this.notNested();
+      this.vector_num_elems = num_elems;
+      this.prep(SIZEOF_INT, elem_size * num_elems);
+      this.prep(alignment, elem_size * num_elems);
+    }
+    /**
+     * Finish off the creation of an array and all its elements. The array must be
+     * created with `startVector`.
+     *
+     * @returns The offset at which the newly created array
+     * starts.
+     */
+    endVector() {
+      this.writeInt32(this.vector_num_elems);
+      return this.offset();
+    }
+    /**
+     * Encode the string `s` in the buffer using UTF-8. If the string passed has
+     * already been seen, we return the offset of the already written string
+     *
+     * @param s The string to encode
+     * @return The offset in the buffer where the encoded string starts
+     */
+    createSharedString(s) {
+      if (!s) {
+        return 0;
+      }
+      if (!this.string_maps) {
+        this.string_maps = /* @__PURE__ */ new Map();
+      }
+      if (this.string_maps.has(s)) {
+        return this.string_maps.get(s);
+      }
+      const offset = this.createString(s);
+      this.string_maps.set(s, offset);
+      return offset;
+    }
+    /**
+     * Encode the string `s` in the buffer using UTF-8. If a Uint8Array is passed
+     * instead of a string, it is assumed to contain valid UTF-8 encoded data.
+     *
+     * @param s The string to encode
+     * @return The offset in the buffer where the encoded string starts
+     */
+    createString(s) {
+      if (s === null || s === void 0) {
+        return 0;
+      }
+      let utf8;
+      if (s instanceof Uint8Array) {
+        utf8 = s;
+      } else {
+        utf8 = this.text_encoder.encode(s);
+      }
+      this.addInt8(0);
+      this.startVector(1, utf8.length, 1);
+      this.bb.setPosition(this.space -= utf8.length);
+      this.bb.bytes().set(utf8, this.space);
+      return this.endVector();
+    }
+    /**
+     * Create a byte vector.
+     *
+     * @param v The bytes to add
+     * @returns The offset in the buffer where the byte vector starts
+     */
+    createByteVector(v) {
+      if (v === null || v === void 0) {
+        return 0;
+      }
+      this.startVector(1, v.length, 1);
+      this.bb.setPosition(this.space -= v.length);
+      this.bb.bytes().set(v, this.space);
+      return this.endVector();
+    }
+    /**
+     * A helper function to pack an object
+     *
+     * @returns offset of obj
+     */
+    createObjectOffset(obj) {
+      if (obj === null) {
+        return 0;
+      }
+      if (typeof obj === "string") {
+        return this.createString(obj);
+      } else {
+        return obj.pack(this);
+      }
+    }
+    /**
+     * A helper function to pack a list of object
+     *
+     * @returns list of offsets of each non null object
+     */
+    createObjectOffsetList(list) {
+      const ret = [];
+      for (let i = 0; i < list.length; ++i) {
+        const val = list[i];
+        if (val !== null) {
+          ret.push(this.createObjectOffset(val));
+        } else {
+          throw new TypeError("FlatBuffers: Argument for createObjectOffsetList cannot contain null.");
+        }
+      }
+      return ret;
+    }
+    createStructOffsetList(list, startFunc) {
+      startFunc(this, list.length);
+      this.createObjectOffsetList(list.slice().reverse());
+      return this.endVector();
+    }
+  };
+
+  // src/generated/switchboard/ipc/channel-info.ts
+  var ChannelInfo = class _ChannelInfo {
+    constructor() {
+      this.bb = null;
+      this.bb_pos = 0;
+    }
+    __init(i, bb) {
+      this.bb_pos = i;
+      this.bb = bb;
+      return this;
+    }
+    static getRootAsChannelInfo(bb, obj) {
+      return (obj || new _ChannelInfo()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    static getSizePrefixedRootAsChannelInfo(bb, obj) {
+      bb.setPosition(bb.position() + SIZE_PREFIX_LENGTH);
+      return (obj || new _ChannelInfo()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    /**
+     * Host-assigned, unique for the life of the host session; never reused.
+     */
+    id() {
+      const offset = this.bb.__offset(this.bb_pos, 4);
+      return offset ? this.bb.readUint32(this.bb_pos + offset) : 0;
+    }
+    name(optionalEncoding) {
+      const offset = this.bb.__offset(this.bb_pos, 6);
+      return offset ? this.bb.__string(this.bb_pos + offset, optionalEncoding) : null;
+    }
+    encoding(optionalEncoding) {
+      const offset = this.bb.__offset(this.bb_pos, 8);
+      return offset ? this.bb.__string(this.bb_pos + offset, optionalEncoding) : null;
+    }
+    schemaName(optionalEncoding) {
+      const offset = this.bb.__offset(this.bb_pos, 10);
+      return offset ? this.bb.__string(this.bb_pos + offset, optionalEncoding) : null;
+    }
+    delivery() {
+      const offset = this.bb.__offset(this.bb_pos, 12);
+      return offset ? this.bb.readUint8(this.bb_pos + offset) : 0 /* Reliable */;
+    }
+    publishers() {
+      const offset = this.bb.__offset(this.bb_pos, 14);
+      return offset ? this.bb.readUint8(this.bb_pos + offset) : 0 /* AgentsOnly */;
+    }
+    description(optionalEncoding) {
+      const offset = this.bb.__offset(this.bb_pos, 16);
+      return offset ? this.bb.__string(this.bb_pos + offset, optionalEncoding) : null;
+    }
+    static startChannelInfo(builder) {
+      builder.startObject(7);
+    }
+    static addId(builder, id) {
+      builder.addFieldInt32(0, id, 0);
+    }
+    static addName(builder, nameOffset) {
+      builder.addFieldOffset(1, nameOffset, 0);
+    }
+    static addEncoding(builder, encodingOffset) {
+      builder.addFieldOffset(2, encodingOffset, 0);
+    }
+    static addSchemaName(builder, schemaNameOffset) {
+      builder.addFieldOffset(3, schemaNameOffset, 0);
+    }
+    static addDelivery(builder, delivery) {
+      builder.addFieldInt8(4, delivery, 0 /* Reliable */);
+    }
+    static addPublishers(builder, publishers) {
+      builder.addFieldInt8(5, publishers, 0 /* AgentsOnly */);
+    }
+    static addDescription(builder, descriptionOffset) {
+      builder.addFieldOffset(6, descriptionOffset, 0);
+    }
+    static endChannelInfo(builder) {
+      const offset = builder.endObject();
+      return offset;
+    }
+    static createChannelInfo(builder, id, nameOffset, encodingOffset, schemaNameOffset, delivery, publishers, descriptionOffset) {
+      _ChannelInfo.startChannelInfo(builder);
+      _ChannelInfo.addId(builder, id);
+      _ChannelInfo.addName(builder, nameOffset);
+      _ChannelInfo.addEncoding(builder, encodingOffset);
+      _ChannelInfo.addSchemaName(builder, schemaNameOffset);
+      _ChannelInfo.addDelivery(builder, delivery);
+      _ChannelInfo.addPublishers(builder, publishers);
+      _ChannelInfo.addDescription(builder, descriptionOffset);
+      return _ChannelInfo.endChannelInfo(builder);
+    }
+  };
+
+  // src/generated/switchboard/ipc/advertise.ts
+  var Advertise = class _Advertise {
+    constructor() {
+      this.bb = null;
+      this.bb_pos = 0;
+    }
+    __init(i, bb) {
+      this.bb_pos = i;
+      this.bb = bb;
+      return this;
+    }
+    static getRootAsAdvertise(bb, obj) {
+      return (obj || new _Advertise()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    static getSizePrefixedRootAsAdvertise(bb, obj) {
+      bb.setPosition(bb.position() + SIZE_PREFIX_LENGTH);
+      return (obj || new _Advertise()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    channels(index, obj) {
+      const offset = this.bb.__offset(this.bb_pos, 4);
+      return offset ? (obj || new ChannelInfo()).__init(this.bb.__indirect(this.bb.__vector(this.bb_pos + offset) + index * 4), this.bb) : null;
+    }
+    channelsLength() {
+      const offset = this.bb.__offset(this.bb_pos, 4);
+      return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+    }
+    static startAdvertise(builder) {
+      builder.startObject(1);
+    }
+    static addChannels(builder, channelsOffset) {
+      builder.addFieldOffset(0, channelsOffset, 0);
+    }
+    static createChannelsVector(builder, data) {
+      builder.startVector(4, data.length, 4);
+      for (let i = data.length - 1; i >= 0; i--) {
+        builder.addOffset(data[i]);
+      }
+      return builder.endVector();
+    }
+    static startChannelsVector(builder, numElems) {
+      builder.startVector(4, numElems, 4);
+    }
+    static endAdvertise(builder) {
+      const offset = builder.endObject();
+      return offset;
+    }
+    static createAdvertise(builder, channelsOffset) {
+      _Advertise.startAdvertise(builder);
+      _Advertise.addChannels(builder, channelsOffset);
+      return _Advertise.endAdvertise(builder);
+    }
+  };
+
+  // src/generated/switchboard/ipc/data.ts
+  var Data = class _Data {
+    constructor() {
+      this.bb = null;
+      this.bb_pos = 0;
+    }
+    __init(i, bb) {
+      this.bb_pos = i;
+      this.bb = bb;
+      return this;
+    }
+    static getRootAsData(bb, obj) {
+      return (obj || new _Data()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    static getSizePrefixedRootAsData(bb, obj) {
+      bb.setPosition(bb.position() + SIZE_PREFIX_LENGTH);
+      return (obj || new _Data()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    channel() {
+      const offset = this.bb.__offset(this.bb_pos, 4);
+      return offset ? this.bb.readUint32(this.bb_pos + offset) : 0;
+    }
+    /**
+     * Zero: one-way message. Non-zero: a request, chosen by the sender and
+     * unique among its requests in flight. The host answers a client's
+     * request with a `Response` (or refuses it with an `Error`) carrying the
+     * same id; a client answers the host's request with a `Response` (status
+     * Failed to refuse).
+     */
+    requestId() {
+      const offset = this.bb.__offset(this.bb_pos, 6);
+      return offset ? this.bb.readUint64(this.bb_pos + offset) : BigInt("0");
+    }
+    /**
+     * Host -> client: position in the channel's stream, starting at 1 and
+     * increasing by one per publish, the same for every subscriber. While a
+     * client stays subscribed, a gap means that many messages were conflated
+     * (Latest policy). Zero for a message sent to one client only (never
+     * conflated). Client -> host: free for the client's own use.
+     */
+    sequence() {
+      const offset = this.bb.__offset(this.bb_pos, 8);
+      return offset ? this.bb.readUint64(this.bb_pos + offset) : BigInt("0");
+    }
+    /**
+     * Sender's clock when the message was made, nanoseconds since the Unix
+     * epoch; zero when unknown.
+     */
+    timestampNs() {
+      const offset = this.bb.__offset(this.bb_pos, 10);
+      return offset ? this.bb.readUint64(this.bb_pos + offset) : BigInt("0");
+    }
+    /**
+     * The payload, encoded as the channel's `encoding` says.
+     */
+    content(index) {
+      const offset = this.bb.__offset(this.bb_pos, 12);
+      return offset ? this.bb.readUint8(this.bb.__vector(this.bb_pos + offset) + index) : 0;
+    }
+    contentLength() {
+      const offset = this.bb.__offset(this.bb_pos, 12);
+      return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+    }
+    contentArray() {
+      const offset = this.bb.__offset(this.bb_pos, 12);
+      return offset ? new Uint8Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
+    }
+    static startData(builder) {
+      builder.startObject(5);
+    }
+    static addChannel(builder, channel) {
+      builder.addFieldInt32(0, channel, 0);
+    }
+    static addRequestId(builder, requestId) {
+      builder.addFieldInt64(1, requestId, BigInt("0"));
+    }
+    static addSequence(builder, sequence) {
+      builder.addFieldInt64(2, sequence, BigInt("0"));
+    }
+    static addTimestampNs(builder, timestampNs) {
+      builder.addFieldInt64(3, timestampNs, BigInt("0"));
+    }
+    static addContent(builder, contentOffset) {
+      builder.addFieldOffset(4, contentOffset, 0);
+    }
+    static createContentVector(builder, data) {
+      builder.startVector(1, data.length, 1);
+      for (let i = data.length - 1; i >= 0; i--) {
+        builder.addInt8(data[i]);
+      }
+      return builder.endVector();
+    }
+    static startContentVector(builder, numElems) {
+      builder.startVector(1, numElems, 1);
+    }
+    static endData(builder) {
+      const offset = builder.endObject();
+      return offset;
+    }
+    static createData(builder, channel, requestId, sequence, timestampNs, contentOffset) {
+      _Data.startData(builder);
+      _Data.addChannel(builder, channel);
+      _Data.addRequestId(builder, requestId);
+      _Data.addSequence(builder, sequence);
+      _Data.addTimestampNs(builder, timestampNs);
+      _Data.addContent(builder, contentOffset);
+      return _Data.endData(builder);
+    }
+  };
+
+  // src/generated/switchboard/ipc/error-code.ts
+  var ErrorCode = /* @__PURE__ */ ((ErrorCode2) => {
+    ErrorCode2[ErrorCode2["None"] = 0] = "None";
+    ErrorCode2[ErrorCode2["BadFrame"] = 1] = "BadFrame";
+    ErrorCode2[ErrorCode2["HandshakeRequired"] = 2] = "HandshakeRequired";
+    ErrorCode2[ErrorCode2["UnsupportedVersion"] = 3] = "UnsupportedVersion";
+    ErrorCode2[ErrorCode2["Unauthorized"] = 4] = "Unauthorized";
+    ErrorCode2[ErrorCode2["NotAllowed"] = 5] = "NotAllowed";
+    ErrorCode2[ErrorCode2["UnknownChannel"] = 6] = "UnknownChannel";
+    ErrorCode2[ErrorCode2["UnknownRequest"] = 7] = "UnknownRequest";
+    ErrorCode2[ErrorCode2["DuplicateRequest"] = 8] = "DuplicateRequest";
+    ErrorCode2[ErrorCode2["Timeout"] = 9] = "Timeout";
+    ErrorCode2[ErrorCode2["TooLarge"] = 10] = "TooLarge";
+    ErrorCode2[ErrorCode2["Overloaded"] = 11] = "Overloaded";
+    ErrorCode2[ErrorCode2["Internal"] = 12] = "Internal";
+    return ErrorCode2;
+  })(ErrorCode || {});
+
+  // src/generated/switchboard/ipc/error.ts
+  var Error2 = class _Error {
+    constructor() {
+      this.bb = null;
+      this.bb_pos = 0;
+    }
+    __init(i, bb) {
+      this.bb_pos = i;
+      this.bb = bb;
+      return this;
+    }
+    static getRootAsError(bb, obj) {
+      return (obj || new _Error()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    static getSizePrefixedRootAsError(bb, obj) {
+      bb.setPosition(bb.position() + SIZE_PREFIX_LENGTH);
+      return (obj || new _Error()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    code() {
+      const offset = this.bb.__offset(this.bb_pos, 4);
+      return offset ? this.bb.readUint16(this.bb_pos + offset) : 0 /* None */;
+    }
+    message(optionalEncoding) {
+      const offset = this.bb.__offset(this.bb_pos, 6);
+      return offset ? this.bb.__string(this.bb_pos + offset, optionalEncoding) : null;
+    }
+    /**
+     * The request this refers to, or zero.
+     */
+    requestId() {
+      const offset = this.bb.__offset(this.bb_pos, 8);
+      return offset ? this.bb.readUint64(this.bb_pos + offset) : BigInt("0");
+    }
+    /**
+     * The channel this refers to, or zero.
+     */
+    channel() {
+      const offset = this.bb.__offset(this.bb_pos, 10);
+      return offset ? this.bb.readUint32(this.bb_pos + offset) : 0;
+    }
+    static startError(builder) {
+      builder.startObject(4);
+    }
+    static addCode(builder, code) {
+      builder.addFieldInt16(0, code, 0 /* None */);
+    }
+    static addMessage(builder, messageOffset) {
+      builder.addFieldOffset(1, messageOffset, 0);
+    }
+    static addRequestId(builder, requestId) {
+      builder.addFieldInt64(2, requestId, BigInt("0"));
+    }
+    static addChannel(builder, channel) {
+      builder.addFieldInt32(3, channel, 0);
+    }
+    static endError(builder) {
+      const offset = builder.endObject();
+      return offset;
+    }
+    static createError(builder, code, messageOffset, requestId, channel) {
+      _Error.startError(builder);
+      _Error.addCode(builder, code);
+      _Error.addMessage(builder, messageOffset);
+      _Error.addRequestId(builder, requestId);
+      _Error.addChannel(builder, channel);
+      return _Error.endError(builder);
+    }
+  };
+
+  // src/generated/switchboard/ipc/hello.ts
+  var Hello = class _Hello {
+    constructor() {
+      this.bb = null;
+      this.bb_pos = 0;
+    }
+    __init(i, bb) {
+      this.bb_pos = i;
+      this.bb = bb;
+      return this;
+    }
+    static getRootAsHello(bb, obj) {
+      return (obj || new _Hello()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    static getSizePrefixedRootAsHello(bb, obj) {
+      bb.setPosition(bb.position() + SIZE_PREFIX_LENGTH);
+      return (obj || new _Hello()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    clientName(optionalEncoding) {
+      const offset = this.bb.__offset(this.bb_pos, 4);
+      return offset ? this.bb.__string(this.bb_pos + offset, optionalEncoding) : null;
+    }
+    /**
+     * Every protocol version the client speaks; the host picks the highest
+     * one it also speaks.
+     */
+    protocolVersions(index) {
+      const offset = this.bb.__offset(this.bb_pos, 6);
+      return offset ? this.bb.readUint16(this.bb.__vector(this.bb_pos + offset) + index * 2) : 0;
+    }
+    protocolVersionsLength() {
+      const offset = this.bb.__offset(this.bb_pos, 6);
+      return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+    }
+    protocolVersionsArray() {
+      const offset = this.bb.__offset(this.bb_pos, 6);
+      return offset ? new Uint16Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
+    }
+    token(optionalEncoding) {
+      const offset = this.bb.__offset(this.bb_pos, 8);
+      return offset ? this.bb.__string(this.bb_pos + offset, optionalEncoding) : null;
+    }
+    static startHello(builder) {
+      builder.startObject(3);
+    }
+    static addClientName(builder, clientNameOffset) {
+      builder.addFieldOffset(0, clientNameOffset, 0);
+    }
+    static addProtocolVersions(builder, protocolVersionsOffset) {
+      builder.addFieldOffset(1, protocolVersionsOffset, 0);
+    }
+    static createProtocolVersionsVector(builder, data) {
+      builder.startVector(2, data.length, 2);
+      for (let i = data.length - 1; i >= 0; i--) {
+        builder.addInt16(data[i]);
+      }
+      return builder.endVector();
+    }
+    static startProtocolVersionsVector(builder, numElems) {
+      builder.startVector(2, numElems, 2);
+    }
+    static addToken(builder, tokenOffset) {
+      builder.addFieldOffset(2, tokenOffset, 0);
+    }
+    static endHello(builder) {
+      const offset = builder.endObject();
+      return offset;
+    }
+    static createHello(builder, clientNameOffset, protocolVersionsOffset, tokenOffset) {
+      _Hello.startHello(builder);
+      _Hello.addClientName(builder, clientNameOffset);
+      _Hello.addProtocolVersions(builder, protocolVersionsOffset);
+      _Hello.addToken(builder, tokenOffset);
+      return _Hello.endHello(builder);
+    }
+  };
+
+  // src/generated/switchboard/ipc/response.ts
+  var Response = class _Response {
+    constructor() {
+      this.bb = null;
+      this.bb_pos = 0;
+    }
+    __init(i, bb) {
+      this.bb_pos = i;
+      this.bb = bb;
+      return this;
+    }
+    static getRootAsResponse(bb, obj) {
+      return (obj || new _Response()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    static getSizePrefixedRootAsResponse(bb, obj) {
+      bb.setPosition(bb.position() + SIZE_PREFIX_LENGTH);
+      return (obj || new _Response()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    requestId() {
+      const offset = this.bb.__offset(this.bb_pos, 4);
+      return offset ? this.bb.readUint64(this.bb_pos + offset) : BigInt("0");
+    }
+    /**
+     * The channel the request was sent on.
+     */
+    channel() {
+      const offset = this.bb.__offset(this.bb_pos, 6);
+      return offset ? this.bb.readUint32(this.bb_pos + offset) : 0;
+    }
+    status() {
+      const offset = this.bb.__offset(this.bb_pos, 8);
+      return offset ? this.bb.readUint8(this.bb_pos + offset) : 0 /* Ok */;
+    }
+    content(index) {
+      const offset = this.bb.__offset(this.bb_pos, 10);
+      return offset ? this.bb.readUint8(this.bb.__vector(this.bb_pos + offset) + index) : 0;
+    }
+    contentLength() {
+      const offset = this.bb.__offset(this.bb_pos, 10);
+      return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+    }
+    contentArray() {
+      const offset = this.bb.__offset(this.bb_pos, 10);
+      return offset ? new Uint8Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
+    }
+    error(optionalEncoding) {
+      const offset = this.bb.__offset(this.bb_pos, 12);
+      return offset ? this.bb.__string(this.bb_pos + offset, optionalEncoding) : null;
+    }
+    static startResponse(builder) {
+      builder.startObject(5);
+    }
+    static addRequestId(builder, requestId) {
+      builder.addFieldInt64(0, requestId, BigInt("0"));
+    }
+    static addChannel(builder, channel) {
+      builder.addFieldInt32(1, channel, 0);
+    }
+    static addStatus(builder, status) {
+      builder.addFieldInt8(2, status, 0 /* Ok */);
+    }
+    static addContent(builder, contentOffset) {
+      builder.addFieldOffset(3, contentOffset, 0);
+    }
+    static createContentVector(builder, data) {
+      builder.startVector(1, data.length, 1);
+      for (let i = data.length - 1; i >= 0; i--) {
+        builder.addInt8(data[i]);
+      }
+      return builder.endVector();
+    }
+    static startContentVector(builder, numElems) {
+      builder.startVector(1, numElems, 1);
+    }
+    static addError(builder, errorOffset) {
+      builder.addFieldOffset(4, errorOffset, 0);
+    }
+    static endResponse(builder) {
+      const offset = builder.endObject();
+      return offset;
+    }
+    static createResponse(builder, requestId, channel, status, contentOffset, errorOffset) {
+      _Response.startResponse(builder);
+      _Response.addRequestId(builder, requestId);
+      _Response.addChannel(builder, channel);
+      _Response.addStatus(builder, status);
+      _Response.addContent(builder, contentOffset);
+      _Response.addError(builder, errorOffset);
+      return _Response.endResponse(builder);
+    }
+  };
+
+  // src/generated/switchboard/ipc/subscribe.ts
+  var Subscribe = class _Subscribe {
+    constructor() {
+      this.bb = null;
+      this.bb_pos = 0;
+    }
+    __init(i, bb) {
+      this.bb_pos = i;
+      this.bb = bb;
+      return this;
+    }
+    static getRootAsSubscribe(bb, obj) {
+      return (obj || new _Subscribe()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    static getSizePrefixedRootAsSubscribe(bb, obj) {
+      bb.setPosition(bb.position() + SIZE_PREFIX_LENGTH);
+      return (obj || new _Subscribe()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    /**
+     * Non-zero: the host answers with a `Response` (Ok) or an `Error` carrying
+     * this id. Zero: errors are still reported, with request id 0.
+     */
+    requestId() {
+      const offset = this.bb.__offset(this.bb_pos, 4);
+      return offset ? this.bb.readUint64(this.bb_pos + offset) : BigInt("0");
+    }
+    channelIds(index) {
+      const offset = this.bb.__offset(this.bb_pos, 6);
+      return offset ? this.bb.readUint32(this.bb.__vector(this.bb_pos + offset) + index * 4) : 0;
+    }
+    channelIdsLength() {
+      const offset = this.bb.__offset(this.bb_pos, 6);
+      return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+    }
+    channelIdsArray() {
+      const offset = this.bb.__offset(this.bb_pos, 6);
+      return offset ? new Uint32Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
+    }
+    patterns(index, optionalEncoding) {
+      const offset = this.bb.__offset(this.bb_pos, 8);
+      return offset ? this.bb.__string(this.bb.__vector(this.bb_pos + offset) + index * 4, optionalEncoding) : null;
+    }
+    patternsLength() {
+      const offset = this.bb.__offset(this.bb_pos, 8);
+      return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+    }
+    static startSubscribe(builder) {
+      builder.startObject(3);
+    }
+    static addRequestId(builder, requestId) {
+      builder.addFieldInt64(0, requestId, BigInt("0"));
+    }
+    static addChannelIds(builder, channelIdsOffset) {
+      builder.addFieldOffset(1, channelIdsOffset, 0);
+    }
+    static createChannelIdsVector(builder, data) {
+      builder.startVector(4, data.length, 4);
+      for (let i = data.length - 1; i >= 0; i--) {
+        builder.addInt32(data[i]);
+      }
+      return builder.endVector();
+    }
+    static startChannelIdsVector(builder, numElems) {
+      builder.startVector(4, numElems, 4);
+    }
+    static addPatterns(builder, patternsOffset) {
+      builder.addFieldOffset(2, patternsOffset, 0);
+    }
+    static createPatternsVector(builder, data) {
+      builder.startVector(4, data.length, 4);
+      for (let i = data.length - 1; i >= 0; i--) {
+        builder.addOffset(data[i]);
+      }
+      return builder.endVector();
+    }
+    static startPatternsVector(builder, numElems) {
+      builder.startVector(4, numElems, 4);
+    }
+    static endSubscribe(builder) {
+      const offset = builder.endObject();
+      return offset;
+    }
+    static createSubscribe(builder, requestId, channelIdsOffset, patternsOffset) {
+      _Subscribe.startSubscribe(builder);
+      _Subscribe.addRequestId(builder, requestId);
+      _Subscribe.addChannelIds(builder, channelIdsOffset);
+      _Subscribe.addPatterns(builder, patternsOffset);
+      return _Subscribe.endSubscribe(builder);
+    }
+  };
+
+  // src/generated/switchboard/ipc/unadvertise.ts
+  var Unadvertise = class _Unadvertise {
+    constructor() {
+      this.bb = null;
+      this.bb_pos = 0;
+    }
+    __init(i, bb) {
+      this.bb_pos = i;
+      this.bb = bb;
+      return this;
+    }
+    static getRootAsUnadvertise(bb, obj) {
+      return (obj || new _Unadvertise()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    static getSizePrefixedRootAsUnadvertise(bb, obj) {
+      bb.setPosition(bb.position() + SIZE_PREFIX_LENGTH);
+      return (obj || new _Unadvertise()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    channelIds(index) {
+      const offset = this.bb.__offset(this.bb_pos, 4);
+      return offset ? this.bb.readUint32(this.bb.__vector(this.bb_pos + offset) + index * 4) : 0;
+    }
+    channelIdsLength() {
+      const offset = this.bb.__offset(this.bb_pos, 4);
+      return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+    }
+    channelIdsArray() {
+      const offset = this.bb.__offset(this.bb_pos, 4);
+      return offset ? new Uint32Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
+    }
+    static startUnadvertise(builder) {
+      builder.startObject(1);
+    }
+    static addChannelIds(builder, channelIdsOffset) {
+      builder.addFieldOffset(0, channelIdsOffset, 0);
+    }
+    static createChannelIdsVector(builder, data) {
+      builder.startVector(4, data.length, 4);
+      for (let i = data.length - 1; i >= 0; i--) {
+        builder.addInt32(data[i]);
+      }
+      return builder.endVector();
+    }
+    static startChannelIdsVector(builder, numElems) {
+      builder.startVector(4, numElems, 4);
+    }
+    static endUnadvertise(builder) {
+      const offset = builder.endObject();
+      return offset;
+    }
+    static createUnadvertise(builder, channelIdsOffset) {
+      _Unadvertise.startUnadvertise(builder);
+      _Unadvertise.addChannelIds(builder, channelIdsOffset);
+      return _Unadvertise.endUnadvertise(builder);
+    }
+  };
+
+  // src/generated/switchboard/ipc/key-value.ts
+  var KeyValue = class _KeyValue {
+    constructor() {
+      this.bb = null;
+      this.bb_pos = 0;
+    }
+    __init(i, bb) {
+      this.bb_pos = i;
+      this.bb = bb;
+      return this;
+    }
+    static getRootAsKeyValue(bb, obj) {
+      return (obj || new _KeyValue()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    static getSizePrefixedRootAsKeyValue(bb, obj) {
+      bb.setPosition(bb.position() + SIZE_PREFIX_LENGTH);
+      return (obj || new _KeyValue()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    key(optionalEncoding) {
+      const offset = this.bb.__offset(this.bb_pos, 4);
+      return offset ? this.bb.__string(this.bb_pos + offset, optionalEncoding) : null;
+    }
+    value(optionalEncoding) {
+      const offset = this.bb.__offset(this.bb_pos, 6);
+      return offset ? this.bb.__string(this.bb_pos + offset, optionalEncoding) : null;
+    }
+    static startKeyValue(builder) {
+      builder.startObject(2);
+    }
+    static addKey(builder, keyOffset) {
+      builder.addFieldOffset(0, keyOffset, 0);
+    }
+    static addValue(builder, valueOffset) {
+      builder.addFieldOffset(1, valueOffset, 0);
+    }
+    static endKeyValue(builder) {
+      const offset = builder.endObject();
+      builder.requiredField(offset, 4);
+      return offset;
+    }
+    static createKeyValue(builder, keyOffset, valueOffset) {
+      _KeyValue.startKeyValue(builder);
+      _KeyValue.addKey(builder, keyOffset);
+      _KeyValue.addValue(builder, valueOffset);
+      return _KeyValue.endKeyValue(builder);
+    }
+  };
+
+  // src/generated/switchboard/ipc/host-info.ts
+  var HostInfo = class _HostInfo {
+    constructor() {
+      this.bb = null;
+      this.bb_pos = 0;
+    }
+    __init(i, bb) {
+      this.bb_pos = i;
+      this.bb = bb;
+      return this;
+    }
+    static getRootAsHostInfo(bb, obj) {
+      return (obj || new _HostInfo()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    static getSizePrefixedRootAsHostInfo(bb, obj) {
+      bb.setPosition(bb.position() + SIZE_PREFIX_LENGTH);
+      return (obj || new _HostInfo()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    /**
+     * Named directories, e.g. ("data", "/home/me/.game/data").
+     */
+    directories(index, obj) {
+      const offset = this.bb.__offset(this.bb_pos, 4);
+      return offset ? (obj || new KeyValue()).__init(this.bb.__indirect(this.bb.__vector(this.bb_pos + offset) + index * 4), this.bb) : null;
+    }
+    directoriesLength() {
+      const offset = this.bb.__offset(this.bb_pos, 4);
+      return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+    }
+    /**
+     * User preferences, e.g. ("language", "en-US").
+     */
+    preferences(index, obj) {
+      const offset = this.bb.__offset(this.bb_pos, 6);
+      return offset ? (obj || new KeyValue()).__init(this.bb.__indirect(this.bb.__vector(this.bb_pos + offset) + index * 4), this.bb) : null;
+    }
+    preferencesLength() {
+      const offset = this.bb.__offset(this.bb_pos, 6);
+      return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+    }
+    static startHostInfo(builder) {
+      builder.startObject(2);
+    }
+    static addDirectories(builder, directoriesOffset) {
+      builder.addFieldOffset(0, directoriesOffset, 0);
+    }
+    static createDirectoriesVector(builder, data) {
+      builder.startVector(4, data.length, 4);
+      for (let i = data.length - 1; i >= 0; i--) {
+        builder.addOffset(data[i]);
+      }
+      return builder.endVector();
+    }
+    static startDirectoriesVector(builder, numElems) {
+      builder.startVector(4, numElems, 4);
+    }
+    static addPreferences(builder, preferencesOffset) {
+      builder.addFieldOffset(1, preferencesOffset, 0);
+    }
+    static createPreferencesVector(builder, data) {
+      builder.startVector(4, data.length, 4);
+      for (let i = data.length - 1; i >= 0; i--) {
+        builder.addOffset(data[i]);
+      }
+      return builder.endVector();
+    }
+    static startPreferencesVector(builder, numElems) {
+      builder.startVector(4, numElems, 4);
+    }
+    static endHostInfo(builder) {
+      const offset = builder.endObject();
+      return offset;
+    }
+    static createHostInfo(builder, directoriesOffset, preferencesOffset) {
+      _HostInfo.startHostInfo(builder);
+      _HostInfo.addDirectories(builder, directoriesOffset);
+      _HostInfo.addPreferences(builder, preferencesOffset);
+      return _HostInfo.endHostInfo(builder);
+    }
+  };
+
+  // src/generated/switchboard/ipc/limits.ts
+  var Limits = class _Limits {
+    constructor() {
+      this.bb = null;
+      this.bb_pos = 0;
+    }
+    __init(i, bb) {
+      this.bb_pos = i;
+      this.bb = bb;
+      return this;
+    }
+    static getRootAsLimits(bb, obj) {
+      return (obj || new _Limits()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    static getSizePrefixedRootAsLimits(bb, obj) {
+      bb.setPosition(bb.position() + SIZE_PREFIX_LENGTH);
+      return (obj || new _Limits()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    /**
+     * Largest WebSocket message the host accepts, in bytes.
+     */
+    maxMessageSize() {
+      const offset = this.bb.__offset(this.bb_pos, 4);
+      return offset ? this.bb.readUint64(this.bb_pos + offset) : BigInt("0");
+    }
+    /**
+     * Most requests one client may have in flight at once.
+     */
+    maxPendingRequests() {
+      const offset = this.bb.__offset(this.bb_pos, 6);
+      return offset ? this.bb.readUint32(this.bb_pos + offset) : 0;
+    }
+    /**
+     * How long the host waits for an agent to answer a request, in milliseconds.
+     */
+    requestTimeoutMs() {
+      const offset = this.bb.__offset(this.bb_pos, 8);
+      return offset ? this.bb.readUint32(this.bb_pos + offset) : 0;
+    }
+    static startLimits(builder) {
+      builder.startObject(3);
+    }
+    static addMaxMessageSize(builder, maxMessageSize) {
+      builder.addFieldInt64(0, maxMessageSize, BigInt("0"));
+    }
+    static addMaxPendingRequests(builder, maxPendingRequests) {
+      builder.addFieldInt32(1, maxPendingRequests, 0);
+    }
+    static addRequestTimeoutMs(builder, requestTimeoutMs) {
+      builder.addFieldInt32(2, requestTimeoutMs, 0);
+    }
+    static endLimits(builder) {
+      const offset = builder.endObject();
+      return offset;
+    }
+    static createLimits(builder, maxMessageSize, maxPendingRequests, requestTimeoutMs) {
+      _Limits.startLimits(builder);
+      _Limits.addMaxMessageSize(builder, maxMessageSize);
+      _Limits.addMaxPendingRequests(builder, maxPendingRequests);
+      _Limits.addRequestTimeoutMs(builder, requestTimeoutMs);
+      return _Limits.endLimits(builder);
+    }
+  };
+
+  // src/generated/switchboard/ipc/welcome.ts
+  var Welcome = class _Welcome {
+    constructor() {
+      this.bb = null;
+      this.bb_pos = 0;
+    }
+    __init(i, bb) {
+      this.bb_pos = i;
+      this.bb = bb;
+      return this;
+    }
+    static getRootAsWelcome(bb, obj) {
+      return (obj || new _Welcome()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    static getSizePrefixedRootAsWelcome(bb, obj) {
+      bb.setPosition(bb.position() + SIZE_PREFIX_LENGTH);
+      return (obj || new _Welcome()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    /**
+     * This connection's id, unique for the life of the host session.
+     */
+    clientId() {
+      const offset = this.bb.__offset(this.bb_pos, 4);
+      return offset ? this.bb.readUint32(this.bb_pos + offset) : 0;
+    }
+    hostName(optionalEncoding) {
+      const offset = this.bb.__offset(this.bb_pos, 6);
+      return offset ? this.bb.__string(this.bb_pos + offset, optionalEncoding) : null;
+    }
+    hostVersion(optionalEncoding) {
+      const offset = this.bb.__offset(this.bb_pos, 8);
+      return offset ? this.bb.__string(this.bb_pos + offset, optionalEncoding) : null;
+    }
+    /**
+     * The protocol version chosen for this connection.
+     */
+    protocolVersion() {
+      const offset = this.bb.__offset(this.bb_pos, 10);
+      return offset ? this.bb.readUint16(this.bb_pos + offset) : 0;
+    }
+    /**
+     * The range of protocol versions the host speaks.
+     */
+    minProtocolVersion() {
+      const offset = this.bb.__offset(this.bb_pos, 12);
+      return offset ? this.bb.readUint16(this.bb_pos + offset) : 0;
+    }
+    maxProtocolVersion() {
+      const offset = this.bb.__offset(this.bb_pos, 14);
+      return offset ? this.bb.readUint16(this.bb_pos + offset) : 0;
+    }
+    capabilities(index, optionalEncoding) {
+      const offset = this.bb.__offset(this.bb_pos, 16);
+      return offset ? this.bb.__string(this.bb.__vector(this.bb_pos + offset) + index * 4, optionalEncoding) : null;
+    }
+    capabilitiesLength() {
+      const offset = this.bb.__offset(this.bb_pos, 16);
+      return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+    }
+    sessionId(optionalEncoding) {
+      const offset = this.bb.__offset(this.bb_pos, 18);
+      return offset ? this.bb.__string(this.bb_pos + offset, optionalEncoding) : null;
+    }
+    /**
+     * Every channel advertised at the time of the handshake.
+     */
+    channels(index, obj) {
+      const offset = this.bb.__offset(this.bb_pos, 20);
+      return offset ? (obj || new ChannelInfo()).__init(this.bb.__indirect(this.bb.__vector(this.bb_pos + offset) + index * 4), this.bb) : null;
+    }
+    channelsLength() {
+      const offset = this.bb.__offset(this.bb_pos, 20);
+      return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+    }
+    info(obj) {
+      const offset = this.bb.__offset(this.bb_pos, 22);
+      return offset ? (obj || new HostInfo()).__init(this.bb.__indirect(this.bb_pos + offset), this.bb) : null;
+    }
+    limits(obj) {
+      const offset = this.bb.__offset(this.bb_pos, 24);
+      return offset ? (obj || new Limits()).__init(this.bb.__indirect(this.bb_pos + offset), this.bb) : null;
+    }
+    static startWelcome(builder) {
+      builder.startObject(11);
+    }
+    static addClientId(builder, clientId) {
+      builder.addFieldInt32(0, clientId, 0);
+    }
+    static addHostName(builder, hostNameOffset) {
+      builder.addFieldOffset(1, hostNameOffset, 0);
+    }
+    static addHostVersion(builder, hostVersionOffset) {
+      builder.addFieldOffset(2, hostVersionOffset, 0);
+    }
+    static addProtocolVersion(builder, protocolVersion) {
+      builder.addFieldInt16(3, protocolVersion, 0);
+    }
+    static addMinProtocolVersion(builder, minProtocolVersion) {
+      builder.addFieldInt16(4, minProtocolVersion, 0);
+    }
+    static addMaxProtocolVersion(builder, maxProtocolVersion) {
+      builder.addFieldInt16(5, maxProtocolVersion, 0);
+    }
+    static addCapabilities(builder, capabilitiesOffset) {
+      builder.addFieldOffset(6, capabilitiesOffset, 0);
+    }
+    static createCapabilitiesVector(builder, data) {
+      builder.startVector(4, data.length, 4);
+      for (let i = data.length - 1; i >= 0; i--) {
+        builder.addOffset(data[i]);
+      }
+      return builder.endVector();
+    }
+    static startCapabilitiesVector(builder, numElems) {
+      builder.startVector(4, numElems, 4);
+    }
+    static addSessionId(builder, sessionIdOffset) {
+      builder.addFieldOffset(7, sessionIdOffset, 0);
+    }
+    static addChannels(builder, channelsOffset) {
+      builder.addFieldOffset(8, channelsOffset, 0);
+    }
+    static createChannelsVector(builder, data) {
+      builder.startVector(4, data.length, 4);
+      for (let i = data.length - 1; i >= 0; i--) {
+        builder.addOffset(data[i]);
+      }
+      return builder.endVector();
+    }
+    static startChannelsVector(builder, numElems) {
+      builder.startVector(4, numElems, 4);
+    }
+    static addInfo(builder, infoOffset) {
+      builder.addFieldOffset(9, infoOffset, 0);
+    }
+    static addLimits(builder, limitsOffset) {
+      builder.addFieldOffset(10, limitsOffset, 0);
+    }
+    static endWelcome(builder) {
+      const offset = builder.endObject();
+      return offset;
+    }
+  };
+
+  // src/generated/switchboard/ipc/frame.ts
+  var Frame = class _Frame {
+    constructor() {
+      this.bb = null;
+      this.bb_pos = 0;
+    }
+    __init(i, bb) {
+      this.bb_pos = i;
+      this.bb = bb;
+      return this;
+    }
+    static getRootAsFrame(bb, obj) {
+      return (obj || new _Frame()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    static getSizePrefixedRootAsFrame(bb, obj) {
+      bb.setPosition(bb.position() + SIZE_PREFIX_LENGTH);
+      return (obj || new _Frame()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    static bufferHasIdentifier(bb) {
+      return bb.__has_identifier("SWBD");
+    }
+    bodyType() {
+      const offset = this.bb.__offset(this.bb_pos, 4);
+      return offset ? this.bb.readUint8(this.bb_pos + offset) : 0 /* NONE */;
+    }
+    body(obj) {
+      const offset = this.bb.__offset(this.bb_pos, 6);
+      return offset ? this.bb.__union(obj, this.bb_pos + offset) : null;
+    }
+    static startFrame(builder) {
+      builder.startObject(2);
+    }
+    static addBodyType(builder, bodyType) {
+      builder.addFieldInt8(0, bodyType, 0 /* NONE */);
+    }
+    static addBody(builder, bodyOffset) {
+      builder.addFieldOffset(1, bodyOffset, 0);
+    }
+    static endFrame(builder) {
+      const offset = builder.endObject();
+      return offset;
+    }
+    static finishFrameBuffer(builder, offset) {
+      builder.finish(offset, "SWBD");
+    }
+    static finishSizePrefixedFrameBuffer(builder, offset) {
+      builder.finish(offset, "SWBD", true);
+    }
+    static createFrame(builder, bodyType, bodyOffset) {
+      _Frame.startFrame(builder);
+      _Frame.addBodyType(builder, bodyType);
+      _Frame.addBody(builder, bodyOffset);
+      return _Frame.endFrame(builder);
+    }
+  };
+
+  // src/protocol.ts
+  var PROTOCOL_VERSIONS = [1];
+  var FILE_IDENTIFIER = "SWBD";
+  var FrameError = class extends globalThis.Error {
+  };
+  function finish(builder, type, body) {
+    const frame = Frame.createFrame(builder, type, body);
+    builder.finish(frame, FILE_IDENTIFIER);
+    return builder.asUint8Array();
+  }
+  function encodeHello(clientName, versions = PROTOCOL_VERSIONS, token) {
+    const b = new Builder(128);
+    const name = b.createString(clientName);
+    const versionVector = Hello.createProtocolVersionsVector(b, versions);
+    const tokenOffset = token ? b.createString(token) : 0;
+    Hello.startHello(b);
+    Hello.addClientName(b, name);
+    Hello.addProtocolVersions(b, versionVector);
+    if (tokenOffset) Hello.addToken(b, tokenOffset);
+    return finish(b, 1 /* Hello */, Hello.endHello(b));
+  }
+  function encodeSubscribe(requestId, channelIds, patterns) {
+    const b = new Builder(128);
+    const ids = Subscribe.createChannelIdsVector(b, channelIds);
+    const pats = Subscribe.createPatternsVector(b, patterns.map((p) => b.createString(p)));
+    Subscribe.startSubscribe(b);
+    Subscribe.addRequestId(b, requestId);
+    Subscribe.addChannelIds(b, ids);
+    Subscribe.addPatterns(b, pats);
+    return finish(b, 5 /* Subscribe */, Subscribe.endSubscribe(b));
+  }
+  function encodeData(args) {
+    const b = new Builder(64 + args.content.length);
+    const content = Data.createContentVector(b, args.content);
+    const body = Data.createData(
+      b,
+      args.channel,
+      args.requestId ?? 0n,
+      args.sequence ?? 0n,
+      args.timestampNs ?? 0n,
+      content
+    );
+    return finish(b, 7 /* Data */, body);
+  }
+  function encodeResponse(requestId, channel, result) {
+    const b = new Builder(128);
+    const content = result.ok ? Response.createContentVector(b, result.content) : 0;
+    const error = result.ok ? 0 : b.createString(result.error);
+    Response.startResponse(b);
+    Response.addRequestId(b, requestId);
+    Response.addChannel(b, channel);
+    Response.addStatus(b, result.ok ? 0 /* Ok */ : 1 /* Failed */);
+    if (content) Response.addContent(b, content);
+    if (error) Response.addError(b, error);
+    return finish(b, 8 /* Response */, Response.endResponse(b));
+  }
+  function nowNs() {
+    return BigInt(Date.now()) * 1000000n;
+  }
+  var EMPTY = new Uint8Array(0);
+  function bytes(view) {
+    return view ? view.slice() : EMPTY;
+  }
+  function channelFrom(info) {
+    return {
+      id: info.id(),
+      name: info.name() ?? "",
+      encoding: info.encoding() ?? "",
+      schemaName: info.schemaName() ?? "",
+      delivery: info.delivery() === 1 /* Latest */ ? "latest" : "reliable",
+      publishers: info.publishers() === 1 /* ClientsAndAgents */ ? "clients-and-agents" : "agents",
+      description: info.description() ?? ""
+    };
+  }
+  function channelsFrom(length, get) {
+    const out = [];
+    for (let i = 0; i < length; i++) {
+      const info = get(i);
+      if (info) out.push(channelFrom(info));
+    }
+    return out;
+  }
+  function decodeFrame(message) {
+    const data = message instanceof Uint8Array ? message : new Uint8Array(message);
+    if (data.length < 8) throw new FrameError(`frame too short (${data.length} bytes)`);
+    const bb = new ByteBuffer(data);
+    if (!Frame.bufferHasIdentifier(bb)) throw new FrameError("missing file identifier SWBD");
+    const frame = Frame.getRootAsFrame(bb);
+    const type = frame.bodyType();
+    switch (type) {
+      case 2 /* Welcome */: {
+        const w = frame.body(new Welcome());
+        const limits = w.limits();
+        const capabilities = [];
+        for (let i = 0; i < w.capabilitiesLength(); i++) capabilities.push(w.capabilities(i));
+        return {
+          kind: "welcome",
+          clientId: w.clientId(),
+          hostName: w.hostName() ?? "",
+          hostVersion: w.hostVersion() ?? "",
+          protocolVersion: w.protocolVersion(),
+          capabilities,
+          sessionId: w.sessionId() ?? "",
+          channels: channelsFrom(w.channelsLength(), (i) => w.channels(i)),
+          limits: {
+            maxMessageSize: limits?.maxMessageSize() ?? 0n,
+            maxPendingRequests: limits?.maxPendingRequests() ?? 0,
+            requestTimeoutMs: limits?.requestTimeoutMs() ?? 0
+          }
+        };
+      }
+      case 3 /* Advertise */: {
+        const a = frame.body(new Advertise());
+        return { kind: "advertise", channels: channelsFrom(a.channelsLength(), (i) => a.channels(i)) };
+      }
+      case 4 /* Unadvertise */: {
+        const u = frame.body(new Unadvertise());
+        return { kind: "unadvertise", channelIds: Array.from(u.channelIdsArray() ?? []) };
+      }
+      case 7 /* Data */: {
+        const d = frame.body(new Data());
+        return {
+          kind: "data",
+          channel: d.channel(),
+          requestId: d.requestId(),
+          sequence: d.sequence(),
+          timestampNs: d.timestampNs(),
+          content: bytes(d.contentArray())
+        };
+      }
+      case 8 /* Response */: {
+        const r = frame.body(new Response());
+        return {
+          kind: "response",
+          requestId: r.requestId(),
+          channel: r.channel(),
+          ok: r.status() === 0 /* Ok */,
+          content: bytes(r.contentArray()),
+          error: r.error() ?? ""
+        };
+      }
+      case 9 /* Error */: {
+        const e = frame.body(new Error2());
+        const code = e.code();
+        return {
+          kind: "error",
+          code,
+          codeName: ErrorCode[code] ?? String(code),
+          message: e.message() ?? "",
+          requestId: e.requestId(),
+          channel: e.channel()
+        };
+      }
+      default:
+        return { kind: "ignored", bodyType: type };
+    }
+  }
+  var encoder = new TextEncoder();
+  var decoder = new TextDecoder();
+  function textContent(text) {
+    return encoder.encode(text);
+  }
+  function contentText(content) {
+    return decoder.decode(content);
+  }
+  function jsonContent(value) {
+    return encoder.encode(JSON.stringify(value));
+  }
+  function contentJson(content) {
+    return JSON.parse(decoder.decode(content));
+  }
+
+  // src/connection.ts
+  var RequestError = class extends Error {
+    constructor(message, code) {
+      super(message);
+      this.code = code;
+    }
+  };
+  var Emitter = class {
+    constructor() {
+      this.listeners = [];
+    }
+    on(listener) {
+      this.listeners.push(listener);
+    }
+    emit(value) {
+      for (const listener of this.listeners) listener(value);
+    }
+  };
+  var REQUEST_GRACE_MS = 5e3;
+  var Connection = class {
+    constructor(options) {
+      this.options = options;
+      this.stateChanged = new Emitter();
+      this.channelsChanged = new Emitter();
+      /** Every Data frame, with its channel (undefined if not advertised). */
+      this.data = new Emitter();
+      /** Errors not tied to one of our requests (e.g. a refused one-way message). */
+      this.notice = new Emitter();
+      this.socket = null;
+      this.channels = /* @__PURE__ */ new Map();
+      this.pending = /* @__PURE__ */ new Map();
+      this.nextRequestId = 1n;
+      this.attempt = 0;
+      this.retryTimer = null;
+      this.welcome = null;
+      this.lastSessionId = null;
+      this.stopped = false;
+    }
+    start() {
+      this.stopped = false;
+      this.open();
+    }
+    stop() {
+      this.stopped = true;
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.socket?.close(1e3, "editor closed");
+    }
+    get connected() {
+      return this.welcome !== null;
+    }
+    channelList() {
+      return [...this.channels.values()].sort((a, b) => a.name.localeCompare(b.name));
+    }
+    channelByName(name) {
+      for (const channel of this.channels.values()) if (channel.name === name) return channel;
+      return void 0;
+    }
+    /** Sends a one-way message (the channel must let clients publish). */
+    publish(channelName, content) {
+      const channel = this.requireChannel(channelName);
+      this.send(encodeData({ channel: channel.id, content, timestampNs: nowNs() }));
+    }
+    /** Sends a request and resolves with the game's `Response` (status Ok). */
+    request(channelName, content) {
+      let channel;
+      try {
+        channel = this.requireChannel(channelName);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      const requestId = this.takeRequestId();
+      const timeoutMs = (this.welcome?.limits.requestTimeoutMs || 1e4) + REQUEST_GRACE_MS;
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          this.pending.delete(requestId);
+          reject(new RequestError(`no answer within ${timeoutMs} ms`, "Timeout"));
+        }, timeoutMs);
+        this.pending.set(requestId, { resolve, reject, timer });
+        this.send(encodeData({ channel: channel.id, requestId, content, timestampNs: nowNs() }));
+      });
+    }
+    // -------------------------------------------------------------------------
+    requireChannel(name) {
+      if (!this.welcome) throw new RequestError("not connected", "Closed");
+      const channel = this.channelByName(name);
+      if (!channel) throw new RequestError(`no channel ${JSON.stringify(name)} is advertised`, "UnknownChannel");
+      return channel;
+    }
+    takeRequestId() {
+      const id = this.nextRequestId;
+      this.nextRequestId = id >= 0xffffffffffffffffn ? 1n : id + 1n;
+      return id;
+    }
+    send(frame) {
+      if (!this.socket || this.socket.readyState !== WebSocket.OPEN) {
+        throw new RequestError("not connected", "Closed");
+      }
+      this.socket.send(frame);
+    }
+    open() {
+      this.retryTimer = null;
+      this.stateChanged.emit({ state: "connecting", attempt: this.attempt + 1 });
+      let socket;
+      try {
+        socket = new WebSocket(this.options.url);
+      } catch (e) {
+        this.closed(1006, String(e));
+        return;
+      }
+      socket.binaryType = "arraybuffer";
+      this.socket = socket;
+      socket.onopen = () => {
+        socket.send(encodeHello(this.options.clientName, void 0, this.options.token));
+      };
+      socket.onmessage = (event) => {
+        if (!(event.data instanceof ArrayBuffer)) {
+          this.notice.emit("ignored a text message from the host");
+          return;
+        }
+        let frame;
+        try {
+          frame = decodeFrame(event.data);
+        } catch (e) {
+          this.notice.emit(`bad frame from host: ${e.message}`);
+          return;
+        }
+        this.handle(frame);
+      };
+      socket.onclose = (event) => {
+        if (this.socket !== socket) return;
+        this.socket = null;
+        this.closed(event.code, event.reason);
+      };
+      socket.onerror = () => {
+      };
+    }
+    closed(code, reason) {
+      this.welcome = null;
+      for (const [, pending] of this.pending) {
+        clearTimeout(pending.timer);
+        pending.reject(new RequestError("connection closed", "Closed"));
+      }
+      this.pending.clear();
+      if (this.stopped) {
+        this.stateChanged.emit({ state: "closed", code, reason, retryInMs: null });
+        return;
+      }
+      const min = this.options.minBackoffMs ?? 500;
+      const max = this.options.maxBackoffMs ?? 1e4;
+      const delay = Math.min(max, min * 2 ** Math.min(this.attempt, 16));
+      this.attempt++;
+      this.stateChanged.emit({ state: "closed", code, reason, retryInMs: delay });
+      this.retryTimer = setTimeout(() => this.open(), delay);
+    }
+    handle(frame) {
+      switch (frame.kind) {
+        case "welcome":
+          this.onWelcome(frame);
+          break;
+        case "advertise":
+          for (const channel of frame.channels) this.channels.set(channel.id, channel);
+          this.channelsChanged.emit(this.channelList());
+          break;
+        case "unadvertise":
+          for (const id of frame.channelIds) this.channels.delete(id);
+          this.channelsChanged.emit(this.channelList());
+          break;
+        case "data":
+          if (frame.requestId !== 0n) {
+            const refusal = { ok: false, error: "the browser editor answers no requests" };
+            this.send(encodeResponse(frame.requestId, frame.channel, refusal));
+          }
+          this.data.emit({ message: frame, channel: this.channels.get(frame.channel) });
+          break;
+        case "response":
+          this.settle(frame.requestId, (p) => {
+            if (frame.ok) p.resolve(frame);
+            else p.reject(new RequestError(frame.error || "request failed", "Failed"));
+          });
+          break;
+        case "error":
+          this.onError(frame);
+          break;
+        case "ignored":
+          break;
+      }
+    }
+    onWelcome(welcome) {
+      const sessionChanged = this.lastSessionId !== null && this.lastSessionId !== welcome.sessionId;
+      this.lastSessionId = welcome.sessionId;
+      this.welcome = welcome;
+      this.attempt = 0;
+      this.channels = new Map(welcome.channels.map((c) => [c.id, c]));
+      this.stateChanged.emit({ state: "connected", welcome, sessionChanged });
+      this.channelsChanged.emit(this.channelList());
+      if (this.options.patterns.length > 0) {
+        const requestId = this.takeRequestId();
+        const timer = setTimeout(() => this.pending.delete(requestId), REQUEST_GRACE_MS);
+        this.pending.set(requestId, {
+          resolve: () => {
+          },
+          reject: (e) => this.notice.emit(`subscribe failed: ${e.message}`),
+          timer
+        });
+        this.send(encodeSubscribe(requestId, [], this.options.patterns));
+      }
+    }
+    onError(error) {
+      const text = `${error.codeName}: ${error.message}`;
+      if (error.requestId !== 0n && this.pending.has(error.requestId)) {
+        this.settle(error.requestId, (p) => p.reject(new RequestError(error.message, error.codeName)));
+      } else {
+        this.notice.emit(text);
+      }
+    }
+    settle(requestId, action) {
+      const pending = this.pending.get(requestId);
+      if (!pending) return;
+      this.pending.delete(requestId);
+      clearTimeout(pending.timer);
+      action(pending);
+    }
+  };
+  function describeError(e) {
+    if (e instanceof RequestError) return `${e.code}: ${e.message}`;
+    return e instanceof Error ? e.message : String(e);
+  }
+
+  // src/echo.ts
+  var ECHO_CHANNEL = "echo";
+  var MAX_LINES = 50;
+  var Echo = class {
+    constructor(connection, el) {
+      this.connection = connection;
+      this.el = el;
+      el.form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        this.send();
+      });
+    }
+    /** Something arrived on `echo` (the game's copy of what we sent). */
+    receive(message) {
+      this.line("received", contentText(message.content));
+    }
+    send() {
+      const text = this.el.input.value;
+      if (!text) return;
+      const channel = this.connection.channelByName(ECHO_CHANNEL);
+      try {
+        if (channel?.publishers === "agents") {
+          this.line("sent", text);
+          this.connection.request(ECHO_CHANNEL, textContent(text)).then((response) => this.line("received", contentText(response.content))).catch((e) => this.line("error", describeError(e)));
+        } else {
+          this.connection.publish(ECHO_CHANNEL, textContent(text));
+          this.line("sent", text);
+        }
+        this.el.input.value = "";
+      } catch (e) {
+        this.line("error", describeError(e));
+      }
+    }
+    line(direction, text) {
+      const item = document.createElement("li");
+      item.dataset.direction = direction;
+      const arrow = document.createElement("span");
+      arrow.className = "arrow";
+      arrow.textContent = direction === "sent" ? "→" : direction === "received" ? "←" : "!";
+      const body = document.createElement("span");
+      body.className = "text";
+      body.textContent = text;
+      item.append(arrow, body);
+      this.el.log.append(item);
+      while (this.el.log.children.length > MAX_LINES) this.el.log.firstElementChild?.remove();
+      this.el.log.scrollTop = this.el.log.scrollHeight;
+    }
+  };
+
+  // src/scene.ts
+  var COMMAND_CHANNEL = "scene/command";
+  var ENTITIES_CHANNEL = "scene/entities";
+  var Scene = class {
+    constructor(connection, el) {
+      this.connection = connection;
+      this.el = el;
+      this.rows = /* @__PURE__ */ new Map();
+      el.form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        void this.spawn();
+      });
+    }
+    /** Takes one `scene/entities` message: `{"entities": [{id, name, x, y}]}`. */
+    receive(message) {
+      let entities;
+      try {
+        entities = contentJson(message.content).entities;
+        if (!Array.isArray(entities)) return;
+      } catch {
+        return;
+      }
+      const seen = /* @__PURE__ */ new Set();
+      let previous = null;
+      for (const entity of entities) {
+        seen.add(entity.id);
+        let row = this.rows.get(entity.id);
+        if (!row) {
+          row = this.makeRow(entity);
+          this.rows.set(entity.id, row);
+        }
+        const expected = previous ? previous.nextElementSibling : this.el.table.firstElementChild;
+        if (expected !== row) this.el.table.insertBefore(row, expected);
+        setText(row.cells[2], entity.x.toFixed(2));
+        setText(row.cells[3], entity.y.toFixed(2));
+        previous = row;
+      }
+      for (const [id, row] of this.rows) {
+        if (!seen.has(id)) {
+          row.remove();
+          this.rows.delete(id);
+        }
+      }
+      setText(this.el.count, String(entities.length));
+    }
+    /** The connection dropped: the table is no longer live. */
+    clear() {
+      this.rows.clear();
+      this.el.table.replaceChildren();
+      setText(this.el.count, "0");
+    }
+    makeRow(entity) {
+      const row = document.createElement("tr");
+      row.dataset.entityId = String(entity.id);
+      row.dataset.name = entity.name;
+      for (const text of [String(entity.id), entity.name, "", ""]) {
+        const cell = row.insertCell();
+        cell.textContent = text;
+      }
+      row.cells[0].className = "num";
+      row.cells[2].className = "num";
+      row.cells[3].className = "num";
+      const action = row.insertCell();
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "small";
+      button.textContent = "despawn";
+      button.dataset.testid = "despawn";
+      button.addEventListener("click", () => void this.despawn(entity.id, entity.name));
+      action.append(button);
+      return row;
+    }
+    async spawn() {
+      const name = this.el.name.value.trim();
+      const x = Number(this.el.x.value || 0);
+      const y = Number(this.el.y.value || 0);
+      if (!name) return this.showResult("error", "give the entity a name");
+      if (!Number.isFinite(x) || !Number.isFinite(y)) return this.showResult("error", "x and y must be numbers");
+      this.el.button.disabled = true;
+      this.showResult("pending", `spawning ${name}…`);
+      try {
+        const answer = await this.command({ op: "spawn", name, x, y });
+        this.showResult("ok", `spawned ${JSON.stringify(name)} as entity ${answer.id}`);
+      } catch (e) {
+        this.showResult("error", describeError(e));
+      } finally {
+        this.el.button.disabled = false;
+      }
+    }
+    async despawn(id, name) {
+      try {
+        await this.command({ op: "despawn", id });
+        this.showResult("ok", `despawned ${JSON.stringify(name)} (entity ${id})`);
+      } catch (e) {
+        this.showResult("error", describeError(e));
+      }
+    }
+    async command(command) {
+      const response = await this.connection.request(COMMAND_CHANNEL, jsonContent(command));
+      const text = contentText(response.content);
+      return text ? JSON.parse(text) : null;
+    }
+    showResult(state, text) {
+      this.el.result.dataset.state = state;
+      this.el.result.textContent = text;
+    }
+  };
+  function setText(el, text) {
+    if (el.textContent !== text) el.textContent = text;
+  }
+
+  // src/telemetry.ts
+  var WINDOW_MS = 3e4;
+  var PLOTTED = [
+    { metric: "frame_time", label: "frame time", unit: "ms", color: "#d9480f", digits: 2 },
+    { metric: "fps", label: "fps", unit: "fps", color: "#1971c2", digits: 1 }
+  ];
+  function metricSlug(metric) {
+    return metric.replace(/[^A-Za-z0-9]+/g, "-").toLowerCase();
+  }
+  var Telemetry = class {
+    constructor(canvas, valueList) {
+      this.canvas = canvas;
+      this.valueList = valueList;
+      this.series = /* @__PURE__ */ new Map();
+      this.lastSequence = /* @__PURE__ */ new Map();
+      this.skipped = /* @__PURE__ */ new Map();
+      this.valueCells = /* @__PURE__ */ new Map();
+      this.dirty = true;
+      this.lastDraw = 0;
+      const loop = (now) => {
+        if (this.dirty || now - this.lastDraw > 200) {
+          this.draw(now);
+          this.lastDraw = now;
+          this.dirty = false;
+        }
+        requestAnimationFrame(loop);
+      };
+      requestAnimationFrame(loop);
+      new ResizeObserver(() => this.dirty = true).observe(canvas);
+    }
+    /** Takes one `telemetry/<metric>` message: JSON `{"value": number|null}`. */
+    receive(metric, message) {
+      let value;
+      try {
+        value = contentJson(message.content)?.value;
+      } catch {
+        return;
+      }
+      if (message.sequence !== 0n) {
+        const previous = this.lastSequence.get(metric);
+        if (previous !== void 0 && message.sequence > previous + 1n) {
+          this.skipped.set(metric, (this.skipped.get(metric) ?? 0n) + message.sequence - previous - 1n);
+        }
+        this.lastSequence.set(metric, message.sequence);
+      }
+      const v = typeof value === "number" && Number.isFinite(value) ? value : NaN;
+      const now = performance.now();
+      let samples = this.series.get(metric);
+      if (!samples) this.series.set(metric, samples = []);
+      samples.push({ t: now, v });
+      while (samples.length > 0 && samples[0].t < now - WINDOW_MS - 1e3) samples.shift();
+      this.showValue(metric, v);
+      this.dirty = true;
+    }
+    /**
+     * A new connection: sequence numbers start afresh for it. A restarted game
+     * also makes the history meaningless.
+     */
+    reconnected(gameRestarted) {
+      this.lastSequence.clear();
+      if (gameRestarted) {
+        this.series.clear();
+        this.skipped.clear();
+        this.dirty = true;
+      }
+    }
+    showValue(metric, v) {
+      let cell = this.valueCells.get(metric);
+      if (!cell) {
+        const item = document.createElement("div");
+        item.className = "metric";
+        item.dataset.metric = metric;
+        const name = document.createElement("dt");
+        name.textContent = metric.replace(/_/g, " ");
+        cell = document.createElement("dd");
+        cell.id = `${metricSlug(metric)}-value`;
+        item.append(name, cell);
+        const rank = (m) => {
+          const i = PLOTTED.findIndex((p) => p.metric === m);
+          return i >= 0 ? `0${i}` : `1${m}`;
+        };
+        const after = [...this.valueList.children].find((c) => rank(c.dataset.metric ?? "") > rank(metric));
+        this.valueList.insertBefore(item, after ?? null);
+        this.valueCells.set(metric, cell);
+      }
+      const digits = PLOTTED.find((p) => p.metric === metric)?.digits ?? (Number.isInteger(v) ? 0 : 2);
+      cell.textContent = Number.isNaN(v) ? "—" : v.toFixed(digits);
+      const skipped = this.skipped.get(metric);
+      cell.title = skipped ? `${skipped} older values skipped (latest policy)` : "";
+    }
+    draw(now) {
+      const canvas = this.canvas;
+      const dpr = window.devicePixelRatio || 1;
+      const width = canvas.clientWidth;
+      const height = canvas.clientHeight;
+      if (width === 0 || height === 0) return;
+      if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(height * dpr)) {
+        canvas.width = Math.round(width * dpr);
+        canvas.height = Math.round(height * dpr);
+      }
+      const ctx = canvas.getContext("2d");
+      if (!ctx) return;
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      ctx.clearRect(0, 0, width, height);
+      const axisHeight = 18;
+      const gap = 10;
+      const panelHeight = (height - axisHeight - gap * (PLOTTED.length - 1)) / PLOTTED.length;
+      let drawn = 0;
+      PLOTTED.forEach((plot, i) => {
+        const top = i * (panelHeight + gap);
+        drawn += this.drawPanel(ctx, plot, { left: 48, top, width: width - 56, height: panelHeight }, now);
+      });
+      this.drawTimeAxis(ctx, { left: 48, top: height - axisHeight, width: width - 56 });
+      canvas.dataset.samples = String(drawn);
+    }
+    drawPanel(ctx, plot, panel, now) {
+      const titleHeight = 20;
+      const box = { ...panel, top: panel.top + titleHeight, height: panel.height - titleHeight };
+      const samples = (this.series.get(plot.metric) ?? []).filter((s) => s.t >= now - WINDOW_MS && !Number.isNaN(s.v));
+      const x = (t) => box.left + box.width * (1 - (now - t) / WINDOW_MS);
+      ctx.fillStyle = "#f8f9fb";
+      ctx.fillRect(box.left, box.top, box.width, box.height);
+      let max = 0;
+      for (const s of samples) max = Math.max(max, s.v);
+      const step = niceStep(max > 0 ? max * 1.15 : 1, 4);
+      const top = Math.max(step, Math.ceil(max * 1.15 / step) * step);
+      const y = (v) => box.top + box.height * (1 - v / top);
+      ctx.font = "11px system-ui, sans-serif";
+      ctx.textAlign = "right";
+      ctx.textBaseline = "middle";
+      ctx.lineWidth = 1;
+      for (let v = 0; v <= top + step / 2; v += step) {
+        const yy = Math.round(y(v)) + 0.5;
+        ctx.strokeStyle = "#dee2e6";
+        ctx.beginPath();
+        ctx.moveTo(box.left, yy);
+        ctx.lineTo(box.left + box.width, yy);
+        ctx.stroke();
+        ctx.fillStyle = "#495057";
+        ctx.fillText(formatTick(v, step), box.left - 6, yy);
+      }
+      ctx.textAlign = "left";
+      ctx.textBaseline = "alphabetic";
+      ctx.fillStyle = plot.color;
+      ctx.font = "600 12px system-ui, sans-serif";
+      const latest = samples[samples.length - 1];
+      const title = latest ? `${plot.label}: ${latest.v.toFixed(plot.digits)} ${plot.unit}` : `${plot.label} (${plot.unit}): waiting for data`;
+      ctx.fillText(title, panel.left, panel.top + 13);
+      if (samples.length > 0) {
+        ctx.save();
+        ctx.beginPath();
+        ctx.rect(box.left, box.top, box.width, box.height);
+        ctx.clip();
+        ctx.strokeStyle = plot.color;
+        ctx.lineWidth = 2;
+        ctx.lineJoin = "round";
+        ctx.beginPath();
+        samples.forEach((s, i) => i === 0 ? ctx.moveTo(x(s.t), y(s.v)) : ctx.lineTo(x(s.t), y(s.v)));
+        ctx.stroke();
+        ctx.restore();
+      }
+      return samples.length;
+    }
+    drawTimeAxis(ctx, box) {
+      ctx.font = "11px system-ui, sans-serif";
+      ctx.fillStyle = "#495057";
+      ctx.textBaseline = "top";
+      for (let s = 30; s >= 0; s -= 5) {
+        const xx = box.left + box.width * (1 - s / 30);
+        ctx.textAlign = s === 30 ? "left" : s === 0 ? "right" : "center";
+        ctx.fillText(s === 0 ? "now" : `−${s} s`, xx, box.top + 4);
+      }
+    }
+  };
+  function niceStep(range, count) {
+    const raw = range / count;
+    const power = 10 ** Math.floor(Math.log10(raw));
+    const scaled = raw / power;
+    return (scaled <= 1 ? 1 : scaled <= 2 ? 2 : scaled <= 5 ? 5 : 10) * power;
+  }
+  function formatTick(v, step) {
+    const digits = step >= 1 ? 0 : Math.min(6, Math.ceil(-Math.log10(step)));
+    return v.toFixed(digits);
+  }
+
+  // src/main.ts
+  function byId(id) {
+    const el = document.getElementById(id);
+    if (!el) throw new Error(`the page has no #${id}`);
+    return el;
+  }
+  function socketUrl() {
+    const override = new URLSearchParams(location.search).get("ws");
+    if (override) return override;
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    return `${scheme}//${location.host}/`;
+  }
+  function showState(state) {
+    const status = byId("status");
+    const detail = byId("status-detail");
+    status.dataset.state = state.state;
+    document.body.dataset.state = state.state;
+    switch (state.state) {
+      case "connecting":
+        status.textContent = state.attempt > 1 ? `connecting (attempt ${state.attempt})` : "connecting";
+        detail.textContent = socketUrl();
+        break;
+      case "connected": {
+        const w = state.welcome;
+        status.textContent = `connected as client ${w.clientId}`;
+        status.dataset.clientId = String(w.clientId);
+        status.dataset.sessionId = w.sessionId;
+        detail.textContent = `${w.hostName} ${w.hostVersion} · session ${w.sessionId} · protocol ${w.protocolVersion}` + (state.sessionChanged ? " · the game restarted" : "");
+        break;
+      }
+      case "closed": {
+        const reason = state.reason ? `: ${state.reason}` : state.code === 1006 ? ": connection lost" : "";
+        status.textContent = `closed (${state.code}${reason})`;
+        detail.textContent = state.retryInMs === null ? "not reconnecting" : `reconnecting in ${(state.retryInMs / 1e3).toFixed(1)} s`;
+        break;
+      }
+    }
+  }
+  function note(text) {
+    const log = byId("notices");
+    const item = document.createElement("li");
+    item.textContent = `${(/* @__PURE__ */ new Date()).toLocaleTimeString()}  ${text}`;
+    log.prepend(item);
+    while (log.children.length > 20) log.lastElementChild?.remove();
+  }
+  function main() {
+    const connection = new Connection({
+      url: socketUrl(),
+      clientName: "editor",
+      // `**` so that nested metrics such as telemetry/physics/bodies arrive too.
+      patterns: ["telemetry/**", ENTITIES_CHANNEL]
+    });
+    const telemetry = new Telemetry(byId("telemetry-chart"), byId("telemetry-values"));
+    const scene = new Scene(connection, {
+      table: byId("entities"),
+      count: byId("entity-total"),
+      form: byId("spawn-form"),
+      name: byId("spawn-name"),
+      x: byId("spawn-x"),
+      y: byId("spawn-y"),
+      button: byId("spawn-button"),
+      result: byId("spawn-result")
+    });
+    const echo = new Echo(connection, {
+      form: byId("echo-form"),
+      input: byId("echo-input"),
+      log: byId("echo-log")
+    });
+    connection.stateChanged.on((state) => {
+      showState(state);
+      if (state.state === "closed") scene.clear();
+      if (state.state === "connected") telemetry.reconnected(state.sessionChanged);
+    });
+    connection.channelsChanged.on(
+      (channels) => renderChannels(byId("channels"), byId("channel-total"), channels)
+    );
+    connection.notice.on(note);
+    connection.data.on(({ message, channel }) => {
+      if (!channel) return;
+      if (channel.name.startsWith("telemetry/")) telemetry.receive(channel.name.slice("telemetry/".length), message);
+      else if (channel.name === ENTITIES_CHANNEL) scene.receive(message);
+      else if (channel.name === ECHO_CHANNEL) echo.receive(message);
+    });
+    connection.start();
+  }
+  main();
+})();

@@ -1,0 +1,106 @@
+// The Switchboard editor: wires the connection to the page's panels.
+
+import { renderChannels } from './channels';
+import { Connection, ConnectionState } from './connection';
+import { ECHO_CHANNEL, Echo } from './echo';
+import { ENTITIES_CHANNEL, Scene } from './scene';
+import { Telemetry } from './telemetry';
+
+function byId<T extends HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`the page has no #${id}`);
+  return el as T;
+}
+
+/** The WebSocket is on the page's own origin unless `?ws=ws://host:port/` says otherwise. */
+function socketUrl(): string {
+  const override = new URLSearchParams(location.search).get('ws');
+  if (override) return override;
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${location.host}/`;
+}
+
+function showState(state: ConnectionState): void {
+  const status = byId('status');
+  const detail = byId('status-detail');
+  status.dataset.state = state.state;
+  // Greys out the panels and disables sending while not connected.
+  document.body.dataset.state = state.state;
+  switch (state.state) {
+    case 'connecting':
+      status.textContent = state.attempt > 1 ? `connecting (attempt ${state.attempt})` : 'connecting';
+      detail.textContent = socketUrl();
+      break;
+    case 'connected': {
+      const w = state.welcome;
+      status.textContent = `connected as client ${w.clientId}`;
+      status.dataset.clientId = String(w.clientId);
+      status.dataset.sessionId = w.sessionId;
+      detail.textContent =
+        `${w.hostName} ${w.hostVersion} · session ${w.sessionId} · protocol ${w.protocolVersion}` +
+        (state.sessionChanged ? ' · the game restarted' : '');
+      break;
+    }
+    case 'closed': {
+      const reason = state.reason ? `: ${state.reason}` : state.code === 1006 ? ': connection lost' : '';
+      status.textContent = `closed (${state.code}${reason})`;
+      detail.textContent =
+        state.retryInMs === null ? 'not reconnecting' : `reconnecting in ${(state.retryInMs / 1000).toFixed(1)} s`;
+      break;
+    }
+  }
+}
+
+function note(text: string): void {
+  const log = byId<HTMLOListElement>('notices');
+  const item = document.createElement('li');
+  item.textContent = `${new Date().toLocaleTimeString()}  ${text}`;
+  log.prepend(item);
+  while (log.children.length > 20) log.lastElementChild?.remove();
+}
+
+function main(): void {
+  const connection = new Connection({
+    url: socketUrl(),
+    clientName: 'editor',
+    // `**` so that nested metrics such as telemetry/physics/bodies arrive too.
+    patterns: ['telemetry/**', ENTITIES_CHANNEL],
+  });
+
+  const telemetry = new Telemetry(byId<HTMLCanvasElement>('telemetry-chart'), byId('telemetry-values'));
+  const scene = new Scene(connection, {
+    table: byId<HTMLTableSectionElement>('entities'),
+    count: byId('entity-total'),
+    form: byId<HTMLFormElement>('spawn-form'),
+    name: byId<HTMLInputElement>('spawn-name'),
+    x: byId<HTMLInputElement>('spawn-x'),
+    y: byId<HTMLInputElement>('spawn-y'),
+    button: byId<HTMLButtonElement>('spawn-button'),
+    result: byId('spawn-result'),
+  });
+  const echo = new Echo(connection, {
+    form: byId<HTMLFormElement>('echo-form'),
+    input: byId<HTMLInputElement>('echo-input'),
+    log: byId<HTMLOListElement>('echo-log'),
+  });
+
+  connection.stateChanged.on((state) => {
+    showState(state);
+    if (state.state === 'closed') scene.clear();
+    if (state.state === 'connected') telemetry.reconnected(state.sessionChanged);
+  });
+  connection.channelsChanged.on((channels) =>
+    renderChannels(byId<HTMLTableSectionElement>('channels'), byId('channel-total'), channels),
+  );
+  connection.notice.on(note);
+  connection.data.on(({ message, channel }) => {
+    if (!channel) return;
+    if (channel.name.startsWith('telemetry/')) telemetry.receive(channel.name.slice('telemetry/'.length), message);
+    else if (channel.name === ENTITIES_CHANNEL) scene.receive(message);
+    else if (channel.name === ECHO_CHANNEL) echo.receive(message);
+  });
+
+  connection.start();
+}
+
+main();
