@@ -7,7 +7,6 @@
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpListener;
-use tokio_tungstenite::tungstenite::Message;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
@@ -25,14 +24,11 @@ async fn main() -> std::io::Result<()> {
                 return;
             };
             while let Some(Ok(message)) = ws.next().await {
-                match message {
-                    Message::Binary(_) | Message::Text(_) => {
-                        if ws.send(message).await.is_err() {
-                            return;
-                        }
-                    }
-                    Message::Close(_) => return,
-                    _ => {}
+                if message.is_close() {
+                    return;
+                }
+                if (message.is_binary() || message.is_text()) && ws.send(message).await.is_err() {
+                    return;
                 }
             }
         });

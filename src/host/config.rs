@@ -94,6 +94,10 @@ pub struct Limits {
     /// How long a closing connection may take to finish the close handshake,
     /// and how long shutdown waits for clients. Default 1 s.
     pub close_grace: Duration,
+    /// How long a closed client that is not reading keeps its socket, so the
+    /// close frame (with its reason) can still reach it once it reads; the
+    /// game is told it is gone when `close_grace` ends. Default 10 s.
+    pub close_linger: Duration,
 }
 
 impl Default for Limits {
@@ -110,6 +114,7 @@ impl Default for Limits {
             command_queue: 65536,
             read_buffer_size: 16 << 10,
             close_grace: Duration::from_secs(1),
+            close_linger: Duration::from_secs(10),
         }
     }
 }

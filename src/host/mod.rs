@@ -159,6 +159,17 @@ impl Host {
         }
     }
 
+    /// Events waiting to be drained (for diagnostics and benchmarks).
+    pub fn pending_events(&self) -> usize {
+        self.events.len()
+    }
+
+    /// Commands waiting for the network thread (for diagnostics and
+    /// benchmarks).
+    pub fn pending_commands(&self) -> usize {
+        self.commands.len()
+    }
+
     /// Adds a channel and tells every connected client about it.
     pub fn advertise(&self, spec: ChannelSpec) -> Result<ChannelId, HostError> {
         let description = self.registry().add(&spec)?;

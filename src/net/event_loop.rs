@@ -485,21 +485,7 @@ impl NetLoop {
         while let Some((at, timer)) = self.core.timers.pop_due(now) {
             match timer {
                 Timer::Handshake(id) => self.handshake_expired(id),
-                Timer::CloseGrace(id) => {
-                    let closing = self
-                        .conns
-                        .get_mut(&id)
-                        .and_then(|c| c.session_mut())
-                        .map(|s| {
-                            (
-                                s.state == SessionState::Closing,
-                                s.close_reason.clone().unwrap_or_default(),
-                            )
-                        });
-                    if let Some((true, reason)) = closing {
-                        self.remove(id, &format!("{reason}; peer did not finish closing"));
-                    }
-                }
+                Timer::CloseGrace(id) => self.close_grace_expired(id),
                 Timer::InboundRequest(id, request_id) => {
                     self.inbound_request_expired(id, request_id, at);
                 }
@@ -619,6 +605,34 @@ impl NetLoop {
         });
     }
 
+    /// A closing connection's grace period is over. If our close frame is
+    /// still stuck behind data the peer has not read, the game is told the
+    /// client is gone now, and the socket lingers (bounded by
+    /// `close_linger`) so the peer can still learn why it was closed.
+    fn close_grace_expired(&mut self, id: ClientId) {
+        let Some(session) = self.conns.get_mut(&id).and_then(|c| c.session_mut()) else {
+            return;
+        };
+        if session.state != SessionState::Closing {
+            return;
+        }
+        let reason = session.close_reason.clone().unwrap_or_default();
+        if session.write_blocked() && !session.lingering {
+            session.lingering = true;
+            let linger = self.core.config.host.limits.close_linger;
+            self.core
+                .timers
+                .add(Instant::now() + linger, Timer::CloseGrace(id));
+            let welcomed = std::mem::replace(&mut session.welcomed, false);
+            let pending: Vec<u64> = session.pending_out.drain().map(|(k, _)| k).collect();
+            if welcomed {
+                self.tell_game_gone(id, &format!("{reason}; peer is not reading"), pending);
+            }
+            return;
+        }
+        self.remove(id, &format!("{reason}; peer did not finish closing"));
+    }
+
     /// Forgets a connection; tells the game if it knew the client.
     pub(super) fn remove(&mut self, id: ClientId, reason: &str) {
         let Some(mut conn) = self.conns.remove(&id) else {
@@ -636,8 +650,13 @@ impl NetLoop {
             tracing::debug!("{id} ({}) gone before Hello: {reason}", conn.addr);
             return;
         }
+        let pending: Vec<u64> = session.pending_out.keys().copied().collect();
+        self.tell_game_gone(id, reason, pending);
+    }
+
+    /// Fails the game's requests to `id` and reports it disconnected.
+    fn tell_game_gone(&mut self, id: ClientId, reason: &str, mut failed: Vec<u64>) {
         tracing::info!("{id} disconnected: {reason}");
-        let mut failed: Vec<u64> = session.pending_out.keys().copied().collect();
         failed.sort_unstable();
         for request_id in failed {
             self.core.emit(HostEvent::RequestFailed {

@@ -72,6 +72,8 @@ pub(crate) struct Session {
     pub welcomed: bool,
     /// Listed in the loop's write list.
     pub listed_for_write: bool,
+    /// Past the close grace, kept only to deliver the close frame.
+    pub lingering: bool,
 }
 
 impl Session {
@@ -93,6 +95,7 @@ impl Session {
             close_reason: None,
             welcomed: false,
             listed_for_write: false,
+            lingering: false,
         }
     }
 
@@ -182,6 +185,11 @@ impl Session {
             return Ok(());
         }
         self.outbound.push(class, message)
+    }
+
+    /// The socket refused our last write (data is waiting in our buffers).
+    pub(crate) fn write_blocked(&self) -> bool {
+        self.write_blocked
     }
 
     /// A writable event arrived.
