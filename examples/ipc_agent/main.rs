@@ -1,9 +1,12 @@
 //! The demo app: a headless Bevy game with the IPC host, an echo agent, the
-//! telemetry agent and a small scene agent, serving the browser editor.
+//! telemetry agent, a small scene agent and the hardware bridge (simulated
+//! dongles, devices found and registered at start, registry kept in
+//! `--registry FILE`), serving the browser editor.
 //!
 //! ```text
 //! cargo run --example ipc_agent -- [--port 9001] [--uncapped] [--hz 60]
 //!                                   [--web-root DIR] [--frames N]
+//!                                   [--registry FILE]
 //! ```
 
 mod echo;
@@ -15,6 +18,7 @@ use std::time::Duration;
 use bevy_app::{App, AppExit, Last, PostStartup, ScheduleRunnerPlugin};
 use bevy_ecs::prelude::*;
 use switchboard::agents::TelemetryAgentPlugin;
+use switchboard::agents::hardware::HardwareBridgePlugin;
 use switchboard::bevy::{HostStatus, IpcHostPlugin, IpcStatus};
 
 struct Options {
@@ -23,6 +27,7 @@ struct Options {
     hz: f64,
     web_root: PathBuf,
     frames: Option<u64>,
+    registry: PathBuf,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -32,6 +37,7 @@ fn parse_args() -> Result<Options, String> {
         hz: 60.0,
         web_root: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web_root/public"),
         frames: None,
+        registry: std::env::temp_dir().join("switchboard-demo-devices.sqlite"),
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -52,8 +58,9 @@ fn parse_args() -> Result<Options, String> {
                         .map_err(|e| format!("--frames: {e}"))?,
                 )
             }
+            "--registry" => options.registry = PathBuf::from(value("--registry")?),
             "-h" | "--help" => return Err(
-                "usage: ipc_agent [--port N] [--uncapped] [--hz F] [--web-root DIR] [--frames N]"
+                "usage: ipc_agent [--port N] [--uncapped] [--hz F] [--web-root DIR] [--frames N] [--registry FILE]"
                     .into(),
             ),
             other => return Err(format!("unknown argument {other:?} (try --help)")),
@@ -120,6 +127,12 @@ fn main() -> AppExit {
             TelemetryAgentPlugin::default(),
             echo::EchoAgentPlugin,
             scene::SceneAgentPlugin,
+            // Simulated Zigbee, Z-Wave, Wi-Fi and Bluetooth dongles; what
+            // they find at start is listed and, where defaults suffice,
+            // registered, so the editor has devices to show.
+            HardwareBridgePlugin::default()
+                .registry(options.registry)
+                .register_discovered(true),
         ))
         .insert_resource(FrameLimit(options.frames, 0))
         // After every agent advertised its channels in Startup.

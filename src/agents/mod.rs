@@ -1,6 +1,8 @@
 //! Agents that ship with the library: plugins of ordinary systems that own
 //! channels and talk to remote clients through the IPC plugin.
 
+#[cfg(feature = "hardware")]
+pub mod hardware;
 mod telemetry;
 
 pub use telemetry::{Metrics, TelemetryAgentPlugin, TelemetryChannels};
