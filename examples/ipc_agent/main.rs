@@ -6,7 +6,7 @@
 //! ```text
 //! cargo run --example ipc_agent -- [--port 9001] [--uncapped] [--hz 60]
 //!                                   [--web-root DIR] [--frames N]
-//!                                   [--registry FILE]
+//!                                   [--registry FILE] [--max-clients N]
 //! ```
 
 mod echo;
@@ -28,6 +28,7 @@ struct Options {
     web_root: PathBuf,
     frames: Option<u64>,
     registry: PathBuf,
+    max_clients: usize,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -38,6 +39,7 @@ fn parse_args() -> Result<Options, String> {
         web_root: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web_root/public"),
         frames: None,
         registry: std::env::temp_dir().join("switchboard-demo-devices.sqlite"),
+        max_clients: switchboard::Limits::default().max_clients,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -59,8 +61,13 @@ fn parse_args() -> Result<Options, String> {
                 )
             }
             "--registry" => options.registry = PathBuf::from(value("--registry")?),
+            "--max-clients" => {
+                options.max_clients = value("--max-clients")?
+                    .parse()
+                    .map_err(|e| format!("--max-clients: {e}"))?
+            }
             "-h" | "--help" => return Err(
-                "usage: ipc_agent [--port N] [--uncapped] [--hz F] [--web-root DIR] [--frames N] [--registry FILE]"
+                "usage: ipc_agent [--port N] [--uncapped] [--hz F] [--web-root DIR] [--frames N] [--registry FILE] [--max-clients N]"
                     .into(),
             ),
             other => return Err(format!("unknown argument {other:?} (try --help)")),
@@ -123,7 +130,8 @@ fn main() -> AppExit {
             IpcHostPlugin::default()
                 .port(options.port)
                 .host_name("switchboard demo")
-                .web_root(options.web_root),
+                .web_root(options.web_root)
+                .max_clients(options.max_clients),
             TelemetryAgentPlugin::default(),
             echo::EchoAgentPlugin,
             scene::SceneAgentPlugin,

@@ -32,6 +32,7 @@ mod sim;
 mod td;
 mod validate;
 mod worker;
+pub mod zwave;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
