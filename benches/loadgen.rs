@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use switchboard::protocol::{HelloArgs, encode_data, encode_hello, encode_subscribe, verify_frame};
 use tokio::net::TcpStream;
@@ -204,21 +204,31 @@ async fn echo_connection(
         }
         ws.flush().await.map_err(|e| e.to_string())?;
         let remaining = deadline.saturating_duration_since(Instant::now());
-        let next = tokio::time::timeout(remaining, ws.next()).await;
-        match next {
-            Ok(Some(Ok(Message::Binary(_) | Message::Text(_)))) => {
-                if let Some(start) = in_flight.pop_front() {
-                    let ns = start.elapsed().as_nanos().max(1) as u64;
-                    latencies
-                        .record(ns.min(60_000_000_000))
-                        .map_err(|e| e.to_string())?;
-                }
-                received += 1;
-            }
-            Ok(Some(Ok(_))) => {}
-            Ok(Some(Err(e))) => return Err(e.to_string()),
-            Ok(None) => return Err("server closed".into()),
+        let mut next = match tokio::time::timeout(remaining, ws.next()).await {
+            Ok(next) => next,
             Err(_) => break,
+        };
+        // Take every echo that is already here before refilling the window,
+        // so sends go out in batches as a busy client's would.
+        loop {
+            match next {
+                Some(Ok(Message::Binary(_) | Message::Text(_))) => {
+                    if let Some(start) = in_flight.pop_front() {
+                        let ns = start.elapsed().as_nanos().max(1) as u64;
+                        latencies
+                            .record(ns.min(60_000_000_000))
+                            .map_err(|e| e.to_string())?;
+                    }
+                    received += 1;
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e.to_string()),
+                None => return Err("server closed".into()),
+            }
+            match ws.next().now_or_never() {
+                Some(more) => next = more,
+                None => break,
+            }
         }
     }
     let _ = ws.close(None).await;

@@ -373,12 +373,16 @@ impl Client {
                     result,
                     ..
                 } if id == request_id => break result.map_err(ClientError::Failed),
+                // UnknownRequest names one of the host's request ids (it
+                // refuses a Response this client sent), not one of ours.
                 Incoming::Error {
                     request_id: id,
                     code,
                     message,
                     ..
-                } if id == request_id => break Err(ClientError::Refused { code, message }),
+                } if id == request_id && code != ipc::ErrorCode::UnknownRequest => {
+                    break Err(ClientError::Refused { code, message });
+                }
                 Incoming::Closed { code, reason } => {
                     break Err(ClientError::Closed { code, reason });
                 }

@@ -106,3 +106,36 @@ fn nothing_but_hello_before_the_handshake() {
     // No Connected event was produced for it.
     assert!(host.wait_event(Duration::from_millis(200)).is_none());
 }
+
+#[test]
+fn an_empty_version_list_is_refused() {
+    let host = start_host(|c| c);
+    let mut options = ClientOptions::new("versionless");
+    options.protocol_versions = vec![];
+    match Client::connect_with(host.local_addr(), options) {
+        Err(ClientError::Refused { code, .. }) => assert_eq!(code, ErrorCode::UnsupportedVersion),
+        other => panic!("expected a refusal, got {:?}", other.map(|_| ())),
+    }
+}
+
+#[test]
+fn token_capability_only_when_a_token_is_set() {
+    let open = start_host(|c| c);
+    let client = Client::connect(open.local_addr(), "a").unwrap();
+    assert!(!client.welcome().capabilities.iter().any(|c| c == "token"));
+    let guarded = start_host(|c| c.token("t0ken"));
+    let mut options = ClientOptions::new("b");
+    options.token = Some("t0ken".to_owned());
+    let client = Client::connect_with(guarded.local_addr(), options).unwrap();
+    assert!(client.welcome().capabilities.iter().any(|c| c == "token"));
+}
+
+#[test]
+fn an_empty_token_is_a_configuration_error() {
+    common::init_logs();
+    let config = switchboard::HostConfig::default().port(0).token("");
+    assert!(matches!(
+        switchboard::Host::start(config),
+        Err(switchboard::HostError::InvalidConfig(_))
+    ));
+}

@@ -273,3 +273,51 @@ fn request_on_unknown_channel_is_refused_with_its_id() {
         other => panic!("expected UnknownChannel, got {other:?}"),
     }
 }
+
+#[test]
+fn direct_messages_are_never_conflated_on_latest_channels() {
+    let host = start_host(|c| c);
+    let latest = host
+        .advertise(ChannelSpec::new("telemetry/direct").latest())
+        .unwrap();
+    let mut client = Client::connect(host.local_addr(), "direct").unwrap();
+    let id = switchboard::ClientId(client.welcome().client_id);
+    wait_connected(&host, id.0);
+    client.subscribe(&[latest.0], &[]).unwrap();
+    // Interleave broadcasts (conflatable) and direct sends (never dropped).
+    for n in 0u32..200 {
+        host.publish(latest, n.to_le_bytes().to_vec()).unwrap();
+        host.send_to(id, latest, (1000 + n).to_le_bytes().to_vec())
+            .unwrap();
+    }
+    let mut direct = Vec::new();
+    let mut last_broadcast = 0;
+    while direct.len() < 200 {
+        let (channel, sequence, content) = next_data(&mut client);
+        assert_eq!(channel, latest.0);
+        let n = u32::from_le_bytes(content.try_into().unwrap());
+        if sequence == 0 {
+            direct.push(n);
+        } else {
+            assert!(sequence > last_broadcast, "broadcasts stay in order");
+            last_broadcast = sequence;
+        }
+    }
+    assert_eq!(direct, (1000..1200).collect::<Vec<u32>>());
+}
+
+#[test]
+fn too_many_patterns_are_refused_as_overloaded() {
+    let host = start_host(|c| c);
+    let mut client = Client::connect(host.local_addr(), "greedy").unwrap();
+    let patterns: Vec<String> = (0..64).map(|i| format!("p{i}/*")).collect();
+    let refs: Vec<&str> = patterns.iter().map(String::as_str).collect();
+    client.subscribe(&[], &refs).unwrap();
+    match client.subscribe(&[], &["one/more/*"]) {
+        Err(ClientError::Refused { code, message }) => {
+            assert_eq!(code, ErrorCode::Overloaded);
+            assert!(message.contains("64"), "{message}");
+        }
+        other => panic!("expected Overloaded, got {other:?}"),
+    }
+}

@@ -4,7 +4,7 @@
 //! `--registry FILE`), serving the browser editor.
 //!
 //! ```text
-//! cargo run --example ipc_agent -- [--port 9001] [--uncapped] [--hz 60]
+//! cargo run --example ipc_agent -- [--port 9001] [--uncapped | --on-demand] [--hz 60]
 //!                                   [--web-root DIR] [--frames N]
 //!                                   [--registry FILE] [--max-clients N]
 //! ```
@@ -19,11 +19,12 @@ use bevy_app::{App, AppExit, Last, PostStartup, ScheduleRunnerPlugin};
 use bevy_ecs::prelude::*;
 use switchboard::agents::TelemetryAgentPlugin;
 use switchboard::agents::hardware::HardwareBridgePlugin;
-use switchboard::bevy::{HostStatus, IpcHostPlugin, IpcStatus};
+use switchboard::bevy::{HostStatus, IpcHostPlugin, IpcStatus, on_demand_runner};
 
 struct Options {
     port: u16,
     uncapped: bool,
+    on_demand: bool,
     hz: f64,
     web_root: PathBuf,
     frames: Option<u64>,
@@ -35,6 +36,7 @@ fn parse_args() -> Result<Options, String> {
     let mut options = Options {
         port: switchboard::DEFAULT_PORT,
         uncapped: false,
+        on_demand: false,
         hz: 60.0,
         web_root: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web_root/public"),
         frames: None,
@@ -51,6 +53,7 @@ fn parse_args() -> Result<Options, String> {
                     .map_err(|e| format!("--port: {e}"))?
             }
             "--uncapped" => options.uncapped = true,
+            "--on-demand" => options.on_demand = true,
             "--hz" => options.hz = value("--hz")?.parse().map_err(|e| format!("--hz: {e}"))?,
             "--web-root" => options.web_root = PathBuf::from(value("--web-root")?),
             "--frames" => {
@@ -67,7 +70,7 @@ fn parse_args() -> Result<Options, String> {
                     .map_err(|e| format!("--max-clients: {e}"))?
             }
             "-h" | "--help" => return Err(
-                "usage: ipc_agent [--port N] [--uncapped] [--hz F] [--web-root DIR] [--frames N] [--registry FILE] [--max-clients N]"
+                "usage: ipc_agent [--port N] [--uncapped | --on-demand] [--hz F] [--web-root DIR] [--frames N] [--registry FILE] [--max-clients N]"
                     .into(),
             ),
             other => return Err(format!("unknown argument {other:?} (try --help)")),
@@ -119,32 +122,38 @@ fn main() -> AppExit {
             return AppExit::error();
         }
     };
-    let wait = if options.uncapped {
-        Duration::ZERO
+    let frame = Duration::from_secs_f64(1.0 / options.hz);
+    let mut app = App::new();
+    if options.on_demand {
+        // A frame when the network has something, else at the frame rate.
+        app.set_runner(on_demand_runner(frame));
     } else {
-        Duration::from_secs_f64(1.0 / options.hz)
-    };
-    App::new()
-        .add_plugins((
-            ScheduleRunnerPlugin::run_loop(wait),
-            IpcHostPlugin::default()
-                .port(options.port)
-                .host_name("switchboard demo")
-                .web_root(options.web_root)
-                .max_clients(options.max_clients),
-            TelemetryAgentPlugin::default(),
-            echo::EchoAgentPlugin,
-            scene::SceneAgentPlugin,
-            // Simulated Zigbee, Z-Wave, Wi-Fi and Bluetooth dongles; what
-            // they find at start is listed and, where defaults suffice,
-            // registered, so the editor has devices to show.
-            HardwareBridgePlugin::default()
-                .registry(options.registry)
-                .register_discovered(true),
-        ))
-        .insert_resource(FrameLimit(options.frames, 0))
-        // After every agent advertised its channels in Startup.
-        .add_systems(PostStartup, announce)
-        .add_systems(Last, count_frames)
-        .run()
+        let wait = if options.uncapped {
+            Duration::ZERO
+        } else {
+            frame
+        };
+        app.add_plugins(ScheduleRunnerPlugin::run_loop(wait));
+    }
+    app.add_plugins((
+        IpcHostPlugin::default()
+            .port(options.port)
+            .host_name("switchboard demo")
+            .web_root(options.web_root)
+            .max_clients(options.max_clients),
+        TelemetryAgentPlugin::default(),
+        echo::EchoAgentPlugin,
+        scene::SceneAgentPlugin,
+        // Simulated Zigbee, Z-Wave, Wi-Fi and Bluetooth dongles; what
+        // they find at start is listed and, where defaults suffice,
+        // registered, so the editor has devices to show.
+        HardwareBridgePlugin::default()
+            .registry(options.registry)
+            .register_discovered(true),
+    ))
+    .insert_resource(FrameLimit(options.frames, 0))
+    // After every agent advertised its channels in Startup.
+    .add_systems(PostStartup, announce)
+    .add_systems(Last, count_frames);
+    app.run()
 }

@@ -159,6 +159,42 @@ impl Plugin for IpcHostPlugin {
     }
 }
 
+/// An app runner that runs a frame whenever the host has something for the
+/// game, and at least every `max_wait` otherwise; between frames the thread
+/// sleeps. For headless tools and servers that should not spin; a game with
+/// its own frame loop does not need it.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use bevy_app::App;
+/// use switchboard::bevy::{IpcHostPlugin, on_demand_runner};
+///
+/// App::new()
+///     .add_plugins(IpcHostPlugin::default())
+///     .set_runner(on_demand_runner(Duration::from_millis(100)))
+///     .run();
+/// ```
+pub fn on_demand_runner(max_wait: Duration) -> impl FnOnce(App) -> bevy_app::AppExit + 'static {
+    move |mut app: App| {
+        if app.plugins_state() != bevy_app::PluginsState::Cleaned {
+            app.finish();
+            app.cleanup();
+        }
+        loop {
+            app.update();
+            if let Some(exit) = app.should_exit() {
+                return exit;
+            }
+            match app.world().get_resource::<IpcHost>() {
+                Some(host) => {
+                    host.wait_for_event(max_wait);
+                }
+                None => std::thread::sleep(max_wait),
+            }
+        }
+    }
+}
+
 /// Drains the host's events into ECS messages.
 fn receive(
     host: Option<Res<IpcHost>>,

@@ -83,6 +83,10 @@ pub struct Limits {
     /// Events waiting for the game to drain; when full, the host stops
     /// reading sockets so TCP pushes back on clients. Default 8192.
     pub inbound_queue: usize,
+    /// Bytes of client frames waiting for the game to drain (same rule);
+    /// bounds that queue's memory whatever the message sizes. A single
+    /// frame always fits in an empty queue. Default 64 MiB.
+    pub inbound_queue_bytes: usize,
     /// Commands from the game waiting for the network thread; when full,
     /// sending returns [`HostError::QueueFull`](crate::HostError::QueueFull).
     /// Default 65536.
@@ -111,6 +115,7 @@ impl Default for Limits {
             outbound_queue_messages: 4096,
             outbound_queue_bytes: 16 << 20,
             inbound_queue: 8192,
+            inbound_queue_bytes: 64 << 20,
             command_queue: 65536,
             read_buffer_size: 16 << 10,
             close_grace: Duration::from_secs(1),
@@ -236,6 +241,7 @@ impl HostConfig {
             ("outbound_queue_messages", l.outbound_queue_messages),
             ("outbound_queue_bytes", l.outbound_queue_bytes),
             ("inbound_queue", l.inbound_queue),
+            ("inbound_queue_bytes", l.inbound_queue_bytes),
             ("command_queue", l.command_queue),
             ("read_buffer_size", l.read_buffer_size),
         ];
@@ -246,6 +252,9 @@ impl HostConfig {
         }
         if l.max_message_size < 64 {
             return Err("limits.max_message_size must be at least 64 bytes".to_owned());
+        }
+        if self.token.as_deref() == Some("") {
+            return Err("token is empty: set a real secret, or none".to_owned());
         }
         if !self.bind.ip().is_loopback() && !self.allow_insecure_remote {
             let has_token = self.token.as_deref().is_some_and(|t| !t.is_empty());

@@ -36,6 +36,18 @@ pub enum HostEvent {
     },
 }
 
+impl HostEvent {
+    /// Bytes this event holds on to (the client's frame), for the queue's
+    /// memory bound.
+    pub(crate) fn queued_size(&self) -> usize {
+        match self {
+            HostEvent::Message(m) => m.table.frame.len(),
+            HostEvent::Response(r) => r.table.frame.len(),
+            _ => 0,
+        }
+    }
+}
+
 /// Why a request from the game got no answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RequestFailure {

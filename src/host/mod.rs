@@ -134,11 +134,9 @@ impl Host {
 
     /// Takes one event if there is one; never blocks.
     pub fn try_event(&self) -> Option<HostEvent> {
-        let event = self.events.try_recv().ok();
-        if event.is_some() {
-            self.shared.drained();
-        }
-        event
+        let event = self.events.try_recv().ok()?;
+        self.shared.took(&event);
+        Some(event)
     }
 
     /// Takes the events waiting now (at most one queue's worth, so a flood
@@ -152,11 +150,20 @@ impl Host {
     pub fn wait_event(&self, timeout: Duration) -> Option<HostEvent> {
         match self.events.recv_timeout(timeout) {
             Ok(event) => {
-                self.shared.drained();
+                self.shared.took(&event);
                 Some(event)
             }
             Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
         }
+    }
+
+    /// Blocks until an event is waiting (without taking it) or `timeout`
+    /// passes; returns whether one is waiting. Lets a loop that has nothing
+    /// else to do sleep until the network has something for it.
+    pub fn wait_for_event(&self, timeout: Duration) -> bool {
+        let mut select = crossbeam_channel::Select::new();
+        select.recv(&self.events);
+        select.ready_timeout(timeout).is_ok()
     }
 
     /// Events waiting to be drained (for diagnostics and benchmarks).

@@ -50,33 +50,52 @@ impl Core {
             self.backlog.push_back(event);
             return;
         }
-        match self.events.try_send(event) {
-            Ok(()) => {}
-            Err(TrySendError::Full(event)) => {
-                self.backlog.push_back(event);
-                self.shared.waiting_for_space.store(true, Ordering::Release);
-                // The game may have drained between the failed send and the
-                // flag; try once more so no wake-up is lost.
-                self.flush_backlog();
+        if let Err(event) = self.offer(event) {
+            self.backlog.push_back(event);
+            self.shared.waiting_for_space.store(true, Ordering::Release);
+            // The game may have drained between the failed offer and the
+            // flag; try once more so no wake-up is lost.
+            self.flush_backlog();
+        }
+    }
+
+    /// Puts an event in the game's queue unless it is full (by count, or by
+    /// bytes of client frames); gives the event back when it is.
+    fn offer(&mut self, event: HostEvent) -> Result<(), HostEvent> {
+        let size = event.queued_size();
+        let queued = &self.shared.queued_bytes;
+        if size > 0 {
+            let before = queued.fetch_add(size, Ordering::AcqRel);
+            // One frame always fits in an empty queue, however large.
+            if before > 0 && before + size > self.shared.queued_bytes_limit {
+                queued.fetch_sub(size, Ordering::AcqRel);
+                return Err(event);
             }
-            Err(TrySendError::Disconnected(_)) => self.game_gone = true,
+        }
+        match self.events.try_send(event) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(event)) => {
+                queued.fetch_sub(size, Ordering::AcqRel);
+                Err(event)
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                queued.fetch_sub(size, Ordering::AcqRel);
+                self.game_gone = true;
+                Ok(())
+            }
         }
     }
 
     pub(crate) fn flush_backlog(&mut self) {
         while let Some(event) = self.backlog.pop_front() {
-            match self.events.try_send(event) {
-                Ok(()) => {}
-                Err(TrySendError::Full(event)) => {
-                    self.backlog.push_front(event);
-                    self.shared.waiting_for_space.store(true, Ordering::Release);
-                    return;
-                }
-                Err(TrySendError::Disconnected(_)) => {
-                    self.game_gone = true;
-                    self.backlog.clear();
-                    return;
-                }
+            if let Err(event) = self.offer(event) {
+                self.backlog.push_front(event);
+                self.shared.waiting_for_space.store(true, Ordering::Release);
+                return;
+            }
+            if self.game_gone {
+                self.backlog.clear();
+                return;
             }
         }
     }

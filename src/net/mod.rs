@@ -17,7 +17,7 @@ mod transport;
 
 use std::io;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -75,6 +75,10 @@ pub(crate) struct Shared {
     /// The network thread holds events the game's queue had no room for,
     /// and has stopped reading sockets until the game drains.
     pub(crate) waiting_for_space: AtomicBool,
+    /// Bytes of client frames in the game's event queue, so the queue is
+    /// bounded in memory and not only in count.
+    pub(crate) queued_bytes: AtomicUsize,
+    pub(crate) queued_bytes_limit: usize,
 }
 
 impl Shared {
@@ -85,6 +89,15 @@ impl Shared {
                 tracing::error!("cannot wake the network thread: {e}");
             }
         }
+    }
+
+    /// Called by the game for each event it takes off the queue.
+    pub(crate) fn took(&self, event: &HostEvent) {
+        let size = event.queued_size();
+        if size > 0 {
+            self.queued_bytes.fetch_sub(size, Ordering::AcqRel);
+        }
+        self.drained();
     }
 
     /// Called by the game after taking events off the queue.
@@ -141,6 +154,8 @@ pub(crate) fn spawn(config: NetConfig, listener: mio::net::TcpListener) -> io::R
         waker,
         wake_pending: AtomicBool::new(false),
         waiting_for_space: AtomicBool::new(false),
+        queued_bytes: AtomicUsize::new(0),
+        queued_bytes_limit: config.host.limits.inbound_queue_bytes,
     });
     let (command_tx, command_rx) = crossbeam_channel::bounded(config.host.limits.command_queue);
     let (event_tx, event_rx) = crossbeam_channel::bounded(config.host.limits.inbound_queue);

@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""Runs the load generator against every server, one at a time, in one run.
+
+    python3 benches/compare.py [--repeat 3] [--quick] [--out target/bench]
+
+Builds the release binaries, installs Node's `ws` (benches/node) if needed,
+then for each server and scenario: starts the server pinned to CPU 1, runs
+benches/loadgen.rs pinned to CPU 0 with the server's PID (so it reads the
+server's own CPU time from /proc), stops the server. Each cell is the median
+of --repeat runs. Prints a Markdown table and writes the raw results as JSON.
+Loopback only; every run is bounded by the load generator's --time-limit.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / "target" / "release" / "examples"
+
+# name, command, protocol, pattern of the line that carries the URL
+SERVERS = [
+    ("Bevy plugin (demo, uncapped)",
+     [BIN / "ipc_agent", "--uncapped", "--port", "0", "--max-clients", "2048"],
+     "switchboard", r"websocket:\s+(ws://\S+)"),
+    ("Host API (no Bevy)", [BIN / "host_echo", "--port", "0"], "switchboard", r"^(ws://\S+)"),
+    ("floor: mio+tungstenite raw echo", [BIN / "ws_echo"], "raw", r"^(ws://\S+)"),
+    ("tokio-tungstenite", [BIN / "tokio_echo"], "raw", r"^(ws://\S+)"),
+    ("Node ws", ["node", ROOT / "benches" / "node" / "echo.mjs"], "raw", r"^(ws://\S+)"),
+]
+
+SCENARIOS = {
+    "latency": ["--scenario", "echo", "--connections", "1", "--size", "64", "--window", "1", "--messages", "20000"],
+    "throughput": ["--scenario", "echo", "--connections", "16", "--size", "64", "--window", "32", "--messages", "20000"],
+    "large": ["--scenario", "echo", "--connections", "4", "--size", "262144", "--window", "4", "--messages", "200"],
+    "idle-memory": ["--scenario", "idle-memory", "--connections", "1000"],
+    "idle-cpu": ["--scenario", "idle-cpu", "--connections", "10"],
+}
+
+FANOUT = ["--scenario", "fanout", "--connections", "100", "--size", "64", "--messages", "5000", "--round", "200"]
+FANOUT_SERVERS = [
+    ("Host API: publish (encode once)", [BIN / "host_echo", "--port", "0"]),
+    ("Host API: send_to each (encode per client)", [BIN / "host_echo", "--port", "0", "--per-client"]),
+]
+
+
+def build():
+    subprocess.run(["cargo", "build", "--release", "--example", "ipc_agent", "--example", "host_echo",
+                    "--example", "ws_echo", "--example", "tokio_echo", "--example", "loadgen"],
+                   cwd=ROOT, check=True)
+    node = ROOT / "benches" / "node"
+    if not (node / "node_modules" / "ws").exists():
+        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"], cwd=node, check=True)
+
+
+def pinned(cpu, command):
+    if shutil.which("taskset") and os.cpu_count() and os.cpu_count() > 1:
+        return ["taskset", "-c", str(cpu)] + [str(c) for c in command]
+    return [str(c) for c in command]
+
+
+def start(command, pattern):
+    proc = subprocess.Popen(pinned(1, command), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True, cwd=ROOT)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        match = re.search(pattern, line.strip())
+        if match:
+            return proc, match.group(1)
+    proc.kill()
+    raise RuntimeError(f"server {command[0]} printed no URL")
+
+
+def stop(proc):
+    proc.terminate()
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def run_once(command, pattern, protocol, args, quick):
+    proc, url = start(command, pattern)
+    try:
+        time.sleep(0.3)
+        args = list(args)
+        if quick:
+            args = scale_down(args)
+        out = subprocess.run(pinned(0, [BIN / "loadgen", "--url", url, "--protocol", protocol,
+                                        "--server-pid", str(proc.pid), "--time-limit", "60"] + args),
+                             capture_output=True, text=True, timeout=120)
+        if out.returncode != 0:
+            return {"error": out.stderr.strip()[-300:]}
+        return json.loads(out.stdout)
+    finally:
+        stop(proc)
+
+
+def scale_down(args):
+    args = list(args)
+    for flag, div in (("--messages", 10), ("--connections", 1)):
+        if flag in args:
+            i = args.index(flag) + 1
+            args[i] = str(max(1, int(args[i]) // div))
+    return args
+
+
+def median(results, key):
+    values = [r[key] for r in results if isinstance(r.get(key), (int, float))]
+    return statistics.median(values) if values else None
+
+
+def summarize(results):
+    if not results or all("error" in r for r in results):
+        return {"error": next((r["error"] for r in results if "error" in r), "no result")}
+    ok = [r for r in results if "error" not in r]
+    keys = set().union(*(r.keys() for r in ok))
+    summary = {k: median(ok, k) for k in keys if median(ok, k) is not None}
+    summary["complete"] = all(r.get("complete", True) for r in ok)
+    summary["runs"] = len(ok)
+    return summary
+
+
+def fmt(value, digits=2):
+    if value is None:
+        return "n/a"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.{digits}f}"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="a tenth of the messages (a smoke run)")
+    parser.add_argument("--out", default=str(ROOT / "target" / "bench"))
+    parser.add_argument("--skip-build", action="store_true")
+    options = parser.parse_args()
+    if not options.skip_build:
+        build()
+    results = {}
+    for name, command, protocol, pattern in SERVERS:
+        if command[0] == "node" and not shutil.which("node"):
+            continue
+        for scenario, args in SCENARIOS.items():
+            runs = [run_once(command, pattern, protocol, args, options.quick) for _ in range(options.repeat)]
+            results[f"{name} | {scenario}"] = summarize(runs)
+            print(f"{name:40} {scenario:12} {json.dumps(results[f'{name} | {scenario}'])}", file=sys.stderr)
+    for name, command in FANOUT_SERVERS:
+        runs = [run_once(command, r"^(ws://\S+)", "switchboard", FANOUT, options.quick) for _ in range(options.repeat)]
+        results[f"{name} | fanout"] = summarize(runs)
+        print(f"{name:40} fanout       {json.dumps(results[f'{name} | fanout'])}", file=sys.stderr)
+
+    out = Path(options.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "compare.json").write_text(json.dumps(results, indent=2, sort_keys=True))
+
+    print("| server | latency p50 / p99 / p99.9 (µs) | throughput msgs/s | server CPU µs/msg | "
+          "large 256 KiB msgs/s | large CPU µs/msg | idle KiB/conn | idle CPU ms / 5 s |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, *_ in SERVERS:
+        lat = results.get(f"{name} | latency", {})
+        thr = results.get(f"{name} | throughput", {})
+        big = results.get(f"{name} | large", {})
+        mem = results.get(f"{name} | idle-memory", {})
+        idle = results.get(f"{name} | idle-cpu", {})
+        if not lat:
+            continue
+        print(f"| {name} | {fmt(lat.get('p50_us'))} / {fmt(lat.get('p99_us'))} / {fmt(lat.get('p999_us'))} "
+              f"| {fmt(thr.get('msgs_per_sec'))} | {fmt(thr.get('server_cpu_us_per_msg'), 3)} "
+              f"| {fmt(big.get('msgs_per_sec'))} | {fmt(big.get('server_cpu_us_per_msg'))} "
+              f"| {fmt(mem.get('kib_per_connection'))} | {fmt(idle.get('server_cpu_ms'))} |")
+    print()
+    print("| fan-out, 100 subscribers, 64 B | deliveries/s | server CPU µs/delivery |")
+    print("|---|---|---|")
+    for name, _ in FANOUT_SERVERS:
+        f = results.get(f"{name} | fanout", {})
+        print(f"| {name} | {fmt(f.get('deliveries_per_sec'))} | {fmt(f.get('server_cpu_us_per_delivery'), 3)} |")
+
+
+if __name__ == "__main__":
+    main()
