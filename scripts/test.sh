@@ -2,9 +2,12 @@
 # Runs every test: Rust unit, integration (real sockets, real clients) and
 # doc tests; the Python client's tests against the demo; the browser
 # editor's build check, unit tests and end-to-end test in headless Chromium.
-# Needs what scripts/install-deps.sh installs.
+# First installs what is missing (scripts/install-deps.sh; a no-op when
+# everything is there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
 
 echo "== Rust"
 cargo test --all-features
