@@ -211,9 +211,11 @@ impl Host {
     /// encoded once, on the network thread, and shared by all subscribers.
     pub fn publish(&self, channel: ChannelId, content: impl Into<Bytes>) -> Result<(), HostError> {
         self.check_channel(channel)?;
+        let content = content.into();
+        Self::check_size(&content)?;
         self.send(Command::Publish {
             channel,
-            content: content.into(),
+            content,
             timestamp_ns: now_ns(),
         })
     }
@@ -226,10 +228,12 @@ impl Host {
         content: impl Into<Bytes>,
     ) -> Result<(), HostError> {
         self.check_channel(channel)?;
+        let content = content.into();
+        Self::check_size(&content)?;
         self.send(Command::SendTo {
             client,
             channel,
-            content: content.into(),
+            content,
             timestamp_ns: now_ns(),
         })
     }
@@ -273,12 +277,14 @@ impl Host {
         timeout: Option<Duration>,
     ) -> Result<RequestId, HostError> {
         self.check_channel(channel)?;
+        let content = content.into();
+        Self::check_size(&content)?;
         let request_id = RequestId(self.next_request.fetch_add(1, Ordering::Relaxed));
         self.send(Command::Request {
             client,
             channel,
             request_id,
-            content: content.into(),
+            content,
             timeout: timeout.unwrap_or(self.request_timeout),
             timestamp_ns: now_ns(),
         })?;
@@ -331,6 +337,17 @@ impl Host {
         self.channels
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Frames carry content lengths as u32.
+    fn check_size(content: &Bytes) -> Result<(), HostError> {
+        if u32::try_from(content.len()).is_err() {
+            return Err(HostError::InvalidMessage(format!(
+                "content of {} bytes does not fit a frame (4 GiB at most)",
+                content.len()
+            )));
+        }
+        Ok(())
     }
 
     fn check_channel(&self, channel: ChannelId) -> Result<(), HostError> {
