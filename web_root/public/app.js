@@ -2229,7 +2229,8 @@
     }
     onError(error) {
       const text = `${error.codeName}: ${error.message}`;
-      if (error.requestId !== 0n && this.pending.has(error.requestId)) {
+      const ours = error.codeName !== "UnknownRequest";
+      if (ours && error.requestId !== 0n && this.pending.has(error.requestId)) {
         this.settle(error.requestId, (p) => p.reject(new RequestError(error.message, error.codeName)));
       } else {
         this.notice.emit(text);
@@ -2247,6 +2248,748 @@
     if (e instanceof RequestError) return `${e.code}: ${e.message}`;
     return e instanceof Error ? e.message : String(e);
   }
+
+  // src/hardware.ts
+  var EVENTS_PATTERN = "hardware/events/*";
+  var DEVICES_CHANNEL = "hardware/devices";
+  var TYPES_CHANNEL = "hardware/types";
+  var ADAPTERS_CHANNEL = "hardware/adapters";
+  var DISCOVER_CHANNEL = "hardware/discover";
+  var REGISTER_CHANNEL = "hardware/register";
+  var COMMAND_CHANNEL = "hardware/command";
+  var CHANGED_EVENT = "hardware/events/changed";
+  var DISCOVERED_EVENT = "hardware/events/discovered";
+  var ERROR_EVENT = "hardware/events/error";
+  var ADAPTERS_EVENT = "hardware/events/adapters";
+  var HardwareError = class extends Error {
+    constructor(message, code, field, rule, errors = [], device) {
+      super(message);
+      this.code = code;
+      this.field = field;
+      this.rule = rule;
+      this.errors = errors;
+      this.device = device;
+    }
+    /** Every field the bridge complained about. */
+    get fields() {
+      const fields = this.errors.map((e) => e.field);
+      if (this.field && !fields.includes(this.field)) fields.unshift(this.field);
+      return fields;
+    }
+    /** One line for the page: the code, then every field's message (or the message). */
+    describe() {
+      const messages = this.errors.length > 1 ? this.errors.map((e) => e.message).join("; ") : this.message;
+      return `${this.code}: ${messages}`;
+    }
+  };
+  function hardwareError(e) {
+    if (e instanceof HardwareError) return e;
+    if (e instanceof RequestError) {
+      if (e.code === "Failed") {
+        try {
+          const body = JSON.parse(e.message);
+          if (body && typeof body.code === "string") {
+            const errors = Array.isArray(body.errors) ? body.errors : [];
+            return new HardwareError(
+              typeof body.message === "string" ? body.message : body.code,
+              body.code,
+              typeof body.field === "string" ? body.field : void 0,
+              typeof body.rule === "string" ? body.rule : void 0,
+              errors,
+              typeof body.device === "string" ? body.device : void 0
+            );
+          }
+        } catch {
+        }
+      }
+      return new HardwareError(e.message, e.code);
+    }
+    return new HardwareError(e instanceof Error ? e.message : String(e), "error");
+  }
+  async function jsonRequest(connection, channel, body = {}) {
+    let text;
+    try {
+      text = contentText((await connection.request(channel, jsonContent(body))).content);
+    } catch (e) {
+      throw hardwareError(e);
+    }
+    return text ? JSON.parse(text) : null;
+  }
+  function payloadOf(spec) {
+    return spec.payload ?? {};
+  }
+  function setsField(spec, field) {
+    const payload = payloadOf(spec);
+    if (!payload[field]) return false;
+    return Object.entries(payload).every(([name, rule]) => name === field || !rule.required);
+  }
+  function planControls(type) {
+    const controls = [];
+    const covered = /* @__PURE__ */ new Set();
+    const commands = Object.entries(type.commands);
+    const noPayload = ([, spec]) => Object.keys(payloadOf(spec)).length === 0;
+    for (const [field, rule] of Object.entries(type.state)) {
+      if (rule.read_only) continue;
+      if (rule.type === "boolean") {
+        const on = commands.find((c) => noPayload(c) && c[1].effect?.[field] === true)?.[0];
+        const off = commands.find((c) => noPayload(c) && c[1].effect?.[field] === false)?.[0];
+        const toggle = commands.find((c) => noPayload(c) && c[1].toggle?.includes(field))?.[0];
+        if (on && off) {
+          controls.push({ kind: "switch", field, on, off });
+          covered.add(on).add(off);
+          if (toggle) covered.add(toggle);
+        } else if (toggle) {
+          controls.push({ kind: "switch", field, toggle });
+          covered.add(toggle);
+        }
+      } else if ((rule.type === "integer" || rule.type === "number") && isFinite(rule.minimum) && isFinite(rule.maximum)) {
+        const command = commands.find(([, spec]) => setsField(spec, field))?.[0];
+        if (command) {
+          const min = rule.minimum;
+          const max = rule.maximum;
+          const step = rule.type === "integer" ? 1 : niceStep((max - min) / 100);
+          controls.push({ kind: "slider", field, command, min, max, step, unit: rule.unit });
+        }
+      } else if (rule.type === "string" && rule.format === "hex" && rule.length === 6) {
+        const command = commands.find(([, spec]) => setsField(spec, field))?.[0];
+        if (command) controls.push({ kind: "color", field, command });
+      }
+    }
+    for (const [command, spec] of commands) {
+      if (covered.has(command)) continue;
+      const fields = payloadOf(spec);
+      if (Object.keys(fields).length === 0) controls.push({ kind: "button", command, description: spec.description });
+      else controls.push({ kind: "form", command, description: spec.description, fields });
+    }
+    const rank = { switch: 0, slider: 1, color: 2, button: 3, form: 4 };
+    return controls.map((c, i) => [c, i]).sort((a, b) => rank[a[0].kind] - rank[b[0].kind] || a[1] - b[1]).map(([c]) => c);
+  }
+  function stateOrder(type, state) {
+    const names = Object.keys(type?.state ?? {});
+    for (const name of Object.keys(state)) if (!names.includes(name)) names.push(name);
+    const boolean = (name) => (type?.state[name]?.type ?? typeof state[name]) === "boolean";
+    return [...names.filter(boolean), ...names.filter((n) => !boolean(n))];
+  }
+  var RADIOS = { zigbee: "Zigbee", zwave: "Z-Wave", wifi: "Wi-Fi", bluetooth: "Bluetooth" };
+  function radioName(radio) {
+    return RADIOS[radio] ?? radio;
+  }
+  function isFinite(n) {
+    return typeof n === "number" && Number.isFinite(n);
+  }
+  function niceStep(raw) {
+    if (raw <= 0) return 1;
+    const power = 10 ** Math.floor(Math.log10(raw));
+    return Math.min(1, power);
+  }
+  function requiredConfig(type) {
+    return Object.fromEntries(Object.entries(type.config).filter(([, rule]) => rule.required));
+  }
+  function fieldValue(rule, raw) {
+    if (typeof raw === "boolean") return raw;
+    const text = raw.trim();
+    if (text === "") return void 0;
+    if (rule.type === "integer" || rule.type === "number") {
+      const n = Number(text);
+      return Number.isFinite(n) ? n : text;
+    }
+    if (rule.type === "boolean") return text === "true" ? true : text === "false" ? false : text;
+    return raw;
+  }
+  var UNITS = {
+    percent: "%",
+    "degree celsius": "°C",
+    watts: "W",
+    kilograms: "kg",
+    seconds: "s",
+    milliseconds: "ms"
+  };
+  function unitSymbol(unit) {
+    return unit ? UNITS[unit] ?? unit : "";
+  }
+  function formatValue(rule, value) {
+    if (value === void 0 || value === null) return "—";
+    if (typeof value === "boolean") return value ? "on" : "off";
+    if (typeof value === "number") {
+      const unit = unitSymbol(rule?.unit);
+      const text = Number.isInteger(value) ? String(value) : value.toFixed(1);
+      return unit ? `${text}${unit === "%" || unit.startsWith("°") ? "" : " "}${unit}` : text;
+    }
+    if (value === "") return "—";
+    if (typeof value === "string") return rule?.format === "hex" && rule.length === 6 ? `#${value}` : value;
+    return JSON.stringify(value);
+  }
+  function fieldTitle(name, rule) {
+    return rule?.title ?? name.replace(/_/g, " ");
+  }
+  function applyChange(device, event) {
+    const next = { ...device, state: { ...event.state } };
+    if (event.name !== void 0) next.name = event.name;
+    if (event.config !== void 0) next.config = { ...event.config };
+    if (event.cause === "register" || event.cause === "restore") {
+      next.registered = true;
+      next.available = true;
+    }
+    return next;
+  }
+
+  // src/device_row.ts
+  var DeviceRow = class {
+    constructor(host, id) {
+      this.host = host;
+      this.id = id;
+      /** What the controls were built for; rebuilt when it changes. */
+      this.controlsKey = "";
+      this.switches = [];
+      this.sliders = [];
+      this.colors = [];
+      this.flashTimers = /* @__PURE__ */ new Map();
+      const row = document.createElement("tr");
+      row.dataset.deviceId = id;
+      this.element = row;
+      this.nameCell = row.insertCell();
+      this.radioCell = row.insertCell();
+      this.typeCell = row.insertCell();
+      this.statusCell = row.insertCell();
+      this.stateCell = row.insertCell();
+      this.stateCell.className = "state";
+      this.stateCell.dataset.testid = "device-state";
+      const controlsCell = row.insertCell();
+      controlsCell.className = "controls";
+      this.controls = document.createElement("div");
+      this.controls.className = "control-row";
+      this.result = document.createElement("p");
+      this.result.className = "result";
+      this.result.dataset.testid = "device-result";
+      this.result.setAttribute("aria-live", "polite");
+      controlsCell.append(this.controls, this.result);
+    }
+    render(device, type, changes) {
+      const row = this.element;
+      row.dataset.type = device.type;
+      row.dataset.radio = device.radio;
+      row.dataset.registered = String(device.registered);
+      row.dataset.available = String(device.available);
+      const name = document.createElement("div");
+      name.className = "device-name";
+      name.dataset.testid = "device-name";
+      name.textContent = device.name ?? device.type_name ?? device.type;
+      name.classList.toggle("unnamed", device.name === null);
+      const id = document.createElement("div");
+      id.className = "mono description nowrap";
+      id.textContent = device.id;
+      this.nameCell.replaceChildren(name, id);
+      setText(this.radioCell, radioName(device.radio));
+      setText(this.typeCell, device.type_name ?? type?.name ?? device.type);
+      this.typeCell.title = [device.type, device.manufacturer, device.model].filter(Boolean).join(" · ");
+      const badges = [badge(device.registered ? "registered" : "discovered", device.registered ? "ok" : "muted")];
+      if (!device.available) badges.push(badge("unavailable", "warn"));
+      this.statusCell.replaceChildren(...badges);
+      this.renderState(device, type, changes ?? []);
+      const key = `${type ? type.id : "?"}|${device.registered}`;
+      if (key !== this.controlsKey) {
+        this.controlsKey = key;
+        this.buildControls(device, type);
+      }
+      this.syncControls(device);
+    }
+    showResult(state, text) {
+      this.result.dataset.state = state;
+      this.result.textContent = text;
+    }
+    // -------------------------------------------------------------------------
+    renderState(device, type, changes) {
+      const chips = stateOrder(type, device.state).filter((name) => device.state[name] !== void 0).map((name) => {
+        const rule = type?.state[name];
+        const value = device.state[name];
+        const chip = document.createElement("span");
+        chip.className = "field";
+        chip.dataset.stateField = name;
+        chip.dataset.value = typeof value === "string" ? value : JSON.stringify(value);
+        const title = fieldTitle(name, rule);
+        const shown = document.createElement("span");
+        shown.className = "field-value";
+        shown.textContent = formatValue(rule, value);
+        if (typeof value === "boolean") shown.dataset.on = String(value);
+        chip.title = `${name}: ${JSON.stringify(value)}`;
+        if (typeof value === "boolean" && title.toLowerCase() === "on") {
+          chip.append(shown);
+        } else {
+          const label = document.createElement("span");
+          label.className = "field-name";
+          label.textContent = title;
+          chip.append(label, shown);
+        }
+        if (rule?.format === "hex" && typeof value === "string" && value.length === 6) {
+          const swatch = document.createElement("span");
+          swatch.className = "swatch";
+          swatch.style.background = `#${value}`;
+          chip.append(swatch);
+        }
+        if (changes.includes(name)) this.flash(chip, name);
+        else if (this.flashTimers.has(name)) chip.classList.add("changed");
+        return chip;
+      });
+      if (chips.length === 0) {
+        const none = document.createElement("span");
+        none.className = "description";
+        none.textContent = device.registered ? "no state yet" : "register to read state";
+        chips.push(none);
+      }
+      this.stateCell.replaceChildren(...chips);
+    }
+    /** Marks a chip for a moment after its value changed. */
+    flash(chip, name) {
+      chip.classList.add("changed");
+      const old = this.flashTimers.get(name);
+      if (old) clearTimeout(old);
+      this.flashTimers.set(
+        name,
+        setTimeout(() => {
+          this.flashTimers.delete(name);
+          this.stateCell.querySelector(`[data-state-field="${CSS.escape(name)}"]`)?.classList.remove("changed");
+        }, 1500)
+      );
+    }
+    buildControls(device, type) {
+      this.switches = [];
+      this.sliders = [];
+      this.colors = [];
+      if (!type) {
+        this.controls.replaceChildren(textDiv(`type ${JSON.stringify(device.type)} is not loaded`, "description"));
+        return;
+      }
+      if (!device.registered) {
+        this.controls.replaceChildren(this.registerForm(device, type));
+        return;
+      }
+      const inline = [];
+      const forms = [];
+      for (const control of planControls(type)) {
+        const element = this.control(control, type);
+        (control.kind === "form" ? forms : inline).push(element);
+      }
+      if (forms.length > 0) {
+        const details = document.createElement("details");
+        details.className = "commands";
+        details.dataset.testid = "commands";
+        const summary = document.createElement("summary");
+        summary.textContent = "commands";
+        details.append(summary, ...forms);
+        inline.push(details);
+      }
+      this.controls.replaceChildren(...inline);
+    }
+    control(control, type) {
+      switch (control.kind) {
+        case "switch": {
+          const button = document.createElement("button");
+          button.type = "button";
+          button.className = "switch";
+          button.dataset.testid = "toggle";
+          button.dataset.field = control.field;
+          button.addEventListener("click", () => {
+            const on = this.host.device(this.id)?.state[control.field] === true;
+            const command = control.toggle ?? (on ? control.off : control.on);
+            void this.send(command, {}, [button]);
+          });
+          this.switches.push({ field: control.field, button });
+          return button;
+        }
+        case "slider": {
+          const label = document.createElement("label");
+          label.className = "slider";
+          const title = document.createElement("span");
+          title.textContent = fieldTitle(control.field, type.state[control.field]);
+          const input = document.createElement("input");
+          input.type = "range";
+          input.min = String(control.min);
+          input.max = String(control.max);
+          input.step = String(control.step);
+          input.dataset.testid = "slider";
+          input.dataset.field = control.field;
+          input.dataset.command = control.command;
+          const output = document.createElement("output");
+          const parts = { field: control.field, input, output, unit: unitSymbol(control.unit), busy: false };
+          input.addEventListener("input", () => {
+            parts.busy = true;
+            output.textContent = `${input.value}${parts.unit}`;
+          });
+          input.addEventListener("change", () => {
+            parts.busy = true;
+            void this.send(control.command, { [control.field]: Number(input.value) }, []).finally(() => {
+              parts.busy = false;
+              const device = this.host.device(this.id);
+              if (device) this.syncControls(device);
+            });
+          });
+          label.append(title, input, output);
+          this.sliders.push(parts);
+          return label;
+        }
+        case "color": {
+          const label = document.createElement("label");
+          label.className = "color";
+          const title = document.createElement("span");
+          title.textContent = fieldTitle(control.field, type.state[control.field]);
+          const input = document.createElement("input");
+          input.type = "color";
+          input.dataset.testid = "color";
+          input.dataset.field = control.field;
+          input.addEventListener("change", () => void this.send(control.command, { [control.field]: input.value.slice(1) }, []));
+          label.append(title, input);
+          this.colors.push({ field: control.field, input });
+          return label;
+        }
+        case "button": {
+          const button = document.createElement("button");
+          button.type = "button";
+          button.className = "small";
+          button.dataset.testid = "command";
+          button.dataset.command = control.command;
+          button.textContent = control.command.replace(/_/g, " ");
+          if (control.description) button.title = control.description;
+          button.addEventListener("click", () => void this.send(control.command, {}, [button]));
+          return button;
+        }
+        case "form":
+          return this.commandForm(control.command, control.fields, control.description);
+      }
+    }
+    /** A form with one input per payload field; the bridge validates what it sends. */
+    commandForm(command, fields, description) {
+      const form = fieldsForm(fields);
+      form.dataset.command = command;
+      const button = submitButton(command.replace(/_/g, " "));
+      button.dataset.testid = "send-command";
+      if (description) button.title = description;
+      form.append(button);
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        void this.send(command, readFields(form, fields), [button], form);
+      });
+      return form;
+    }
+    registerForm(device, type) {
+      const fields = { name: { type: "string", title: "name" }, ...requiredConfig(type) };
+      const form = fieldsForm(fields);
+      form.classList.add("register");
+      const name = form.querySelector('[data-field="name"]');
+      if (name) name.placeholder = `${type.name} ${device.address.replace(/:/g, "").slice(-4)}`;
+      const button = submitButton("register");
+      button.dataset.testid = "register";
+      form.append(button);
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        const values = readFields(form, fields);
+        const { name: chosen, ...config } = values;
+        const body = { device: this.id };
+        if (chosen !== void 0) body.name = chosen;
+        if (Object.keys(config).length > 0) body.config = config;
+        void this.request(REGISTER_CHANNEL, body, "register", [button], form).then((answer) => {
+          const registered = answer?.device;
+          if (registered) this.host.updated(registered);
+        });
+      });
+      return form;
+    }
+    /** Sends a command; the answer's state is shown at once (the `changed` event follows). */
+    async send(command, payload, buttons, form) {
+      const body = { device: this.id, command };
+      if (Object.keys(payload).length > 0) body.payload = payload;
+      const answer = await this.request(COMMAND_CHANNEL, body, describeCommand(command, payload), buttons, form);
+      const device = this.host.device(this.id);
+      if (answer?.state && device) this.host.updated({ ...device, state: answer.state });
+    }
+    /** One request with the row's result line; resolves with the answer, or null when it failed. */
+    async request(channel, body, what, buttons, form) {
+      for (const b of buttons) b.disabled = true;
+      this.controls.querySelectorAll("[aria-invalid]").forEach((input) => input.removeAttribute("aria-invalid"));
+      this.showResult("pending", `${what}…`);
+      try {
+        const answer = await jsonRequest(this.host.connection, channel, body);
+        this.showResult("ok", `${what}: done`);
+        return answer;
+      } catch (e) {
+        const error = hardwareError(e);
+        this.showResult("error", error.describe());
+        for (const field of error.fields) {
+          const input = form?.querySelector(`[data-field="${CSS.escape(field)}"]`);
+          if (input) {
+            input.setAttribute("aria-invalid", "true");
+            input.title = error.errors.find((x) => x.field === field)?.message ?? error.message;
+          }
+        }
+        return null;
+      } finally {
+        for (const b of buttons) b.disabled = false;
+      }
+    }
+    /** Puts the controls in step with the device's state (unless the user is moving them). */
+    syncControls(device) {
+      for (const { field, button } of this.switches) {
+        const on = device.state[field] === true;
+        button.setAttribute("aria-pressed", String(on));
+        button.dataset.on = String(on);
+        setText(button, on ? "turn off" : "turn on");
+      }
+      for (const slider of this.sliders) {
+        const value = device.state[slider.field];
+        if (typeof value !== "number" || slider.busy) continue;
+        slider.input.value = String(value);
+        setText(slider.output, `${value}${slider.unit}`);
+      }
+      for (const { field, input } of this.colors) {
+        const value = device.state[field];
+        if (typeof value === "string" && /^[0-9a-fA-F]{6}$/.test(value) && document.activeElement !== input) {
+          input.value = `#${value.toLowerCase()}`;
+        }
+      }
+    }
+  };
+  function fieldsForm(fields) {
+    const form = document.createElement("form");
+    form.className = "row fields";
+    form.autocomplete = "off";
+    form.noValidate = true;
+    for (const [name, rule] of Object.entries(fields)) form.append(fieldInput(name, rule));
+    return form;
+  }
+  function fieldInput(name, rule) {
+    const label = document.createElement("label");
+    const unit = unitSymbol(rule.unit);
+    const title = rule.title ?? fieldTitle(unit ? name.replace(new RegExp(`_${unit}$`), "") : name, rule);
+    label.textContent = `${title}${unit ? ` (${unit})` : ""}${rule.required ? " *" : ""}`;
+    let input;
+    if (rule.enum || rule.type === "boolean") {
+      const select = document.createElement("select");
+      const options = rule.enum ?? [true, false];
+      if (!rule.required) select.append(new Option("", ""));
+      for (const value of options) select.append(new Option(String(value), String(value)));
+      input = select;
+    } else {
+      const text = document.createElement("input");
+      if (rule.type === "integer" || rule.type === "number") {
+        text.type = "number";
+        text.step = rule.type === "integer" ? "1" : "any";
+        if (rule.minimum !== void 0) text.min = String(rule.minimum);
+        if (rule.maximum !== void 0) text.max = String(rule.maximum);
+      } else {
+        text.placeholder = rule.description ?? "";
+      }
+      input = text;
+    }
+    input.name = name;
+    input.dataset.field = name;
+    if (rule.description) input.title = rule.description;
+    label.append(input);
+    return label;
+  }
+  function readFields(form, fields) {
+    const values = {};
+    for (const [name, rule] of Object.entries(fields)) {
+      const input = form.querySelector(`[data-field="${CSS.escape(name)}"]`);
+      if (!input) continue;
+      const raw = input.value;
+      const option = rule.enum?.find((v) => String(v) === raw);
+      const value = option !== void 0 ? option : fieldValue(rule, raw);
+      if (value !== void 0) values[name] = value;
+    }
+    return values;
+  }
+  function describeCommand(command, payload) {
+    return Object.keys(payload).length > 0 ? `${command} ${JSON.stringify(payload)}` : command;
+  }
+  function submitButton(text) {
+    const button = document.createElement("button");
+    button.type = "submit";
+    button.className = "small";
+    button.textContent = text;
+    return button;
+  }
+  function badge(text, tone) {
+    const span = document.createElement("span");
+    span.className = `badge ${tone}`;
+    span.textContent = text;
+    return span;
+  }
+  function textDiv(text, className) {
+    const div = document.createElement("div");
+    if (className) div.className = className;
+    div.textContent = text;
+    return div;
+  }
+  function setText(el, text) {
+    if (el.textContent !== text) el.textContent = text;
+  }
+
+  // src/devices.ts
+  var Devices = class {
+    constructor(connection, el) {
+      this.connection = connection;
+      this.el = el;
+      this.devices = /* @__PURE__ */ new Map();
+      this.types = /* @__PURE__ */ new Map();
+      this.rows = /* @__PURE__ */ new Map();
+      this.phase = "idle";
+      /** Bumped on every clear, so a load from an old connection does not land. */
+      this.generation = 0;
+      this.refreshTimer = null;
+      el.discover.addEventListener("click", () => void this.discover());
+    }
+    /** The channel list changed (also right after every Welcome): load once the bridge is there. */
+    channelsChanged() {
+      if (this.phase !== "idle" || !this.connection.connected) return;
+      if (!this.connection.channelByName(DEVICES_CHANNEL)) {
+        this.el.discover.disabled = true;
+        this.showResult("pending", "this game runs no hardware bridge");
+        return;
+      }
+      void this.load();
+    }
+    /** The connection dropped: nothing shown is live any more. */
+    clear() {
+      this.generation++;
+      this.phase = "idle";
+      if (this.refreshTimer) clearTimeout(this.refreshTimer);
+      this.refreshTimer = null;
+      this.devices.clear();
+      this.types.clear();
+      this.rows.clear();
+      this.el.table.replaceChildren();
+      this.el.adapters.replaceChildren();
+      this.el.count.textContent = "0";
+      this.showResult("pending", "");
+    }
+    /** One message on a `hardware/events/*` channel. */
+    receive(channel, message) {
+      let body;
+      try {
+        body = contentJson(message.content);
+      } catch {
+        return;
+      }
+      if (!body || typeof body !== "object") return;
+      switch (channel) {
+        case CHANGED_EVENT:
+          this.changed(body);
+          break;
+        case DISCOVERED_EVENT:
+          this.updated(body);
+          break;
+        case ERROR_EVENT: {
+          const error = body;
+          const row = error.device ? this.rows.get(error.device) : void 0;
+          if (row) row.showResult("error", `${error.code}: ${error.message}`);
+          else this.showResult("error", `${error.radio}: ${error.code}: ${error.message}`);
+          break;
+        }
+        case ADAPTERS_EVENT:
+          this.showAdapters(body.adapters ?? []);
+          break;
+      }
+    }
+    device(id) {
+      return this.devices.get(id);
+    }
+    /** Stores a device and draws its row (events, answers, discovery). */
+    updated(device, changes) {
+      if (!device || typeof device.id !== "string") return;
+      this.devices.set(device.id, device);
+      if (this.phase !== "loaded") return;
+      let row = this.rows.get(device.id);
+      if (!row) {
+        row = new DeviceRow(this, device.id);
+        this.rows.set(device.id, row);
+        const after = [...this.rows.values()].map((r) => r.element).filter((r) => r.isConnected && (r.dataset.deviceId ?? "") > device.id).sort((a, b) => (a.dataset.deviceId ?? "") < (b.dataset.deviceId ?? "") ? -1 : 1)[0];
+        this.el.table.insertBefore(row.element, after ?? null);
+        this.el.count.textContent = String(this.rows.size);
+      }
+      row.render(device, this.types.get(device.type), changes);
+    }
+    // -------------------------------------------------------------------------
+    async load() {
+      const generation = this.generation;
+      this.phase = "loading";
+      this.el.discover.disabled = false;
+      this.showResult("pending", "loading devices…");
+      try {
+        const types = jsonRequest(this.connection, TYPES_CHANNEL);
+        const devices = jsonRequest(this.connection, DEVICES_CHANNEL).then((answer) => {
+          if (generation === this.generation) for (const d of answer.devices) this.devices.set(d.id, d);
+        });
+        const adapters = jsonRequest(this.connection, ADAPTERS_CHANNEL).catch(() => null);
+        const [typeList, , adapterList] = await Promise.all([types, devices, adapters]);
+        if (generation !== this.generation) return;
+        for (const type of typeList.types) this.types.set(type.id, type);
+        this.phase = "loaded";
+        for (const device of [...this.devices.values()].sort((a, b) => a.id < b.id ? -1 : 1)) this.updated(device);
+        if (adapterList) this.showAdapters(adapterList.adapters);
+        this.showResult("ok", `${this.devices.size} devices, ${this.types.size} device types`);
+      } catch (e) {
+        if (generation !== this.generation) return;
+        this.phase = "idle";
+        this.showResult("error", `loading devices failed: ${hardwareError(e).describe()}`);
+      }
+    }
+    changed(event) {
+      if (typeof event.device !== "string") return;
+      const device = this.devices.get(event.device);
+      if (!device) {
+        if (this.phase === "loaded") this.scheduleRefresh();
+        return;
+      }
+      this.updated(applyChange(device, event), Object.keys(event.changes ?? {}));
+    }
+    scheduleRefresh() {
+      if (this.refreshTimer) return;
+      const generation = this.generation;
+      this.refreshTimer = setTimeout(() => {
+        this.refreshTimer = null;
+        jsonRequest(this.connection, DEVICES_CHANNEL).then((answer) => {
+          if (generation === this.generation) for (const d of answer.devices) this.updated(d);
+        }).catch((e) => this.showResult("error", `listing devices failed: ${hardwareError(e).describe()}`));
+      }, 100);
+    }
+    async discover() {
+      const generation = this.generation;
+      this.el.discover.disabled = true;
+      this.showResult("pending", "discovering…");
+      try {
+        const known = new Set(this.devices.keys());
+        const answer = await jsonRequest(
+          this.connection,
+          DISCOVER_CHANNEL
+        );
+        if (generation !== this.generation) return;
+        for (const device of answer.devices) this.updated(device);
+        const fresh = answer.devices.filter((d) => !known.has(d.id)).length;
+        const errors = answer.errors.map((e) => `${e.radio}: ${e.code}: ${e.message}`);
+        const found = `found ${answer.devices.length} devices, ${fresh} new`;
+        if (errors.length > 0) this.showResult("error", `${found}; ${errors.join("; ")}`);
+        else this.showResult("ok", found);
+      } catch (e) {
+        if (generation === this.generation) this.showResult("error", `discover failed: ${hardwareError(e).describe()}`);
+      } finally {
+        this.el.discover.disabled = false;
+      }
+    }
+    showAdapters(adapters) {
+      const items = adapters.map((adapter) => {
+        const item = document.createElement("li");
+        item.dataset.radio = adapter.radio;
+        item.dataset.status = adapter.status;
+        item.textContent = `${adapter.name}: ${adapter.status.replace(/_/g, " ")}`;
+        item.title = adapter.error ?? `${adapter.devices ?? 0} devices, ${adapter.queued ?? 0} jobs queued`;
+        return item;
+      });
+      this.el.adapters.replaceChildren(...items);
+    }
+    showResult(state, text) {
+      this.el.result.dataset.state = state;
+      this.el.result.textContent = text;
+    }
+  };
 
   // src/echo.ts
   var ECHO_CHANNEL = "echo";
@@ -2298,7 +3041,7 @@
   };
 
   // src/scene.ts
-  var COMMAND_CHANNEL = "scene/command";
+  var COMMAND_CHANNEL2 = "scene/command";
   var ENTITIES_CHANNEL = "scene/entities";
   var Scene = class {
     constructor(connection, el) {
@@ -2330,8 +3073,8 @@
         }
         const expected = previous ? previous.nextElementSibling : this.el.table.firstElementChild;
         if (expected !== row) this.el.table.insertBefore(row, expected);
-        setText(row.cells[2], entity.x.toFixed(2));
-        setText(row.cells[3], entity.y.toFixed(2));
+        setText2(row.cells[2], entity.x.toFixed(2));
+        setText2(row.cells[3], entity.y.toFixed(2));
         previous = row;
       }
       for (const [id, row] of this.rows) {
@@ -2340,13 +3083,13 @@
           this.rows.delete(id);
         }
       }
-      setText(this.el.count, String(entities.length));
+      setText2(this.el.count, String(entities.length));
     }
     /** The connection dropped: the table is no longer live. */
     clear() {
       this.rows.clear();
       this.el.table.replaceChildren();
-      setText(this.el.count, "0");
+      setText2(this.el.count, "0");
     }
     makeRow(entity) {
       const row = document.createElement("tr");
@@ -2395,7 +3138,7 @@
       }
     }
     async command(command) {
-      const response = await this.connection.request(COMMAND_CHANNEL, jsonContent(command));
+      const response = await this.connection.request(COMMAND_CHANNEL2, jsonContent(command));
       const text = contentText(response.content);
       return text ? JSON.parse(text) : null;
     }
@@ -2404,7 +3147,7 @@
       this.el.result.textContent = text;
     }
   };
-  function setText(el, text) {
+  function setText2(el, text) {
     if (el.textContent !== text) el.textContent = text;
   }
 
@@ -2532,7 +3275,7 @@
       ctx.fillRect(box.left, box.top, box.width, box.height);
       let max = 0;
       for (const s of samples) max = Math.max(max, s.v);
-      const step = niceStep(max > 0 ? max * 1.15 : 1, 4);
+      const step = niceStep2(max > 0 ? max * 1.15 : 1, 4);
       const top = Math.max(step, Math.ceil(max * 1.15 / step) * step);
       const y = (v) => box.top + box.height * (1 - v / top);
       ctx.font = "11px system-ui, sans-serif";
@@ -2582,7 +3325,7 @@
       }
     }
   };
-  function niceStep(range, count) {
+  function niceStep2(range, count) {
     const raw = range / count;
     const power = 10 ** Math.floor(Math.log10(raw));
     const scaled = raw / power;
@@ -2643,7 +3386,7 @@
       url: socketUrl(),
       clientName: "editor",
       // `**` so that nested metrics such as telemetry/physics/bodies arrive too.
-      patterns: ["telemetry/**", ENTITIES_CHANNEL]
+      patterns: ["telemetry/**", ENTITIES_CHANNEL, EVENTS_PATTERN]
     });
     const telemetry = new Telemetry(byId("telemetry-chart"), byId("telemetry-values"));
     const scene = new Scene(connection, {
@@ -2661,21 +3404,36 @@
       input: byId("echo-input"),
       log: byId("echo-log")
     });
+    const devices = new Devices(connection, {
+      table: byId("devices"),
+      count: byId("device-total"),
+      discover: byId("discover-button"),
+      result: byId("devices-result"),
+      adapters: byId("adapters")
+    });
     connection.stateChanged.on((state) => {
       showState(state);
-      if (state.state === "closed") scene.clear();
+      if (state.state === "closed") {
+        scene.clear();
+        devices.clear();
+      }
       if (state.state === "connected") telemetry.reconnected(state.sessionChanged);
     });
-    connection.channelsChanged.on(
-      (channels) => renderChannels(byId("channels"), byId("channel-total"), channels)
-    );
+    connection.channelsChanged.on((channels) => {
+      renderChannels(byId("channels"), byId("channel-total"), channels);
+      devices.channelsChanged();
+    });
     connection.notice.on(note);
     connection.data.on(({ message, channel }) => {
       if (!channel) return;
       if (channel.name.startsWith("telemetry/")) telemetry.receive(channel.name.slice("telemetry/".length), message);
       else if (channel.name === ENTITIES_CHANNEL) scene.receive(message);
       else if (channel.name === ECHO_CHANNEL) echo.receive(message);
+      else if (channel.name.startsWith("hardware/events/")) devices.receive(channel.name, message);
     });
+    window.switchboard = {
+      request: (channel, body) => jsonRequest(connection, channel, body ?? {})
+    };
     connection.start();
   }
   main();

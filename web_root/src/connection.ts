@@ -274,7 +274,10 @@ export class Connection {
 
   private onError(error: ErrorMessage): void {
     const text = `${error.codeName}: ${error.message}`;
-    if (error.requestId !== 0n && this.pending.has(error.requestId)) {
+    // UnknownRequest names one of the host's request ids (it refuses a
+    // Response this page sent), never one of ours.
+    const ours = error.codeName !== 'UnknownRequest';
+    if (ours && error.requestId !== 0n && this.pending.has(error.requestId)) {
       this.settle(error.requestId, (p) => p.reject(new RequestError(error.message, error.codeName)));
     } else {
       this.notice.emit(text);

@@ -2,7 +2,9 @@
 
 import { renderChannels } from './channels';
 import { Connection, ConnectionState } from './connection';
+import { Devices } from './devices';
 import { ECHO_CHANNEL, Echo } from './echo';
+import { EVENTS_PATTERN, JsonObject, jsonRequest } from './hardware';
 import { ENTITIES_CHANNEL, Scene } from './scene';
 import { Telemetry } from './telemetry';
 
@@ -64,7 +66,7 @@ function main(): void {
     url: socketUrl(),
     clientName: 'editor',
     // `**` so that nested metrics such as telemetry/physics/bodies arrive too.
-    patterns: ['telemetry/**', ENTITIES_CHANNEL],
+    patterns: ['telemetry/**', ENTITIES_CHANNEL, EVENTS_PATTERN],
   });
 
   const telemetry = new Telemetry(byId<HTMLCanvasElement>('telemetry-chart'), byId('telemetry-values'));
@@ -83,22 +85,42 @@ function main(): void {
     input: byId<HTMLInputElement>('echo-input'),
     log: byId<HTMLOListElement>('echo-log'),
   });
+  const devices = new Devices(connection, {
+    table: byId<HTMLTableSectionElement>('devices'),
+    count: byId('device-total'),
+    discover: byId<HTMLButtonElement>('discover-button'),
+    result: byId('devices-result'),
+    adapters: byId('adapters'),
+  });
 
   connection.stateChanged.on((state) => {
     showState(state);
-    if (state.state === 'closed') scene.clear();
+    if (state.state === 'closed') {
+      scene.clear();
+      devices.clear();
+    }
     if (state.state === 'connected') telemetry.reconnected(state.sessionChanged);
   });
-  connection.channelsChanged.on((channels) =>
-    renderChannels(byId<HTMLTableSectionElement>('channels'), byId('channel-total'), channels),
-  );
+  connection.channelsChanged.on((channels) => {
+    renderChannels(byId<HTMLTableSectionElement>('channels'), byId('channel-total'), channels);
+    devices.channelsChanged();
+  });
   connection.notice.on(note);
   connection.data.on(({ message, channel }) => {
     if (!channel) return;
     if (channel.name.startsWith('telemetry/')) telemetry.receive(channel.name.slice('telemetry/'.length), message);
     else if (channel.name === ENTITIES_CHANNEL) scene.receive(message);
     else if (channel.name === ECHO_CHANNEL) echo.receive(message);
+    else if (channel.name.startsWith('hardware/events/')) devices.receive(channel.name, message);
   });
+
+  // For the browser console (and the end-to-end test): a JSON request over
+  // the page's own connection, e.g.
+  //   await switchboard.request('hardware/state', {device: 'zwave:4'})
+  // Rejects with an Error whose `code` is the bridge's (`invalid_payload`, ...).
+  (window as unknown as { switchboard: object }).switchboard = {
+    request: (channel: string, body?: JsonObject) => jsonRequest(connection, channel, body ?? {}),
+  };
 
   connection.start();
 }

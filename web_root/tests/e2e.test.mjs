@@ -7,6 +7,10 @@
 // DEMO_BIN), Chromium at /usr/bin/chromium (Debian package `chromium`; path
 // from CHROMIUM_BIN) and `npm ci` in web_root (playwright-core). Everything
 // stays on 127.0.0.1 and every wait is bounded.
+//
+// The demo's hardware bridge runs simulated radios whose device exchanges
+// fail now and then (1 %, `device_error`), as real radios do; device actions
+// here are retried on such failures (`act`), never on validation errors.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -22,6 +26,7 @@ const REPO = resolve(WEB_ROOT, '..');
 const DEMO_BIN = process.env.DEMO_BIN || join(REPO, 'target/debug/examples/ipc_agent');
 const CHROMIUM_BIN = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const SCREENSHOT = join(REPO, 'target/artifacts/editor.png');
+const DEVICES_SCREENSHOT = join(REPO, 'target/artifacts/devices.png');
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -37,9 +42,11 @@ const WAIT = 15_000;
 
 /** A running demo game: its process, its editor URL and what it printed. */
 class Demo {
-  static async start(port = 0) {
+  /** `registry`: the hardware bridge's SQLite file (the demo's default is shared, in the temp dir). */
+  static async start(port, registry) {
     const demo = new Demo();
-    demo.child = spawn(DEMO_BIN, ['--port', String(port), '--web-root', join(WEB_ROOT, 'public')], {
+    const args = ['--port', String(port), '--web-root', join(WEB_ROOT, 'public'), '--registry', registry];
+    demo.child = spawn(DEMO_BIN, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'info' },
     });
@@ -93,11 +100,66 @@ function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Failures of the (simulated) radio, worth another try; anything else is the answer. */
+const RADIO_FAILURE = /^(device_error|timeout|busy):/;
+
+/**
+ * Runs `action` on a device row and waits for the row's result line to say
+ * ok or error; tries again (up to 4 times) when the radio dropped the
+ * exchange. Returns the final { state, text }.
+ */
+async function act(row, action, attempts = 4) {
+  const result = row.getByTestId('device-result');
+  for (let attempt = 1; ; attempt++) {
+    await result.evaluate((el) => {
+      el.dataset.state = '';
+      el.textContent = '';
+    });
+    await action();
+    await row.locator('[data-testid="device-result"]:is([data-state="ok"], [data-state="error"])').waitFor();
+    const state = await result.getAttribute('data-state');
+    const text = await result.textContent();
+    if (state === 'error' && RADIO_FAILURE.test(text) && attempt < attempts) continue;
+    return { state, text };
+  }
+}
+
+/** The device's state as `hardware/state` reads it from the radio, asked on `page`'s own connection. */
+function readState(page, device) {
+  return page.evaluate(async (device) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await window.switchboard.request('hardware/state', { device })).state;
+      } catch (e) {
+        if (attempt >= 4 || !['device_error', 'timeout', 'busy'].includes(e.code)) throw new Error(`${e.code}: ${e.message}`);
+      }
+    }
+  }, device);
+}
+
+/** A state field's value in a device row, as the page shows it (`data-value`: JSON, strings bare). */
+function shown(page, device, field) {
+  return page.getAttribute(`#devices tr[data-device-id="${device}"] [data-state-field="${field}"]`, 'data-value');
+}
+
+/** Waits until the row shows `field` = `value`. */
+function waitShown(page, device, field, value) {
+  return page.waitForSelector(`#devices tr[data-device-id="${device}"] [data-state-field="${field}"][data-value="${value}"]`);
+}
+
 describe('browser editor against the demo game', { timeout: 180_000 }, () => {
   let demo;
   let context;
   let page;
+  /** A second editor tab: its own connection, i.e. another client of the game. */
+  let other;
   let userDataDir;
+  let registryDir;
+  let registry;
+  // What the device tests chose and set, checked again after the restart.
+  let bulb;
+  let brightness;
+  let scale;
   const pageErrors = [];
   const running = new Set();
   const killAll = () => running.forEach((d) => d.kill());
@@ -111,7 +173,9 @@ describe('browser editor against the demo game', { timeout: 180_000 }, () => {
         throw new Error(`${what} not found at ${path}`);
       }
     }
-    demo = await Demo.start();
+    registryDir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-registry-'));
+    registry = join(registryDir, 'devices.sqlite');
+    demo = await Demo.start(0, registry);
     running.add(demo);
     userDataDir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-chromium-'));
     context = await chromium.launchPersistentContext(userDataDir, {
@@ -129,13 +193,7 @@ describe('browser editor against the demo game', { timeout: 180_000 }, () => {
       return route.abort();
     });
     page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    page.on('console', (m) => {
-      // Chromium logs every failed WebSocket attempt; reconnecting is expected.
-      if (m.type() === 'error' && !/WebSocket connection to .* failed/.test(m.text())) {
-        pageErrors.push(`console: ${m.text()}`);
-      }
-    });
+    watchErrors(page, '');
     await page.goto(demo.url, { timeout: WAIT });
   });
 
@@ -143,7 +201,18 @@ describe('browser editor against the demo game', { timeout: 180_000 }, () => {
     await context?.close().catch(() => {});
     for (const d of running) await d.stop().catch(() => d.kill());
     if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    if (registryDir) rmSync(registryDir, { recursive: true, force: true });
   });
+
+  function watchErrors(p, label) {
+    p.on('pageerror', (e) => pageErrors.push(`${label}${e}`));
+    p.on('console', (m) => {
+      // Chromium logs every failed WebSocket attempt; reconnecting is expected.
+      if (m.type() === 'error' && !/WebSocket connection to .* failed/.test(m.text())) {
+        pageErrors.push(`${label}console: ${m.text()}`);
+      }
+    });
+  }
 
   it('connects and shows the client and session ids', { timeout: 30_000 }, async () => {
     await page.waitForSelector('#status[data-state="connected"]');
@@ -154,7 +223,7 @@ describe('browser editor against the demo game', { timeout: 180_000 }, () => {
   });
 
   it('lists the advertised channels', { timeout: 30_000 }, async () => {
-    for (const name of ['echo', 'scene/command', 'scene/entities', 'telemetry/fps', 'telemetry/frame_time', 'telemetry/entity_count']) {
+    for (const name of ['echo', 'scene/command', 'scene/entities', 'telemetry/fps', 'telemetry/frame_time', 'telemetry/entity_count', 'hardware/command', 'hardware/events/changed']) {
       await page.waitForSelector(`#channels tr[data-channel="${name}"]`);
     }
     const fps = await page.$$eval('#channels tr[data-channel="telemetry/fps"] td', (cells) => cells.map((c) => c.textContent));
@@ -213,6 +282,160 @@ describe('browser editor against the demo game', { timeout: 180_000 }, () => {
     assert.equal(await page.inputValue('#echo-input'), '');
   });
 
+  it('lists the devices with radio, type, status and state', { timeout: 30_000 }, async () => {
+    await page.waitForSelector('#devices-result[data-state="ok"]');
+    const rows = await page.$$eval('#devices tr[data-device-id]', (trs) =>
+      trs.map((tr) => ({
+        id: tr.dataset.deviceId,
+        radio: tr.dataset.radio,
+        type: tr.dataset.type,
+        registered: tr.dataset.registered,
+        cells: [...tr.cells].map((c) => c.textContent),
+      })),
+    );
+    assert.ok(rows.length >= 8, `only ${rows.length} devices listed`);
+    assert.equal(await page.textContent('#device-total'), String(rows.length));
+    assert.deepEqual([...new Set(rows.map((r) => r.radio))].sort(), ['bluetooth', 'wifi', 'zigbee', 'zwave']);
+    for (const row of rows) assert.ok(row.id.startsWith(`${row.radio}:`), row.id);
+    for (const type of ['bulb', 'rgb_bulb', 'switch', 'temperature_sensor', 'scale']) {
+      assert.ok(rows.some((r) => r.type === type), `no ${type} listed`);
+    }
+    // The demo registers what needs no configuration; scales need a serial number.
+    bulb = rows.find((r) => r.type === 'bulb' && r.registered === 'true')?.id;
+    scale = rows.find((r) => r.type === 'scale' && r.registered === 'false')?.id;
+    assert.ok(bulb && scale, JSON.stringify(rows));
+    const row = rows.find((r) => r.id === bulb);
+    const radioName = { zigbee: 'Zigbee', zwave: 'Z-Wave', wifi: 'Wi-Fi', bluetooth: 'Bluetooth' }[row.radio];
+    assert.match(row.cells[0], new RegExp(`^Dimmable bulb .+${bulb}$`));
+    assert.deepEqual(row.cells.slice(1, 4), [radioName, 'Dimmable bulb', 'registered']);
+    assert.match(row.cells[4], /^(on|off)Brightness\d+%$/);
+    assert.match(await shown(page, bulb, 'on'), /^(true|false)$/);
+    assert.match(await shown(page, bulb, 'brightness'), /^\d+$/);
+    const bulbRow = `#devices tr[data-device-id="${bulb}"]`;
+    await page.waitForSelector(`${bulbRow} [data-testid="toggle"]`);
+    await page.waitForSelector(`${bulbRow} input[type="range"][data-testid="slider"][data-field="brightness"]`);
+    await page.waitForSelector(`#devices tr[data-device-id="${scale}"] [data-testid="register"]`);
+    assert.match(await page.textContent(`#devices tr[data-device-id="${scale}"]`), /discovered/);
+    // One adapter per radio, all running.
+    await page.waitForFunction(() => document.querySelectorAll('#adapters li[data-status="running"]').length === 4);
+  });
+
+  it('toggles a bulb; a second client sees the change and reads it from the device', { timeout: 60_000 }, async () => {
+    other = await context.newPage();
+    watchErrors(other, 'second tab: ');
+    await other.goto(demo.url, { timeout: WAIT });
+    await other.waitForSelector('#status[data-state="connected"]');
+    assert.notEqual(await other.getAttribute('#status', 'data-client-id'), await page.getAttribute('#status', 'data-client-id'));
+    await other.waitForSelector(`#devices tr[data-device-id="${bulb}"] [data-state-field="on"]`);
+
+    const row = page.locator(`#devices tr[data-device-id="${bulb}"]`);
+    const toggle = row.getByTestId('toggle');
+    for (const step of [1, 2]) {
+      const before = (await shown(page, bulb, 'on')) === 'true';
+      assert.equal(await toggle.textContent(), before ? 'turn off' : 'turn on');
+      const { state, text } = await act(row, () => toggle.click());
+      assert.equal(state, 'ok', text);
+      assert.equal(text, `${before ? 'turn_off' : 'turn_on'}: done`);
+      const after = String(!before);
+      await waitShown(page, bulb, 'on', after);
+      assert.equal(await toggle.getAttribute('aria-pressed'), after);
+      assert.equal(await toggle.textContent(), before ? 'turn on' : 'turn off');
+      // The other tab got it from hardware/events/changed...
+      await waitShown(other, bulb, 'on', after);
+      // ...and the device itself agrees, asked on the other tab's connection.
+      assert.equal((await readState(other, bulb)).on, !before, `step ${step}`);
+    }
+  });
+
+  it('sets the brightness with the slider', { timeout: 60_000 }, async () => {
+    const row = page.locator(`#devices tr[data-device-id="${bulb}"]`);
+    const slider = row.getByTestId('slider');
+    const old = Number(await shown(page, bulb, 'brightness'));
+    // A click on the track, far from the current value.
+    const box = await slider.boundingBox();
+    const fraction = old < 50 ? 0.8 : 0.2;
+    const { state, text } = await act(row, () => page.mouse.click(box.x + box.width * fraction, box.y + box.height / 2));
+    assert.equal(state, 'ok', text);
+    brightness = Number(await slider.inputValue());
+    assert.ok(Math.abs(brightness - old) > 10, `slider moved from ${old} to ${brightness} only`);
+    assert.equal(text, `set_brightness {"brightness":${brightness}}: done`);
+    await waitShown(page, bulb, 'brightness', String(brightness));
+    assert.equal(await row.locator('[data-state-field="brightness"]').textContent(), `Brightness${brightness}%`);
+    assert.equal(await row.locator('label.slider output').textContent(), `${brightness}%`);
+    // set_brightness also switches the light on.
+    await waitShown(page, bulb, 'on', 'true');
+    await waitShown(other, bulb, 'brightness', String(brightness));
+    assert.equal(await other.inputValue(`#devices tr[data-device-id="${bulb}"] [data-testid="slider"]`), String(brightness));
+    assert.equal((await readState(other, bulb)).brightness, brightness);
+  });
+
+  it("shows the bridge's validation error for an out-of-range brightness", { timeout: 30_000 }, async () => {
+    const row = page.locator(`#devices tr[data-device-id="${bulb}"]`);
+    await row.locator('details[data-testid="commands"] > summary').click();
+    const form = row.locator('form[data-command="set_brightness"]');
+    const input = form.locator('input[data-field="brightness"]');
+    await input.fill('150');
+    const { state, text } = await act(row, () => form.getByTestId('send-command').click());
+    assert.equal(state, 'error');
+    assert.equal(text, 'invalid_payload: brightness: 150 is above the maximum 100');
+    assert.equal(await input.getAttribute('aria-invalid'), 'true');
+    // Nothing reached the device.
+    assert.equal(await shown(page, bulb, 'brightness'), String(brightness));
+    // The page's console handle gets the same structured error.
+    const refused = await page.evaluate(
+      (device) =>
+        window.switchboard
+          .request('hardware/command', { device, command: 'set_brightness', payload: { brightness: -5 } })
+          .then(
+            () => null,
+            (e) => ({ code: e.code, field: e.field, rule: e.rule, message: e.message }),
+          ),
+      bulb,
+    );
+    assert.deepEqual(refused, { code: 'invalid_payload', field: 'brightness', rule: 'range', message: 'brightness: -5 is below the minimum 0' });
+    // A valid value from the same form clears the mark.
+    await input.fill('35');
+    const ok = await act(row, () => form.getByTestId('send-command').click());
+    assert.equal(ok.state, 'ok', ok.text);
+    brightness = 35;
+    await waitShown(page, bulb, 'brightness', '35');
+    assert.equal(await input.getAttribute('aria-invalid'), null);
+  });
+
+  it('discovers devices and registers a scale', { timeout: 60_000 }, async () => {
+    const count = await page.textContent('#device-total');
+    await page.click('#discover-button');
+    await page.waitForSelector('#devices-result:is([data-state="ok"], [data-state="error"])');
+    assert.equal(await page.textContent('#devices-result'), `found ${count} devices, 0 new`);
+    assert.equal(await page.textContent('#device-total'), count);
+
+    const row = page.locator(`#devices tr[data-device-id="${scale}"]`);
+    // Without its serial number the bridge refuses, naming the field.
+    const missing = await act(row, () => row.getByTestId('register').click());
+    assert.deepEqual(missing, { state: 'error', text: 'invalid_config: serial_number: is required' });
+    assert.equal(await row.locator('input[data-field="serial_number"]').getAttribute('aria-invalid'), 'true');
+    await row.locator('input[data-field="name"]').fill('e2e scale');
+    await row.locator('input[data-field="serial_number"]').fill('SC-123456');
+    const { state, text } = await act(row, () => row.getByTestId('register').click());
+    assert.equal(state, 'ok', text);
+    await page.waitForSelector(`#devices tr[data-device-id="${scale}"][data-registered="true"]`);
+    assert.equal(await row.getByTestId('device-name').textContent(), 'e2e scale');
+    // Now it has the scale's commands: tare, and a form for set_user.
+    await row.locator('[data-testid="command"][data-command="tare"]').waitFor();
+    await row.locator('form[data-command="set_user"]').waitFor({ state: 'attached' });
+    // The other tab learns of it from the `changed` event (cause "register").
+    await other.waitForSelector(`#devices tr[data-device-id="${scale}"][data-registered="true"]`);
+    assert.equal(await other.textContent(`#devices tr[data-device-id="${scale}"] [data-testid="device-name"]`), 'e2e scale');
+    await other.close();
+  });
+
+  it('saves a screenshot of the devices panel', { timeout: 30_000 }, async () => {
+    mkdirSync(dirname(DEVICES_SCREENSHOT), { recursive: true });
+    await page.locator('#devices-panel').screenshot({ path: DEVICES_SCREENSHOT });
+    assert.ok(statSync(DEVICES_SCREENSHOT).size > 10_000);
+  });
+
+
   it('saves a screenshot', { timeout: 30_000 }, async () => {
     // A few seconds of history, so the chart shows lines rather than dots.
     await page.waitForFunction(() => Number(document.querySelector('#telemetry-chart')?.dataset.samples) >= 80);
@@ -239,7 +462,7 @@ describe('browser editor against the demo game', { timeout: 180_000 }, () => {
     // just released; retry briefly in case the bind races with the exit.
     for (let attempt = 1; ; attempt++) {
       try {
-        demo = await Demo.start(port);
+        demo = await Demo.start(port, registry);
         break;
       } catch (e) {
         if (attempt === 5) throw e;
@@ -259,6 +482,11 @@ describe('browser editor against the demo game', { timeout: 180_000 }, () => {
     await page.waitForFunction(() => Number(document.querySelector('#fps-value')?.textContent) > 0);
     await page.waitForSelector('#entities tr[data-name="orbiter"]');
     assert.equal(await page.$('#entities tr[data-name="e2e-crate"]'), null);
+    // The devices are listed again, from the registry the demo kept.
+    await page.waitForSelector('#devices-result[data-state="ok"]');
+    await page.waitForSelector(`#devices tr[data-device-id="${scale}"][data-registered="true"]`);
+    assert.equal(await page.textContent(`#devices tr[data-device-id="${scale}"] [data-testid="device-name"]`), 'e2e scale');
+    await waitShown(page, bulb, 'brightness', String(brightness));
   });
 
   it('raised no errors in the page', () => {
