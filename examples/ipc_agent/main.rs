@@ -7,7 +7,11 @@
 //! cargo run --example ipc_agent -- [--port 9001] [--uncapped | --on-demand] [--hz 60]
 //!                                   [--web-root DIR] [--frames N]
 //!                                   [--registry FILE] [--max-clients N]
+//!                                   [--zwave-port PATH]
 //! ```
+//!
+//! `--zwave-port /dev/ttyACM0` drives the Z-Wave radio with a real Serial
+//! API stick instead of the simulated dongle.
 
 mod echo;
 mod scene;
@@ -30,6 +34,7 @@ struct Options {
     frames: Option<u64>,
     registry: PathBuf,
     max_clients: usize,
+    zwave_port: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -42,6 +47,7 @@ fn parse_args() -> Result<Options, String> {
         frames: None,
         registry: std::env::temp_dir().join("switchboard-demo-devices.sqlite"),
         max_clients: switchboard::Limits::default().max_clients,
+        zwave_port: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -69,8 +75,9 @@ fn parse_args() -> Result<Options, String> {
                     .parse()
                     .map_err(|e| format!("--max-clients: {e}"))?
             }
+            "--zwave-port" => options.zwave_port = Some(PathBuf::from(value("--zwave-port")?)),
             "-h" | "--help" => return Err(
-                "usage: ipc_agent [--port N] [--uncapped | --on-demand] [--hz F] [--web-root DIR] [--frames N] [--registry FILE] [--max-clients N]"
+                "usage: ipc_agent [--port N] [--uncapped | --on-demand] [--hz F] [--web-root DIR] [--frames N] [--registry FILE] [--max-clients N] [--zwave-port PATH]"
                     .into(),
             ),
             other => return Err(format!("unknown argument {other:?} (try --help)")),
@@ -144,12 +151,19 @@ fn main() -> AppExit {
         TelemetryAgentPlugin::default(),
         echo::EchoAgentPlugin,
         scene::SceneAgentPlugin,
-        // Simulated Zigbee, Z-Wave, Wi-Fi and Bluetooth dongles; what
-        // they find at start is listed and, where defaults suffice,
-        // registered, so the editor has devices to show.
-        HardwareBridgePlugin::default()
-            .registry(options.registry)
-            .register_discovered(true),
+        // Simulated Zigbee, Z-Wave, Wi-Fi and Bluetooth dongles (Z-Wave on
+        // a real stick with --zwave-port); what they find at start is
+        // listed and, where defaults suffice, registered, so the editor has
+        // devices to show.
+        {
+            let hardware = HardwareBridgePlugin::default()
+                .registry(options.registry)
+                .register_discovered(true);
+            match options.zwave_port {
+                Some(port) => hardware.zwave_port(port),
+                None => hardware,
+            }
+        },
     ))
     .insert_resource(FrameLimit(options.frames, 0))
     // After every agent advertised its channels in Startup.

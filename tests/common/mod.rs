@@ -2,6 +2,9 @@
 //! for events with a deadline, and log output when RUST_LOG is set.
 #![allow(dead_code)]
 
+#[cfg(feature = "hardware")]
+pub mod hardware;
+
 use std::time::{Duration, Instant};
 
 use switchboard::{Host, HostConfig, HostEvent};

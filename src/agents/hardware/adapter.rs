@@ -178,7 +178,9 @@ impl AdapterError {
 /// one call at a time. Each blocking method gets a `timeout` and must return
 /// within it (with [`AdapterError::Timeout`] when the radio stays silent).
 pub trait Adapter: Send + 'static {
-    /// Who this adapter is.
+    /// Who this adapter is. Read when its thread is spawned and again each
+    /// time `start` succeeds, so it may tell what it learned from the radio
+    /// (firmware, network).
     fn info(&self) -> AdapterInfo;
 
     /// Opens the radio (port, network key, controller handshake).

@@ -207,6 +207,32 @@ impl HardwareBridgePlugin {
         self
     }
 
+    /// Drive the Z-Wave radio with the Serial API controller (a USB stick)
+    /// at `path`, e.g. `/dev/ttyACM0`, instead of a simulated dongle. The
+    /// port is opened when the adapter starts; if it is missing the adapter
+    /// is listed as `failed` with the reason and tried again with the next
+    /// request. See [`zwave::adapter`] for how nodes map to device types.
+    pub fn zwave_port(self, path: impl Into<PathBuf>) -> Self {
+        self.zwave_port_with(path, zwave::ControllerOptions::default())
+    }
+
+    /// [`zwave_port`](Self::zwave_port) with the Serial API transport's
+    /// settings (`ACK` timeout, retransmissions, frame timeouts). Each
+    /// exchange is also bounded by the bridge's [`Timeouts`].
+    pub fn zwave_port_with(
+        self,
+        path: impl Into<PathBuf>,
+        options: zwave::ControllerOptions,
+    ) -> Self {
+        let path = path.into();
+        self.adapter(Radio::Zwave, move |_types| {
+            Ok(Box::new(zwave::ZWaveAdapter::new(
+                path.clone(),
+                options.clone(),
+            )))
+        })
+    }
+
     /// Keep the registry in this SQLite file (created if missing); without
     /// it the registry is in memory and forgotten at exit.
     pub fn registry(mut self, path: impl Into<PathBuf>) -> Self {
@@ -1083,7 +1109,14 @@ impl HardwareBridge {
         }
         for (radio, output) in outputs {
             match output {
-                Output::Started(Ok(())) => self.set_status(radio, AdapterStatus::Running, None),
+                Output::Started(Ok(info)) => {
+                    if let Some(slot) = self.adapters.get_mut(&radio)
+                        && slot.worker.set_info(info)
+                    {
+                        self.status_dirty = true;
+                    }
+                    self.set_status(radio, AdapterStatus::Running, None);
+                }
                 Output::Started(Err(e)) => {
                     self.set_status(radio, AdapterStatus::Failed, Some(e.to_string()));
                     let error =

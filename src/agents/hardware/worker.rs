@@ -47,7 +47,9 @@ pub(crate) enum Outcome {
 /// What the worker thread sends back.
 #[derive(Debug)]
 pub(crate) enum Output {
-    Started(Result<(), AdapterError>),
+    /// The adapter started (with what it says about itself now that its
+    /// radio is open: firmware, network) or failed to.
+    Started(Result<AdapterInfo, AdapterError>),
     Finished {
         op: OpId,
         result: Result<Outcome, AdapterError>,
@@ -129,6 +131,14 @@ impl Worker {
         &self.info
     }
 
+    /// Replaces what the adapter says about itself (after it started);
+    /// returns whether that changed anything.
+    pub(crate) fn set_info(&mut self, info: AdapterInfo) -> bool {
+        let changed = self.info != info;
+        self.info = info;
+        changed
+    }
+
     /// Queues a job that must be answered within `timeout` from now.
     pub(crate) fn submit(&self, op: OpId, timeout: Duration, job: Job) -> Result<(), SubmitError> {
         let envelope = Envelope {
@@ -186,10 +196,13 @@ fn run(
     stop: Arc<AtomicBool>,
 ) {
     let radio = adapter.info().radio;
-    let started = adapter.start(start_timeout);
+    let started = adapter.start(start_timeout).map(|()| adapter.info());
     let mut running = started.is_ok();
+    // Why the adapter is not running, for the jobs it cannot take.
+    let mut not_started = String::new();
     if let Err(e) = &started {
         tracing::warn!("{radio} adapter did not start: {e}");
+        not_started = e.to_string();
     }
     if out.send(Output::Started(started)).is_err() {
         return;
@@ -214,16 +227,21 @@ fn run(
                     match adapter.start(remaining) {
                         Ok(()) => {
                             running = true;
-                            if out.send(Output::Started(Ok(()))).is_err() {
+                            if out.send(Output::Started(Ok(adapter.info()))).is_err() {
                                 return;
                             }
                         }
-                        Err(e) => tracing::debug!("{radio} adapter still not started: {e}"),
+                        Err(e) => {
+                            tracing::debug!("{radio} adapter still not started: {e}");
+                            not_started = e.to_string();
+                        }
                     }
                 }
                 let remaining = envelope.deadline.saturating_duration_since(Instant::now());
                 if !running {
-                    Err(AdapterError::Io("the adapter has not started".to_owned()))
+                    Err(AdapterError::Io(format!(
+                        "the adapter has not started: {not_started}"
+                    )))
                 } else if remaining.is_zero() {
                     Err(AdapterError::Timeout(envelope.timeout))
                 } else {

@@ -20,6 +20,10 @@
 //!   [`command_class`] helpers built on it (Basic Set, Switch Binary
 //!   Set/Get), plus [`ApplicationCommand`] for parsing what nodes send.
 //! - [`sim`]: a simulated controller on a pseudo-terminal, for tests.
+//! - [`ZWaveAdapter`]: the hardware bridge's [`Adapter`](super::Adapter)
+//!   over a controller, installed with
+//!   [`HardwareBridgePlugin::zwave_port`](super::HardwareBridgePlugin::zwave_port);
+//!   the [`adapter`] module tells how nodes map to device types.
 //!
 //! Only Linux-style ttys are supported (`termios`, `poll`); the port is
 //! opened raw at 115200 8N1 without flow control.
@@ -35,6 +39,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod adapter;
 pub mod command_class;
 pub mod frame;
 mod functions;
@@ -42,6 +47,7 @@ mod serial;
 pub mod sim;
 mod transport;
 
+pub use adapter::ZWaveAdapter;
 pub use command_class::NodeCommand;
 pub use frame::{DataFrame, Frame, FrameError, FrameParser, FrameType, FunctionId, ParseEvent};
 pub use functions::{

@@ -265,6 +265,16 @@ pub enum ZWaveError {
         /// The controller's transmit status.
         status: super::functions::TransmitStatus,
     },
+    /// The caller's deadline passed before the controller acknowledged the
+    /// request, so the transport stopped sending it (see
+    /// [`ZWaveController::submit_request_by`]).
+    #[error("gave up on {func_id} after {attempts} attempt(s): its deadline passed")]
+    Abandoned {
+        /// The function of the abandoned request.
+        func_id: FunctionId,
+        /// How many times the frame had been sent (0: never).
+        attempts: u32,
+    },
     /// The transport has stopped: the device went away, an I/O error
     /// occurred, or the controller was closed. Reopen it to continue.
     #[error("Z-Wave transport is down: {reason}")]
@@ -359,6 +369,8 @@ struct Job {
     bytes: Vec<u8>,
     /// `None`: the request has no response; done once acknowledged.
     response_timeout: Option<Duration>,
+    /// Once past it, the frame is not sent (again): the caller gave up.
+    give_up: Option<Instant>,
     reply: Reply,
 }
 
@@ -555,7 +567,7 @@ impl ZWaveController {
         payload: &[u8],
         timeout: Duration,
     ) -> Result<Response, ZWaveError> {
-        let rx = self.submit_request(func_id, payload, timeout)?;
+        let rx = self.queue_request(func_id, payload, timeout, None)?;
         // The transport answers every job or drops it when it stops, and
         // each job is bounded by its ACK and response timeouts.
         rx.recv()
@@ -571,12 +583,40 @@ impl ZWaveController {
         payload: &[u8],
         timeout: Duration,
     ) -> Result<Receiver<Result<Response, ZWaveError>>, ZWaveError> {
+        self.queue_request(func_id, payload, timeout, None)
+    }
+
+    /// Like [`submit_request`](Self::submit_request), for a caller that
+    /// stops waiting at `give_up`: past it the frame is no longer sent,
+    /// neither first (if it is still queued behind others) nor again after a
+    /// missed `ACK`, and the request fails with [`ZWaveError::Abandoned`].
+    /// A frame already on the wire still gets its `ACK` wait, so a late
+    /// `ACK` is never taken for the next frame's. This keeps a command the
+    /// caller reported as timed out from reaching the node later.
+    pub fn submit_request_by(
+        &self,
+        func_id: FunctionId,
+        payload: &[u8],
+        timeout: Duration,
+        give_up: Instant,
+    ) -> Result<Receiver<Result<Response, ZWaveError>>, ZWaveError> {
+        self.queue_request(func_id, payload, timeout, Some(give_up))
+    }
+
+    fn queue_request(
+        &self,
+        func_id: FunctionId,
+        payload: &[u8],
+        timeout: Duration,
+        give_up: Option<Instant>,
+    ) -> Result<Receiver<Result<Response, ZWaveError>>, ZWaveError> {
         let bytes = DataFrame::request(func_id, payload)?.encode();
         let (tx, rx) = mpsc::channel();
         self.handle.send(Command::Send(Job {
             func_id,
             bytes,
             response_timeout: Some(timeout),
+            give_up,
             reply: Reply::Response(tx),
         }))?;
         Ok(rx)
@@ -591,6 +631,7 @@ impl ZWaveController {
             func_id,
             bytes,
             response_timeout: None,
+            give_up: None,
             reply: Reply::Ack(tx),
         }))?;
         rx.recv()
@@ -812,9 +853,18 @@ impl Transport {
             // sitting in the buffer.
             self.read_port(&mut buf)?;
             self.check_timers(Instant::now())?;
-            if self.current.is_none()
+            while self.current.is_none()
                 && let Some(job) = self.queue.pop_front()
             {
+                if job.give_up.is_some_and(|t| Instant::now() >= t) {
+                    debug!("zwave: {} abandoned before it was sent", job.func_id);
+                    let func_id = job.func_id;
+                    job.fail(ZWaveError::Abandoned {
+                        func_id,
+                        attempts: 0,
+                    });
+                    continue;
+                }
                 self.start(job)?;
             }
 
@@ -865,7 +915,8 @@ impl Transport {
 
     fn next_deadline(&self) -> Option<Instant> {
         let job = self.current.as_ref().map(|inflight| match inflight.phase {
-            Phase::AwaitingAck(t) | Phase::Backoff(t) | Phase::AwaitingResponse(t) => t,
+            Phase::Backoff(t) => inflight.job.give_up.map_or(t, |g| g.min(t)),
+            Phase::AwaitingAck(t) | Phase::AwaitingResponse(t) => t,
         });
         let frame = self
             .frame_started
@@ -893,6 +944,8 @@ impl Transport {
             Phase::AwaitingAck(deadline) if now >= deadline => {
                 self.attempt_failed(AckFailure::Timeout, now);
             }
+            // A caller that gave up is not kept waiting for the backoff.
+            Phase::Backoff(_) if self.abandon_if_late(now) => {}
             Phase::Backoff(until) if now >= until => self.retransmit()?,
             Phase::AwaitingResponse(deadline) if now >= deadline => {
                 let inflight = self.current.take().expect("checked above");
@@ -940,7 +993,32 @@ impl Transport {
         result
     }
 
+    /// Fails the frame in flight if its caller's deadline has passed;
+    /// returns whether it did.
+    fn abandon_if_late(&mut self, now: Instant) -> bool {
+        let late = self
+            .current
+            .as_ref()
+            .and_then(|f| f.job.give_up)
+            .is_some_and(|g| now >= g);
+        if late && let Some(inflight) = self.current.take() {
+            debug!(
+                "zwave: {} abandoned after {} attempt(s): its deadline passed",
+                inflight.job.func_id, inflight.attempts
+            );
+            bump(&self.shared.counters.undelivered, 1);
+            let (func_id, attempts) = (inflight.job.func_id, inflight.attempts);
+            inflight
+                .job
+                .fail(ZWaveError::Abandoned { func_id, attempts });
+        }
+        late
+    }
+
     fn attempt_failed(&mut self, failure: AckFailure, now: Instant) {
+        if self.abandon_if_late(now) {
+            return;
+        }
         let Some(mut inflight) = self.current.take() else {
             return;
         };
