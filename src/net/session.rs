@@ -139,6 +139,11 @@ impl Session {
                     .unwrap_or_else(|| "connection closed".to_owned()),
             ),
             WsError::Io(e) => ReadOutcome::Ended(format!("I/O error: {e}")),
+            // The peer went away (crash, killed mid-frame) without a close
+            // frame: it is gone, not breaking rules, so nothing is sent back.
+            WsError::Protocol(tungstenite::error::ProtocolError::ResetWithoutClosingHandshake) => {
+                ReadOutcome::Ended("client went away without closing".to_owned())
+            }
             WsError::Capacity(e) => {
                 self.read_poisoned = true;
                 ReadOutcome::Violation(CloseCode::MessageTooBig, e.to_string())
