@@ -40,6 +40,9 @@ pub mod agents;
 #[cfg(feature = "bevy")]
 pub mod bevy;
 pub mod client;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod host;
 mod net;
 pub mod protocol;

@@ -169,10 +169,7 @@ pub(crate) fn on_binary(
                         .channel_ids()
                         .map(|v| v.iter().collect())
                         .unwrap_or_default(),
-                    patterns: sub
-                        .patterns()
-                        .map(|v| v.iter().map(str::to_owned).collect())
-                        .unwrap_or_default(),
+                    patterns: sub.patterns().map(|v| patterns_of(v)).unwrap_or_default(),
                 };
                 on_subscription(core, id, session, request);
             }
@@ -186,10 +183,7 @@ pub(crate) fn on_binary(
                         .channel_ids()
                         .map(|v| v.iter().collect())
                         .unwrap_or_default(),
-                    patterns: sub
-                        .patterns()
-                        .map(|v| v.iter().map(str::to_owned).collect())
-                        .unwrap_or_default(),
+                    patterns: sub.patterns().map(|v| patterns_of(v)).unwrap_or_default(),
                 };
                 on_subscription(core, id, session, request);
             }
@@ -420,6 +414,28 @@ fn on_response(
     }
 }
 
+/// The patterns of a Subscribe or Unsubscribe, at most one more than a
+/// client may hold (enough to report "too many" without copying a flood).
+fn patterns_of(v: flatbuffers::Vector<'_, flatbuffers::ForwardsUOffset<&str>>) -> Vec<String> {
+    v.iter()
+        .take(MAX_PATTERNS_PER_CLIENT + 1)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A pattern quoted in an error message, cut short.
+fn quoted(pattern: &str) -> String {
+    let mut end = pattern.len().min(48);
+    while !pattern.is_char_boundary(end) {
+        end -= 1;
+    }
+    if end < pattern.len() {
+        format!("{:?}...", &pattern[..end])
+    } else {
+        format!("{pattern:?}")
+    }
+}
+
 struct SubscriptionChange {
     subscribe: bool,
     request_id: u64,
@@ -456,11 +472,12 @@ fn on_subscription(
                 if !session.subscriptions.add_pattern(p) {
                     too_many = true;
                     refused.push(format!(
-                        "{pattern:?}: at most {MAX_PATTERNS_PER_CLIENT} patterns per client"
+                        "{}: at most {MAX_PATTERNS_PER_CLIENT} patterns per client",
+                        quoted(&pattern)
                     ));
                 }
             }
-            Err(e) => refused.push(format!("{pattern:?}: {e}")),
+            Err(e) => refused.push(format!("{}: {e}", quoted(&pattern))),
         }
     }
     core.router.resubscribe(id, &session.subscriptions);

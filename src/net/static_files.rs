@@ -86,7 +86,12 @@ fn percent_decode(s: &str) -> Option<String> {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            let hex = bytes.get(i + 1..i + 3)?;
+            // from_str_radix alone would take "+5" as a number.
+            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                return None;
+            }
+            let hex = std::str::from_utf8(hex).ok()?;
             out.push(u8::from_str_radix(hex, 16).ok()?);
             i += 3;
         } else {
@@ -128,6 +133,7 @@ mod tests {
             "/c:/windows",
             "relative",
             "/%zz",
+            "/%+5",
         ] {
             assert_eq!(safe_relative_path(bad), None, "{bad} accepted");
         }

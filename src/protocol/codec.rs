@@ -34,11 +34,16 @@ pub enum FrameError {
 
 /// The verifier limits used for every received frame. Frames are flat: a
 /// handful of tables deep at most, so tight limits cost nothing and bound
-/// the work a hostile buffer can cause.
-fn verifier_options() -> VerifierOptions {
+/// the work a hostile buffer can cause. The apparent size (what the frame
+/// would be with every shared reference copied out) is capped at a few
+/// times the real size: honest frames stay near 1x, while a small frame
+/// that points at one long string thousands of times would otherwise make
+/// whoever reads it copy gigabytes.
+fn verifier_options(len: usize) -> VerifierOptions {
     VerifierOptions {
         max_depth: 16,
         max_tables: 100_000,
+        max_apparent_size: len.saturating_mul(4).saturating_add(4096),
         ..VerifierOptions::default()
     }
 }
@@ -62,7 +67,7 @@ pub fn verify_frame(buf: &[u8]) -> Result<ipc::Frame<'_>, FrameError> {
             found: String::from_utf8_lossy(&buf[4..8]).into_owned(),
         });
     }
-    let frame = ipc::root_as_frame_with_opts(&verifier_options(), buf)?;
+    let frame = ipc::root_as_frame_with_opts(&verifier_options(buf.len()), buf)?;
     if frame.body_type() == ipc::Body::NONE || frame.body_type().variant_name().is_none() {
         return Err(FrameError::NoBody);
     }
