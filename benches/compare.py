@@ -152,18 +152,21 @@ def main():
     parser.add_argument("--quick", action="store_true", help="a tenth of the messages (a smoke run)")
     parser.add_argument("--out", default=str(ROOT / "target" / "bench"))
     parser.add_argument("--skip-build", action="store_true")
+    parser.add_argument("--only", choices=["echo", "fanout"], help="run one part of the comparison")
     options = parser.parse_args()
     if not options.skip_build:
         build()
     results = {}
-    for name, command, protocol, pattern in SERVERS:
+    servers = [] if options.only == "fanout" else SERVERS
+    fanout_servers = [] if options.only == "echo" else FANOUT_SERVERS
+    for name, command, protocol, pattern in servers:
         if command[0] == "node" and not shutil.which("node"):
             continue
         for scenario, args in SCENARIOS.items():
             runs = [run_once(command, pattern, protocol, args, options.quick) for _ in range(options.repeat)]
             results[f"{name} | {scenario}"] = summarize(runs)
             print(f"{name:40} {scenario:12} {json.dumps(results[f'{name} | {scenario}'])}", file=sys.stderr)
-    for name, command in FANOUT_SERVERS:
+    for name, command in fanout_servers:
         runs = [run_once(command, r"^(ws://\S+)", "switchboard", FANOUT, options.quick) for _ in range(options.repeat)]
         results[f"{name} | fanout"] = summarize(runs)
         print(f"{name:40} fanout       {json.dumps(results[f'{name} | fanout'])}", file=sys.stderr)

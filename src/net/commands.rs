@@ -1,6 +1,5 @@
 //! What the network thread does with each command from the game.
 
-use std::collections::HashSet;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -9,6 +8,7 @@ use super::Command;
 use super::connection::Phase;
 use super::dispatch;
 use super::event_loop::NetLoop;
+use super::id_hash::IdSet;
 use super::outbound::Class;
 use super::session::PendingOutbound;
 use super::timers::Timer;
@@ -93,7 +93,7 @@ impl NetLoop {
     }
 
     fn advertise(&mut self, description: ChannelDescription) {
-        let mut subscribers = HashSet::new();
+        let mut subscribers = IdSet::default();
         for (id, conn) in &self.conns {
             if let Phase::WebSocket(session) = &conn.phase {
                 if session.is_open() && session.subscriptions.wants(&description) {

@@ -1,6 +1,6 @@
 //! The network thread's loop: accept, read, dispatch, timers, write.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::io::{self, Write};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -12,6 +12,7 @@ use mio::{Events, Interest, Poll, Token};
 use tungstenite::Message;
 
 use super::connection::{AfterResponse, Connection, HttpExchange, HttpProgress, Phase};
+use super::id_hash::IdMap;
 use super::outbound::{Class, OutboundQueue};
 use super::router::Router;
 use super::session::{ReadOutcome, Session, SessionState};
@@ -122,7 +123,7 @@ impl Core {
 pub(crate) struct NetLoop {
     poll: Poll,
     listener: TcpListener,
-    pub(super) conns: HashMap<ClientId, Connection>,
+    pub(super) conns: IdMap<ClientId, Connection>,
     next_client: u32,
     commands: Receiver<Command>,
     pub(super) core: Core,
@@ -145,7 +146,7 @@ impl NetLoop {
         Ok(Self {
             poll,
             listener,
-            conns: HashMap::new(),
+            conns: IdMap::default(),
             next_client: 0,
             commands,
             core: Core {

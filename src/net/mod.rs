@@ -8,6 +8,7 @@ mod connection;
 mod dispatch;
 mod event_loop;
 mod http;
+mod id_hash;
 mod outbound;
 mod router;
 mod session;

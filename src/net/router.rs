@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use super::id_hash::IdSet;
+
 use crate::host::{ChannelId, ClientId};
 use crate::protocol::{ChannelDescription, ChannelPattern};
 
@@ -56,7 +58,7 @@ pub(crate) struct RoutedChannel {
     pub description: ChannelDescription,
     /// Sequence number of the last publish.
     pub sequence: u64,
-    pub subscribers: HashSet<ClientId>,
+    pub subscribers: IdSet<ClientId>,
 }
 
 #[derive(Debug, Default)]
@@ -81,7 +83,7 @@ impl Router {
     pub(crate) fn advertise(
         &mut self,
         description: ChannelDescription,
-        subscribers: HashSet<ClientId>,
+        subscribers: IdSet<ClientId>,
     ) {
         self.channels.insert(
             ChannelId(description.id),

@@ -1,7 +1,6 @@
 //! One WebSocket connection after the upgrade: reading messages, the
 //! outbound queue, writing without blocking, and closing.
 
-use std::collections::HashMap;
 use std::io::{self, Read};
 use std::time::Instant;
 
@@ -9,6 +8,7 @@ use bytes::Bytes;
 use tungstenite::protocol::{CloseFrame, Role, WebSocket, WebSocketConfig};
 use tungstenite::{Error as WsError, Message};
 
+use super::id_hash::IdMap;
 use super::outbound::{Class, OutboundQueue, Overflow};
 use super::router::Subscriptions;
 use super::transport::Transport;
@@ -59,8 +59,8 @@ pub(crate) struct Session {
     pub state: SessionState,
     pub outbound: OutboundQueue,
     pub subscriptions: Subscriptions,
-    pub pending_in: HashMap<u64, PendingInbound>,
-    pub pending_out: HashMap<u64, PendingOutbound>,
+    pub pending_in: IdMap<u64, PendingInbound>,
+    pub pending_out: IdMap<u64, PendingOutbound>,
     /// The socket refused the last write; wait for a writable event.
     write_blocked: bool,
     /// After a framing error the byte stream cannot be parsed any more: only
@@ -88,8 +88,8 @@ impl Session {
             state: SessionState::AwaitingHello,
             outbound,
             subscriptions: Subscriptions::default(),
-            pending_in: HashMap::new(),
-            pending_out: HashMap::new(),
+            pending_in: IdMap::default(),
+            pending_out: IdMap::default(),
             write_blocked: false,
             read_poisoned: false,
             close_reason: None,
