@@ -162,30 +162,24 @@ pub(crate) fn on_binary(
         }
         ipc::Body::Subscribe => {
             if let Some(sub) = frame.body_as_subscribe() {
-                let request = SubscriptionChange {
-                    subscribe: true,
-                    request_id: sub.request_id(),
-                    channel_ids: sub
-                        .channel_ids()
-                        .map(|v| v.iter().collect())
-                        .unwrap_or_default(),
-                    patterns: sub.patterns().map(|v| patterns_of(v)).unwrap_or_default(),
-                };
-                on_subscription(core, id, session, request);
+                let change = SubscriptionChange::new(
+                    true,
+                    sub.request_id(),
+                    sub.channel_ids(),
+                    sub.patterns(),
+                );
+                on_subscription(core, id, session, change);
             }
         }
         ipc::Body::Unsubscribe => {
             if let Some(sub) = frame.body_as_unsubscribe() {
-                let request = SubscriptionChange {
-                    subscribe: false,
-                    request_id: sub.request_id(),
-                    channel_ids: sub
-                        .channel_ids()
-                        .map(|v| v.iter().collect())
-                        .unwrap_or_default(),
-                    patterns: sub.patterns().map(|v| patterns_of(v)).unwrap_or_default(),
-                };
-                on_subscription(core, id, session, request);
+                let change = SubscriptionChange::new(
+                    false,
+                    sub.request_id(),
+                    sub.channel_ids(),
+                    sub.patterns(),
+                );
+                on_subscription(core, id, session, change);
             }
         }
         ipc::Body::Error => {
@@ -414,15 +408,6 @@ fn on_response(
     }
 }
 
-/// The patterns of a Subscribe or Unsubscribe, at most one more than a
-/// client may hold (enough to report "too many" without copying a flood).
-fn patterns_of(v: flatbuffers::Vector<'_, flatbuffers::ForwardsUOffset<&str>>) -> Vec<String> {
-    v.iter()
-        .take(MAX_PATTERNS_PER_CLIENT + 1)
-        .map(str::to_owned)
-        .collect()
-}
-
 /// A pattern quoted in an error message, cut short.
 fn quoted(pattern: &str) -> String {
     let mut end = pattern.len().min(48);
@@ -441,6 +426,32 @@ struct SubscriptionChange {
     request_id: u64,
     channel_ids: Vec<u32>,
     patterns: Vec<String>,
+}
+
+impl SubscriptionChange {
+    /// Copies a Subscribe or Unsubscribe body out of the frame, keeping at
+    /// most one pattern more than a client may hold (enough to report "too
+    /// many" without copying a flood).
+    fn new(
+        subscribe: bool,
+        request_id: u64,
+        channel_ids: Option<flatbuffers::Vector<'_, u32>>,
+        patterns: Option<flatbuffers::Vector<'_, flatbuffers::ForwardsUOffset<&str>>>,
+    ) -> Self {
+        Self {
+            subscribe,
+            request_id,
+            channel_ids: channel_ids.map(|v| v.iter().collect()).unwrap_or_default(),
+            patterns: patterns
+                .map(|v| {
+                    v.iter()
+                        .take(MAX_PATTERNS_PER_CLIENT + 1)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
 }
 
 fn on_subscription(
