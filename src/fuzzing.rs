@@ -34,17 +34,17 @@ use crate::{ClientId, HostConfig, HostEvent, RemoteMessage, RemoteResponse};
 
 #[allow(dead_code)]
 #[allow(clippy::duplicate_mod)]
-#[path = "net/http.rs"]
+#[path = "net/transport/ws/http.rs"]
 mod http;
 
 #[allow(dead_code)]
 #[allow(clippy::duplicate_mod)]
-#[path = "net/access.rs"]
+#[path = "net/transport/ws/access.rs"]
 mod access;
 
 #[allow(dead_code)]
 #[allow(clippy::duplicate_mod)]
-#[path = "net/static_files.rs"]
+#[path = "net/transport/ws/static_files.rs"]
 mod static_files;
 
 // --- the hardware bridge's private request shapes -------------------------

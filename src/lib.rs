@@ -47,11 +47,15 @@ mod host;
 mod net;
 pub mod protocol;
 
-pub use host::{
-    ChannelId, ChannelSpec, ClientId, ClientInfo, DEFAULT_PORT, Host, HostConfig, HostError,
-    HostEvent, Limits, MAX_CHANNEL_NAME_LEN, RemoteMessage, RemoteResponse, RequestFailure,
-    RequestId, validate_channel_name,
-};
+/// The in-memory transport's client end: a connection to a [`Host`] in the
+/// same process, without a socket ([`Host::connect_in_memory`]).
+pub mod memory {
+    pub use crate::net::transport::memory::{MemoryConnection, MemoryError, MemoryIncoming};
+}
+
+pub use host::{ChannelSpec, Host, HostError, MAX_CHANNEL_NAME_LEN, validate_channel_name};
+pub use net::{ClientInfo, DEFAULT_PORT, HostConfig, HostEvent, Limits, Peer, RequestFailure};
 #[cfg(feature = "tls")]
-pub use host::{TlsConfig, TlsError};
+pub use net::{TlsConfig, TlsError};
 pub use protocol::ipc::{DeliveryPolicy, ErrorCode, Publishers};
+pub use protocol::{ChannelId, ClientId, RemoteMessage, RemoteResponse, RequestId};

@@ -8,11 +8,11 @@ use bevy_ecs::prelude::Message;
 use bytes::Bytes;
 use flatbuffers::{FlatBufferBuilder, WIPOffset};
 
-use crate::host::{
+use crate::protocol::ipc;
+use crate::{
     ChannelId, ClientId, ClientInfo, Host, HostError, RemoteMessage, RemoteResponse,
     RequestFailure, RequestId,
 };
-use crate::protocol::ipc;
 
 /// A message from a remote client, read zero-copy: [`message`] is the
 /// schema's `MessageFromRemote`, viewed in place in the buffer the socket

@@ -36,7 +36,7 @@ pub use messages::{
     ToRemoteWriter,
 };
 
-use crate::host::{Host, HostConfig, HostEvent, Limits};
+use crate::{Host, HostConfig, HostEvent, Limits};
 
 /// Where the plugin's systems run, so agents can order themselves.
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]

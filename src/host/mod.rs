@@ -2,12 +2,7 @@
 //! through it. No Bevy here; the Bevy plugin is a thin layer over this.
 
 mod channel;
-mod config;
 mod error;
-mod event;
-mod ids;
-#[cfg(feature = "tls")]
-mod tls;
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -21,15 +16,11 @@ use bytes::Bytes;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
 
 pub use channel::{ChannelSpec, MAX_CHANNEL_NAME_LEN, validate_channel_name};
-pub use config::{DEFAULT_PORT, HostConfig, Limits};
 pub use error::HostError;
-pub use event::{ClientInfo, HostEvent, RemoteMessage, RemoteResponse, RequestFailure};
-pub use ids::{ChannelId, ClientId, RequestId};
-#[cfg(feature = "tls")]
-pub use tls::{TlsConfig, TlsError};
 
-use crate::net::{self, Command, NetConfig, Shared};
-use crate::protocol::ChannelDescription;
+use crate::net::transport::memory::{self, MemoryConnection};
+use crate::net::{self, Command, GameRequest, Handoff, HostConfig, HostEvent, NetConfig};
+use crate::protocol::{ChannelDescription, ChannelId, ClientId, RequestId};
 use channel::ChannelRegistry;
 
 /// A running WebSocket IPC host.
@@ -58,12 +49,13 @@ use channel::ChannelRegistry;
 pub struct Host {
     commands: Sender<Command>,
     events: Receiver<HostEvent>,
-    shared: std::sync::Arc<Shared>,
+    handoff: std::sync::Arc<Handoff>,
     channels: Mutex<ChannelRegistry>,
     next_request: AtomicU64,
     local_addr: SocketAddr,
     session_id: String,
     request_timeout: Duration,
+    max_message_size: usize,
     command_capacity: usize,
     event_capacity: usize,
     thread: Option<JoinHandle<()>>,
@@ -98,10 +90,14 @@ impl Host {
             .map_err(|source| HostError::Bind { addr, source })?;
         let session_id = new_session_id();
         let request_timeout = config.limits.request_timeout;
+        let max_message_size = config.limits.max_message_size;
         let command_capacity = config.limits.command_queue;
         let event_capacity = config.limits.inbound_queue;
         let net = net::spawn(
-            NetConfig::new(config, session_id.clone()),
+            NetConfig {
+                host: config,
+                session_id: session_id.clone(),
+            },
             mio::net::TcpListener::from_std(listener),
         )
         .map_err(HostError::Start)?;
@@ -109,12 +105,13 @@ impl Host {
         Ok(Self {
             commands: net.commands,
             events: net.events,
-            shared: net.shared,
+            handoff: net.handoff,
             channels: Mutex::new(ChannelRegistry::default()),
             next_request: AtomicU64::new(1),
             local_addr,
             session_id,
             request_timeout,
+            max_message_size,
             command_capacity,
             event_capacity,
             thread: Some(net.thread),
@@ -135,7 +132,7 @@ impl Host {
     /// Takes one event if there is one; never blocks.
     pub fn try_event(&self) -> Option<HostEvent> {
         let event = self.events.try_recv().ok()?;
-        self.shared.took(&event);
+        self.handoff.took(&event);
         Some(event)
     }
 
@@ -150,7 +147,7 @@ impl Host {
     pub fn wait_event(&self, timeout: Duration) -> Option<HostEvent> {
         match self.events.recv_timeout(timeout) {
             Ok(event) => {
-                self.shared.took(&event);
+                self.handoff.took(&event);
                 Some(event)
             }
             Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
@@ -280,15 +277,36 @@ impl Host {
         let content = content.into();
         Self::check_size(&content)?;
         let request_id = RequestId(self.next_request.fetch_add(1, Ordering::Relaxed));
-        self.send(Command::Request {
+        self.send(Command::Request(GameRequest {
             client,
             channel,
             request_id,
             content,
             timeout: timeout.unwrap_or(self.request_timeout),
             timestamp_ns: now_ns(),
-        })?;
+        }))?;
         Ok(request_id)
+    }
+
+    /// Connects a client inside this process, without a socket: the
+    /// returned end carries the same frames as a WebSocket, under the same
+    /// rules (`Hello` first, the same limits and close codes). For tests of
+    /// agents, and for tools that live in the game's process.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use switchboard::client::Client;
+    /// use switchboard::{Host, HostConfig};
+    ///
+    /// let host = Host::start(HostConfig::default().port(0))?;
+    /// let client = Client::over_memory(host.connect_in_memory()?, "in-process")?;
+    /// assert_eq!(client.welcome().host_name, "switchboard");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn connect_in_memory(&self) -> Result<MemoryConnection, HostError> {
+        let (link, connection) = memory::pair(self.max_message_size);
+        self.send(Command::Attach(Box::new(link)))?;
+        Ok(connection)
     }
 
     /// Closes one client's connection (code 1000) with `reason`.
@@ -311,7 +329,7 @@ impl Host {
         };
         // Blocking send: the network thread drains commands every turn.
         let _ = self.commands.send(Command::Shutdown);
-        self.shared.wake();
+        self.handoff.wake();
         if thread.join().is_err() {
             tracing::error!("the network thread panicked");
         }
@@ -320,11 +338,11 @@ impl Host {
     fn send(&self, command: Command) -> Result<(), HostError> {
         match self.commands.try_send(command) {
             Ok(()) => {
-                self.shared.wake();
+                self.handoff.wake();
                 Ok(())
             }
             Err(TrySendError::Full(_)) => {
-                self.shared.wake();
+                self.handoff.wake();
                 Err(HostError::QueueFull(self.command_capacity))
             }
             Err(TrySendError::Disconnected(_)) => Err(HostError::Stopped),

@@ -5,8 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use super::id_hash::IdSet;
 
-use crate::host::{ChannelId, ClientId};
-use crate::protocol::{ChannelDescription, ChannelPattern};
+use crate::protocol::{ChannelDescription, ChannelId, ChannelPattern, ClientId};
 
 /// Most patterns one client may hold; bounds the work per advertised channel.
 pub(crate) const MAX_PATTERNS_PER_CLIENT: usize = 64;

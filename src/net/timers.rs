@@ -7,7 +7,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::time::Instant;
 
-use crate::host::ClientId;
+use crate::protocol::ClientId;
 
 /// Heap size below which cleaning is not worth it.
 const MIN_COMPACT_LEN: usize = 1024;

@@ -14,6 +14,9 @@ pub enum CloseCode {
     InvalidPayload,
     /// 1009: a message larger than `max_message_size`.
     MessageTooBig,
+    /// 1013: the host is full (`max_clients`); try again later. WebSocket
+    /// clients are turned away with HTTP 503 before the upgrade instead.
+    TryAgainLater,
     /// 4000: a reliable channel's outbound queue overflowed because the
     /// client did not read fast enough.
     SlowConsumer,
@@ -34,6 +37,7 @@ impl CloseCode {
             CloseCode::ProtocolError => 1002,
             CloseCode::InvalidPayload => 1007,
             CloseCode::MessageTooBig => 1009,
+            CloseCode::TryAgainLater => 1013,
             CloseCode::SlowConsumer => 4000,
             CloseCode::HandshakeTimeout => 4001,
             CloseCode::UnsupportedVersion => 4002,

@@ -1,5 +1,6 @@
 //! The wire protocol: generated FlatBuffers types, version numbers, close
-//! codes, frame encoding and verification, and channel name patterns.
+//! codes, frame encoding and verification, channel name patterns, the typed
+//! ids, and the verified views of what clients send.
 //!
 //! One WebSocket binary message carries exactly one [`ipc::Frame`]. The
 //! schema lives in `schema/ipc.fbs`; `docs/protocol.md` describes the
@@ -8,7 +9,9 @@
 mod channel;
 mod close;
 mod codec;
+mod ids;
 mod pattern;
+mod remote;
 
 pub use channel::ChannelDescription;
 pub use close::CloseCode;
@@ -17,7 +20,9 @@ pub use codec::{
     encode_response, encode_subscribe, encode_unadvertise, encode_unsubscribe, encode_welcome,
     verify_frame,
 };
+pub use ids::{ChannelId, ClientId, RequestId};
 pub use pattern::{ChannelPattern, PatternError};
+pub use remote::{RemoteMessage, RemoteResponse};
 
 #[allow(
     dead_code,

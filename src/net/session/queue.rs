@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use tungstenite::Message;
+use crate::net::transport::Payload;
 
 /// What a frame is, for queueing purposes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +27,7 @@ pub(crate) struct Overflow {
 
 #[derive(Debug)]
 enum Slot {
-    Frame(Message),
+    Frame(Payload),
     /// The newest frame for this channel lives in `latest`.
     Latest(u32),
 }
@@ -35,7 +35,7 @@ enum Slot {
 #[derive(Debug)]
 pub(crate) struct OutboundQueue {
     slots: VecDeque<Slot>,
-    latest: HashMap<u32, Message>,
+    latest: HashMap<u32, Payload>,
     queued_bytes: usize,
     max_messages: usize,
     max_bytes: usize,
@@ -57,7 +57,7 @@ impl OutboundQueue {
     /// Queues `frame`. Latest-value frames never overflow: they replace the
     /// older frame of their channel, so such a queue holds at most one frame
     /// per channel.
-    pub(crate) fn push(&mut self, class: Class, frame: Message) -> Result<(), Overflow> {
+    pub(crate) fn push(&mut self, class: Class, frame: Payload) -> Result<(), Overflow> {
         match class {
             Class::Latest(channel) => {
                 let len = frame.len();
@@ -89,7 +89,7 @@ impl OutboundQueue {
         }
     }
 
-    pub(crate) fn pop(&mut self) -> Option<Message> {
+    pub(crate) fn pop(&mut self) -> Option<Payload> {
         let frame = match self.slots.pop_front()? {
             Slot::Frame(frame) => frame,
             Slot::Latest(channel) => self.latest.remove(&channel)?,
@@ -115,8 +115,8 @@ impl OutboundQueue {
 mod tests {
     use super::*;
 
-    fn bin(b: &'static [u8]) -> Message {
-        Message::Binary(bytes::Bytes::from_static(b))
+    fn bin(b: &'static [u8]) -> Payload {
+        Payload::Binary(bytes::Bytes::from_static(b))
     }
 
     #[test]

@@ -1,76 +1,13 @@
-//! What the host tells the game: connections, messages, answers.
-
-use std::net::SocketAddr;
+//! Verified views of what a client sent: a `Data` table read in place as the
+//! schema's `MessageFromRemote`, and a `Response`. The network thread makes
+//! them only from tables the FlatBuffers verifier accepted
+//! ([`verify_frame`](super::verify_frame)); the layout check that makes the
+//! `MessageFromRemote` view sound sits in [`super`].
 
 use bytes::Bytes;
 
+use super::ipc;
 use super::{ChannelId, ClientId, RequestId};
-use crate::protocol::ipc;
-
-/// Something that happened on the network, for the game to handle.
-#[derive(Debug, Clone)]
-pub enum HostEvent {
-    /// A client finished the handshake.
-    Connected(ClientInfo),
-    /// A client that had finished the handshake is gone.
-    Disconnected {
-        /// Who left.
-        client: ClientId,
-        /// Why, in words (close code and reason, or the I/O error).
-        reason: String,
-    },
-    /// A client sent `Data`: a one-way message, or a request when
-    /// [`RemoteMessage::request_id`] is set (answer it with
-    /// [`Host::respond`](crate::Host::respond)).
-    Message(RemoteMessage),
-    /// A client answered a [`Host::request`](crate::Host::request).
-    Response(RemoteResponse),
-    /// A [`Host::request`](crate::Host::request) will never be answered.
-    RequestFailed {
-        /// Who was asked.
-        client: ClientId,
-        /// Which request.
-        request_id: RequestId,
-        /// Why.
-        reason: RequestFailure,
-    },
-}
-
-impl HostEvent {
-    /// Bytes this event holds on to (the client's frame), for the queue's
-    /// memory bound.
-    pub(crate) fn queued_size(&self) -> usize {
-        match self {
-            HostEvent::Message(m) => m.table.frame.len(),
-            HostEvent::Response(r) => r.table.frame.len(),
-            _ => 0,
-        }
-    }
-}
-
-/// Why a request from the game got no answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RequestFailure {
-    /// The client did not answer within the timeout.
-    Timeout,
-    /// The client disconnected (or was never connected).
-    ClientGone,
-    /// The client already has the maximum number of requests in flight.
-    TooManyInFlight,
-}
-
-/// A client that completed the handshake.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClientInfo {
-    /// Its id.
-    pub id: ClientId,
-    /// The name it gave in `Hello`.
-    pub name: String,
-    /// Its address.
-    pub addr: SocketAddr,
-    /// The protocol version chosen.
-    pub protocol_version: u16,
-}
 
 /// A verified frame received from a client, kept whole so views into it cost
 /// nothing: the content is never copied out of the buffer it arrived in.
@@ -84,7 +21,7 @@ impl VerifiedTable {
     fn table(&self) -> flatbuffers::Table<'_> {
         // SAFETY: `loc` is the position of a table in `frame` that the
         // FlatBuffers verifier accepted (see `from_verified` callers in the
-        // network thread), and `frame` is immutable.
+        // network thread's session core), and `frame` is immutable.
         unsafe { flatbuffers::Table::new(&self.frame, self.loc) }
     }
 
@@ -178,6 +115,11 @@ impl RemoteResponse {
     pub fn response(&self) -> ipc::Response<'_> {
         // SAFETY: the table is a verified `Response`.
         unsafe { ipc::Response::init_from_table(self.table.table()) }
+    }
+
+    /// The whole frame this answer arrived in.
+    pub fn frame_bytes(&self) -> &Bytes {
+        &self.table.frame
     }
 
     /// The request this answers.

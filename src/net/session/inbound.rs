@@ -1,20 +1,19 @@
-//! What the host does with each verified frame a client sends.
+//! What the host does with each frame a client sends: verify it, then the
+//! handshake, data and requests, answers, subscriptions.
 
-use std::net::SocketAddr;
 use std::time::Instant;
 
 use bytes::Bytes;
-use tungstenite::Message;
 
-use super::event_loop::Core;
-use super::outbound::Class;
-use super::router::MAX_PATTERNS_PER_CLIENT;
-use super::session::{PendingInbound, Session, SessionState};
-use super::timers::Timer;
-use crate::host::{ChannelId, ClientId, ClientInfo, HostEvent, RemoteMessage, RemoteResponse};
+use super::outbound::{close_session, queue_control, reply_error};
+use super::{PendingInbound, Session, SessionState};
+use crate::net::core::Core;
+use crate::net::event::{ClientInfo, HostEvent};
+use crate::net::router::MAX_PATTERNS_PER_CLIENT;
+use crate::net::timers::Timer;
 use crate::protocol::{
-    self, ChannelPattern, CloseCode, WelcomeArgs, encode_error, encode_response, encode_welcome,
-    ipc, verify_frame,
+    self, ChannelId, ChannelPattern, ClientId, CloseCode, RemoteMessage, RemoteResponse,
+    WelcomeArgs, encode_response, encode_welcome, ipc, verify_frame,
 };
 
 /// Features this host offers, listed in `Welcome.capabilities`.
@@ -25,100 +24,8 @@ const TOKEN_CAPABILITY: &str = "token";
 /// Longest client name kept; longer ones are cut.
 const MAX_CLIENT_NAME: usize = 64;
 
-/// Queues a control frame (never dropped; an overflow closes the client).
-pub(crate) fn queue_control(core: &mut Core, id: ClientId, session: &mut Session, frame: Bytes) {
-    queue(core, id, session, Class::Control, frame);
-}
-
-/// Queues a frame; a client whose queue overflows is closed with 4000.
-pub(crate) fn queue(
-    core: &mut Core,
-    id: ClientId,
-    session: &mut Session,
-    class: Class,
-    frame: Bytes,
-) {
-    queue_with(core, id, session, class, Message::Binary(frame));
-}
-
-/// Queues any message as reliable traffic (echo mode's text replies).
-pub(crate) fn queue_message(
-    core: &mut Core,
-    id: ClientId,
-    session: &mut Session,
-    message: Message,
-) {
-    queue_with(core, id, session, Class::Reliable, message);
-}
-
-fn queue_with(
-    core: &mut Core,
-    id: ClientId,
-    session: &mut Session,
-    class: Class,
-    message: Message,
-) {
-    match session.queue_message(class, message) {
-        Ok(()) => core.schedule_write(id, session),
-        Err(overflow) => {
-            let reason = format!(
-                "slow consumer: outbound queue full ({} frames, {} bytes)",
-                overflow.messages, overflow.bytes
-            );
-            tracing::warn!("{id}: {reason}");
-            close_session(core, id, session, CloseCode::SlowConsumer, &reason, false);
-        }
-    }
-}
-
-/// Sends an `Error` frame.
-pub(crate) fn reply_error(
-    core: &mut Core,
-    id: ClientId,
-    session: &mut Session,
-    code: ipc::ErrorCode,
-    message: &str,
-    request_id: u64,
-    channel: u32,
-) {
-    tracing::debug!("{id}: refused ({:?}): {message}", code);
-    queue_control(
-        core,
-        id,
-        session,
-        encode_error(code, message, request_id, channel),
-    );
-}
-
-/// Starts closing a session: no more routing to it, a grace timer for the
-/// peer's close reply.
-pub(crate) fn close_session(
-    core: &mut Core,
-    id: ClientId,
-    session: &mut Session,
-    code: CloseCode,
-    reason: &str,
-    send_queued: bool,
-) {
-    if session.state == SessionState::Closing {
-        return;
-    }
-    session.begin_close(code, reason, send_queued);
-    core.router.drop_client(id);
-    let grace = core.config.host.limits.close_grace;
-    core.timers
-        .add(Instant::now() + grace, Timer::CloseGrace(id));
-    core.schedule_write(id, session);
-}
-
 /// Handles one binary message from a client.
-pub(crate) fn on_binary(
-    core: &mut Core,
-    id: ClientId,
-    addr: SocketAddr,
-    session: &mut Session,
-    bytes: Bytes,
-) {
+pub(crate) fn on_binary(core: &mut Core, id: ClientId, session: &mut Session, bytes: Bytes) {
     let frame = match verify_frame(&bytes) {
         Ok(frame) => frame,
         Err(e) => {
@@ -130,7 +37,7 @@ pub(crate) fn on_binary(
     let body_name = frame.body_type().variant_name().unwrap_or("unknown");
     if session.state == SessionState::AwaitingHello {
         match frame.body_as_hello() {
-            Some(hello) => on_hello(core, id, addr, session, hello),
+            Some(hello) => on_hello(core, id, session, hello),
             None => {
                 let message = format!("send Hello first (got {body_name})");
                 reply_error(
@@ -210,13 +117,7 @@ pub(crate) fn on_binary(
     }
 }
 
-fn on_hello(
-    core: &mut Core,
-    id: ClientId,
-    addr: SocketAddr,
-    session: &mut Session,
-    hello: ipc::Hello<'_>,
-) {
+fn on_hello(core: &mut Core, id: ClientId, session: &mut Session, hello: ipc::Hello<'_>) {
     if let Some(expected) = &core.config.host.token {
         let given = hello.token().unwrap_or("");
         if !constant_time_eq(given.as_bytes(), expected.as_bytes()) {
@@ -292,11 +193,14 @@ fn on_hello(
     };
     let welcome = encode_welcome(&args, core.router.descriptions());
     queue_control(core, id, session, welcome);
-    tracing::info!("{id} connected from {addr} as {name:?} (protocol {version})");
+    tracing::info!(
+        "{id} connected from {} as {name:?} (protocol {version})",
+        session.peer
+    );
     core.emit(HostEvent::Connected(ClientInfo {
         id,
         name,
-        addr,
+        peer: session.peer,
         protocol_version: version,
     }));
 }

@@ -23,10 +23,17 @@ use bytes::Bytes;
 use tungstenite::protocol::WebSocket;
 use tungstenite::{Message, client::IntoClientRequest};
 
+use crate::memory::MemoryConnection;
 use crate::protocol::{
     ChannelDescription, FrameError, HelloArgs, PROTOCOL_VERSION, encode_data, encode_hello,
-    encode_response, encode_subscribe, encode_unsubscribe, ipc, verify_frame,
+    encode_response, encode_subscribe, encode_unsubscribe, ipc,
 };
+
+mod decode;
+mod wire;
+
+use decode::Received;
+use wire::Wire;
 
 /// What can go wrong on the client side.
 #[derive(Debug, thiserror::Error)]
@@ -172,7 +179,7 @@ impl ClientOptions {
 
 /// A connected, welcomed client.
 pub struct Client {
-    ws: WebSocket<TcpStream>,
+    wire: Wire,
     welcome: WelcomeInfo,
     channels: BTreeMap<u32, ChannelDescription>,
     next_request: u64,
@@ -190,19 +197,37 @@ impl Client {
         addr: impl ToSocketAddrs,
         options: ClientOptions,
     ) -> Result<Self, ClientError> {
-        let mut ws = Self::open_socket(addr)?;
-        ws.send(Message::Binary(encode_hello(&HelloArgs {
+        let ws = Self::open_socket(addr)?;
+        Self::handshake(Wire::WebSocket(Box::new(ws)), options)
+    }
+
+    /// Says `Hello` over an in-memory connection from
+    /// [`Host::connect_in_memory`](crate::Host::connect_in_memory).
+    pub fn over_memory(connection: MemoryConnection, name: &str) -> Result<Self, ClientError> {
+        Self::over_memory_with(connection, ClientOptions::new(name))
+    }
+
+    /// Says `Hello` over an in-memory connection, with options.
+    pub fn over_memory_with(
+        connection: MemoryConnection,
+        options: ClientOptions,
+    ) -> Result<Self, ClientError> {
+        Self::handshake(Wire::Memory(connection), options)
+    }
+
+    fn handshake(mut wire: Wire, options: ClientOptions) -> Result<Self, ClientError> {
+        wire.send_frame(encode_hello(&HelloArgs {
             client_name: &options.name,
             protocol_versions: &options.protocol_versions,
             token: options.token.as_deref(),
-        })))?;
+        }))?;
         let deadline = Instant::now() + options.timeout;
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
-            match read_one(&mut ws, remaining)? {
+            match wire.read_one(remaining)? {
                 Received::Welcome(welcome, channels) => {
                     return Ok(Self {
-                        ws,
+                        wire,
                         welcome,
                         channels: channels.into_iter().map(|c| (c.id, c)).collect(),
                         next_request: 1,
@@ -310,14 +335,13 @@ impl Client {
 
     /// Sends any bytes as one binary message (for tests of bad input).
     pub fn send_frame(&mut self, frame: impl Into<Bytes>) -> Result<(), ClientError> {
-        self.ws.send(Message::Binary(frame.into()))?;
-        Ok(())
+        self.wire.send_frame(frame.into())
     }
 
-    /// Sends any WebSocket message (for tests of bad input).
+    /// Sends any WebSocket message (for tests of bad input). Over the
+    /// in-memory transport only binary messages and closes exist.
     pub fn send_message(&mut self, message: Message) -> Result<(), ClientError> {
-        self.ws.send(message)?;
-        Ok(())
+        self.wire.send(message)
     }
 
     /// The next thing from the host, waiting up to `timeout`.
@@ -331,7 +355,7 @@ impl Client {
             if remaining.is_zero() {
                 return Err(ClientError::Timeout);
             }
-            match read_one(&mut self.ws, remaining)? {
+            match self.wire.read_one(remaining)? {
                 Received::Other(incoming) => {
                     self.track_channels(&incoming);
                     return Ok(incoming);
@@ -358,7 +382,7 @@ impl Client {
             if remaining.is_zero() {
                 break Err(ClientError::Timeout);
             }
-            let incoming = match read_one(&mut self.ws, remaining) {
+            let incoming = match self.wire.read_one(remaining) {
                 Ok(Received::Other(incoming)) => incoming,
                 Ok(Received::Nothing) => continue,
                 Ok(Received::Welcome(..)) => {
@@ -396,10 +420,10 @@ impl Client {
 
     /// Closes with 1000 and waits briefly for the host's reply.
     pub fn close(mut self) -> Result<(), ClientError> {
-        self.ws.close(None)?;
+        self.wire.close()?;
         let deadline = Instant::now() + Duration::from_secs(2);
         while Instant::now() < deadline {
-            match read_one(&mut self.ws, Duration::from_millis(200)) {
+            match self.wire.read_one(Duration::from_millis(200)) {
                 Ok(Received::Other(Incoming::Closed { .. })) | Err(_) => break,
                 Ok(_) => {}
             }
@@ -428,148 +452,4 @@ impl Client {
             _ => {}
         }
     }
-}
-
-enum Received {
-    Welcome(WelcomeInfo, Vec<ChannelDescription>),
-    Other(Incoming),
-    /// A ping, pong or partial read: nothing for the caller yet.
-    Nothing,
-}
-
-fn read_one(ws: &mut WebSocket<TcpStream>, timeout: Duration) -> Result<Received, ClientError> {
-    ws.get_mut()
-        .set_read_timeout(Some(timeout.max(Duration::from_millis(1))))?;
-    let message = match ws.read() {
-        Ok(message) => message,
-        Err(tungstenite::Error::Io(e))
-            if matches!(
-                e.kind(),
-                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-            ) =>
-        {
-            return Err(ClientError::Timeout);
-        }
-        Err(e) => return Err(e.into()),
-    };
-    match message {
-        Message::Binary(bytes) => decode(&bytes),
-        Message::Close(frame) => Ok(Received::Other(match frame {
-            Some(f) => Incoming::Closed {
-                code: f.code.into(),
-                reason: f.reason.to_string(),
-            },
-            None => Incoming::Closed {
-                code: 1005,
-                reason: String::new(),
-            },
-        })),
-        Message::Text(_) => Err(ClientError::Unexpected("text message from host".to_owned())),
-        _ => Ok(Received::Nothing),
-    }
-}
-
-fn decode(bytes: &[u8]) -> Result<Received, ClientError> {
-    let frame = verify_frame(bytes)?;
-    let channels =
-        |v: Option<flatbuffers::Vector<'_, flatbuffers::ForwardsUOffset<ipc::ChannelInfo<'_>>>>| {
-            v.map(|v| v.iter().map(ChannelDescription::from_table).collect())
-                .unwrap_or_default()
-        };
-    let incoming = match frame.body_type() {
-        ipc::Body::Welcome => {
-            let w = frame
-                .body_as_welcome()
-                .ok_or_else(|| ClientError::Unexpected("empty Welcome".to_owned()))?;
-            let pairs = |v: Option<
-                flatbuffers::Vector<'_, flatbuffers::ForwardsUOffset<ipc::KeyValue<'_>>>,
-            >| {
-                v.map(|v| {
-                    v.iter()
-                        .map(|kv| {
-                            (
-                                kv.key().to_owned(),
-                                kv.value().unwrap_or_default().to_owned(),
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default()
-            };
-            let info = w.info();
-            let limits = w.limits();
-            let welcome = WelcomeInfo {
-                client_id: w.client_id(),
-                host_name: w.host_name().unwrap_or_default().to_owned(),
-                host_version: w.host_version().unwrap_or_default().to_owned(),
-                protocol_version: w.protocol_version(),
-                supported_versions: (w.min_protocol_version(), w.max_protocol_version()),
-                capabilities: w
-                    .capabilities()
-                    .map(|v| v.iter().map(str::to_owned).collect())
-                    .unwrap_or_default(),
-                session_id: w.session_id().unwrap_or_default().to_owned(),
-                directories: pairs(info.and_then(|i| i.directories())),
-                preferences: pairs(info.and_then(|i| i.preferences())),
-                max_message_size: limits.map_or(0, |l| l.max_message_size()),
-                max_pending_requests: limits.map_or(0, |l| l.max_pending_requests()),
-                request_timeout_ms: limits.map_or(0, |l| l.request_timeout_ms()),
-            };
-            return Ok(Received::Welcome(welcome, channels(w.channels())));
-        }
-        ipc::Body::Data => {
-            let d = frame
-                .body_as_data()
-                .ok_or_else(|| ClientError::Unexpected("empty Data".to_owned()))?;
-            Incoming::Data {
-                channel: d.channel(),
-                request_id: d.request_id(),
-                sequence: d.sequence(),
-                timestamp_ns: d.timestamp_ns(),
-                content: d.content().map(|c| c.bytes().to_vec()).unwrap_or_default(),
-            }
-        }
-        ipc::Body::Response => {
-            let r = frame
-                .body_as_response()
-                .ok_or_else(|| ClientError::Unexpected("empty Response".to_owned()))?;
-            Incoming::Response {
-                request_id: r.request_id(),
-                channel: r.channel(),
-                result: if r.status() == ipc::ResponseStatus::Ok {
-                    Ok(r.content().map(|c| c.bytes().to_vec()).unwrap_or_default())
-                } else {
-                    Err(r.error().unwrap_or_default().to_owned())
-                },
-            }
-        }
-        ipc::Body::Error => {
-            let e = frame
-                .body_as_error()
-                .ok_or_else(|| ClientError::Unexpected("empty Error".to_owned()))?;
-            Incoming::Error {
-                code: e.code(),
-                message: e.message().unwrap_or_default().to_owned(),
-                request_id: e.request_id(),
-                channel: e.channel(),
-            }
-        }
-        ipc::Body::Advertise => Incoming::Advertise(channels(
-            frame.body_as_advertise().and_then(|a| a.channels()),
-        )),
-        ipc::Body::Unadvertise => Incoming::Unadvertise(
-            frame
-                .body_as_unadvertise()
-                .and_then(|u| u.channel_ids())
-                .map(|v| v.iter().collect())
-                .unwrap_or_default(),
-        ),
-        other => {
-            return Err(ClientError::Unexpected(format!(
-                "{} from host",
-                other.variant_name().unwrap_or("unknown body")
-            )));
-        }
-    };
-    Ok(Received::Other(incoming))
 }

@@ -5,26 +5,27 @@ use std::io::{self, Read, Write};
 
 use mio::net::TcpStream;
 
-pub(crate) enum Transport {
+/// A TCP socket, with TLS around it when the host serves `wss://`.
+pub(crate) enum Stream {
     Plain(TcpStream),
     #[cfg(feature = "tls")]
     Tls(Box<rustls::StreamOwned<rustls::ServerConnection, TcpStream>>),
 }
 
-impl Transport {
+impl Stream {
     /// The socket itself, for registering with the poll.
     pub(crate) fn tcp_mut(&mut self) -> &mut TcpStream {
         match self {
-            Transport::Plain(tcp) => tcp,
+            Stream::Plain(tcp) => tcp,
             #[cfg(feature = "tls")]
-            Transport::Tls(tls) => &mut tls.sock,
+            Stream::Tls(tls) => &mut tls.sock,
         }
     }
 
     /// Ends our direction of the stream (TLS: close_notify first).
     pub(crate) fn shutdown_write(&mut self) {
         #[cfg(feature = "tls")]
-        if let Transport::Tls(tls) = self {
+        if let Stream::Tls(tls) = self {
             tls.conn.send_close_notify();
             let _ = tls.conn.complete_io(&mut tls.sock);
         }
@@ -32,30 +33,30 @@ impl Transport {
     }
 }
 
-impl Read for Transport {
+impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
-            Transport::Plain(tcp) => tcp.read(buf),
+            Stream::Plain(tcp) => tcp.read(buf),
             #[cfg(feature = "tls")]
-            Transport::Tls(tls) => tls.read(buf),
+            Stream::Tls(tls) => tls.read(buf),
         }
     }
 }
 
-impl Write for Transport {
+impl Write for Stream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
-            Transport::Plain(tcp) => tcp.write(buf),
+            Stream::Plain(tcp) => tcp.write(buf),
             #[cfg(feature = "tls")]
-            Transport::Tls(tls) => tls.write(buf),
+            Stream::Tls(tls) => tls.write(buf),
         }
     }
 
     fn flush(&mut self) -> io::Result<()> {
         match self {
-            Transport::Plain(tcp) => tcp.flush(),
+            Stream::Plain(tcp) => tcp.flush(),
             #[cfg(feature = "tls")]
-            Transport::Tls(tls) => tls.flush(),
+            Stream::Tls(tls) => tls.flush(),
         }
     }
 }

@@ -1,21 +1,24 @@
-//! A TCP connection from accept to close: first an HTTP exchange, then
-//! (after an upgrade) a WebSocket session.
+//! A TCP connection before it carries messages: one HTTP request read, and
+//! its answer written. An upgrade turns it into a [`WsLink`]; anything else
+//! (a static file, a refusal) closes it.
 
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
+use std::sync::Arc;
 
-use mio::net::TcpStream;
-
-use super::transport::Transport;
+use mio::{Interest, Registry, Token};
 
 use super::http::{self, Decision, MAX_REQUEST_HEAD, Parsed, Response};
-use super::session::Session;
-use super::{access, static_files};
-use crate::host::HostConfig;
+use super::link::WsLink;
+use super::stream::Stream;
+use super::{access, static_files, websocket_config};
+use crate::net::config::{HostConfig, NetConfig};
+use crate::net::event::Peer;
+use crate::net::transport::{Link, OpenProgress, Opening};
 
 /// What the HTTP exchange decided once its response is written.
 #[derive(Debug)]
-pub(crate) enum AfterResponse {
+enum AfterResponse {
     /// Become a WebSocket session; these bytes arrived after the request head.
     Upgrade { leftover: Vec<u8> },
     /// Close the connection.
@@ -24,8 +27,12 @@ pub(crate) enum AfterResponse {
 
 /// Reading a request head and writing the answer.
 pub(crate) struct HttpExchange {
-    pub stream: Transport,
+    stream: Stream,
+    addr: SocketAddr,
+    config: Arc<NetConfig>,
     request: Vec<u8>,
+    /// Bytes that arrived after the request head, for the WebSocket.
+    leftover: Vec<u8>,
     response: Vec<u8>,
     written: usize,
     after: Option<AfterResponse>,
@@ -33,7 +40,7 @@ pub(crate) struct HttpExchange {
 
 /// Progress of an HTTP exchange.
 #[derive(Debug)]
-pub(crate) enum HttpProgress {
+enum HttpProgress {
     /// Waiting for the socket.
     Pending,
     /// The response is out; do this next.
@@ -43,10 +50,13 @@ pub(crate) enum HttpProgress {
 }
 
 impl HttpExchange {
-    pub(crate) fn new(stream: Transport) -> Self {
+    pub(crate) fn new(stream: Stream, addr: SocketAddr, config: Arc<NetConfig>) -> Self {
         Self {
             stream,
+            addr,
+            config,
             request: Vec::new(),
+            leftover: Vec::new(),
             response: Vec::new(),
             written: 0,
             after: None,
@@ -55,7 +65,7 @@ impl HttpExchange {
 
     /// Reads what has arrived and, once the head is complete, prepares the
     /// answer; then writes as much of it as the socket takes.
-    pub(crate) fn advance(&mut self, config: &HostConfig) -> HttpProgress {
+    fn advance_http(&mut self, config: &HostConfig) -> HttpProgress {
         if self.after.is_none() {
             if let Err(reason) = self.read_head(config) {
                 return HttpProgress::Failed(reason);
@@ -157,35 +167,41 @@ impl HttpExchange {
     }
 }
 
-pub(crate) enum Phase {
-    Http(HttpExchange),
-    WebSocket(Box<Session>),
-    /// Only while switching from HTTP to WebSocket.
-    Switching,
-}
+impl Opening for HttpExchange {
+    fn peer(&self) -> Peer {
+        Peer::Tcp(self.addr)
+    }
 
-pub(crate) struct Connection {
-    pub addr: SocketAddr,
-    pub phase: Phase,
-    /// A readable edge was seen and the socket has not yet said WouldBlock.
-    pub want_read: bool,
-    /// Listed in the loop's read list.
-    pub listed_for_read: bool,
-}
+    fn register(&mut self, registry: &Registry, token: Token) -> io::Result<()> {
+        registry.register(
+            self.stream.tcp_mut(),
+            token,
+            Interest::READABLE | Interest::WRITABLE,
+        )
+    }
 
-impl Connection {
-    pub(crate) fn session_mut(&mut self) -> Option<&mut Session> {
-        match &mut self.phase {
-            Phase::WebSocket(session) => Some(session),
-            Phase::Http(_) | Phase::Switching => None,
+    fn deregister(&mut self, registry: &Registry) {
+        let _ = registry.deregister(self.stream.tcp_mut());
+    }
+
+    fn advance(&mut self) -> OpenProgress {
+        let config = Arc::clone(&self.config);
+        match self.advance_http(&config.host) {
+            HttpProgress::Pending => OpenProgress::Pending,
+            HttpProgress::Failed(reason) => OpenProgress::Done(reason),
+            HttpProgress::Finished(AfterResponse::Close) => {
+                OpenProgress::Done("HTTP response sent".to_owned())
+            }
+            HttpProgress::Finished(AfterResponse::Upgrade { leftover }) => {
+                self.leftover = leftover;
+                OpenProgress::Ready
+            }
         }
     }
 
-    pub(crate) fn stream_mut(&mut self) -> Option<&mut TcpStream> {
-        match &mut self.phase {
-            Phase::WebSocket(session) => Some(session.stream_mut().tcp_mut()),
-            Phase::Http(exchange) => Some(exchange.stream.tcp_mut()),
-            Phase::Switching => None,
-        }
+    fn into_link(self: Box<Self>) -> Box<dyn Link> {
+        // The socket moves into the link and keeps its registration.
+        let ws = websocket_config(&self.config.host.limits);
+        Box::new(WsLink::new(self.stream, self.leftover, ws, self.addr))
     }
 }

@@ -1,4 +1,5 @@
 //! Host configuration: where to listen, who may connect, and every limit.
+//! The network layer owns it because it is the one that enforces it.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -47,7 +48,7 @@ pub struct HostConfig {
     pub allow_insecure_remote: bool,
     /// Serve `wss://` with this certificate.
     #[cfg(feature = "tls")]
-    pub tls: Option<super::TlsConfig>,
+    pub tls: Option<super::transport::ws::TlsConfig>,
     /// Every bound on memory and time.
     pub limits: Limits,
     /// Testing only: skip the protocol and echo every WebSocket message back
@@ -274,7 +275,7 @@ impl HostConfig {
 
     /// Serve `wss://` with this certificate.
     #[cfg(feature = "tls")]
-    pub fn tls(mut self, tls: super::TlsConfig) -> Self {
+    pub fn tls(mut self, tls: super::transport::ws::TlsConfig) -> Self {
         self.tls = Some(tls);
         self
     }
@@ -290,4 +291,10 @@ impl HostConfig {
             false
         }
     }
+}
+
+/// Everything the network thread needs to know, fixed at start.
+pub(crate) struct NetConfig {
+    pub host: HostConfig,
+    pub session_id: String,
 }

@@ -9,7 +9,7 @@
 //! name, an IP literal, or explicitly allowed.
 
 use super::http::{RequestHead, Response};
-use crate::host::HostConfig;
+use crate::net::config::HostConfig;
 
 /// Checks a request head; `Err` carries the refusal to send.
 pub(crate) fn check(head: &RequestHead, config: &HostConfig, tls: bool) -> Result<(), Response> {

@@ -1,0 +1,110 @@
+//! What carries the client's frames: a WebSocket over TCP, or the host's
+//! in-memory transport.
+
+use std::io;
+use std::net::TcpStream;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tungstenite::Message;
+use tungstenite::protocol::WebSocket;
+
+use super::decode::{Received, decode};
+use super::{ClientError, Incoming};
+use crate::memory::{MemoryConnection, MemoryError, MemoryIncoming};
+
+/// How long a send over the in-memory transport waits for room.
+const MEMORY_SEND_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub(super) enum Wire {
+    WebSocket(Box<WebSocket<TcpStream>>),
+    Memory(MemoryConnection),
+}
+
+impl Wire {
+    pub(super) fn send(&mut self, message: Message) -> Result<(), ClientError> {
+        match self {
+            Wire::WebSocket(ws) => Ok(ws.send(message)?),
+            Wire::Memory(memory) => match message {
+                Message::Binary(frame) => memory
+                    .send(frame, MEMORY_SEND_TIMEOUT)
+                    .map_err(memory_error),
+                Message::Close(frame) => {
+                    let (code, reason) = frame
+                        .map(|f| (u16::from(f.code), f.reason.to_string()))
+                        .unwrap_or((1000, String::new()));
+                    memory.close(code, &reason).map_err(memory_error)
+                }
+                other => Err(ClientError::Unexpected(format!(
+                    "the in-memory transport carries binary frames only, not {other:?}"
+                ))),
+            },
+        }
+    }
+
+    pub(super) fn send_frame(&mut self, frame: Bytes) -> Result<(), ClientError> {
+        self.send(Message::Binary(frame))
+    }
+
+    pub(super) fn close(&mut self) -> Result<(), ClientError> {
+        match self {
+            Wire::WebSocket(ws) => Ok(ws.close(None)?),
+            Wire::Memory(memory) => memory.close(1000, "").map_err(memory_error),
+        }
+    }
+
+    pub(super) fn read_one(&mut self, timeout: Duration) -> Result<Received, ClientError> {
+        match self {
+            Wire::WebSocket(ws) => read_ws(ws, timeout),
+            Wire::Memory(memory) => match memory.recv(timeout).map_err(memory_error)? {
+                MemoryIncoming::Frame(frame) => decode(&frame),
+                MemoryIncoming::Closed { code, reason } => {
+                    Ok(Received::Other(Incoming::Closed { code, reason }))
+                }
+                MemoryIncoming::Ended => Err(ClientError::Io(io::Error::new(
+                    io::ErrorKind::ConnectionReset,
+                    "the host ended the in-memory connection",
+                ))),
+            },
+        }
+    }
+}
+
+fn memory_error(error: MemoryError) -> ClientError {
+    match error {
+        MemoryError::Timeout => ClientError::Timeout,
+        other => ClientError::Io(io::Error::new(io::ErrorKind::ConnectionReset, other)),
+    }
+}
+
+fn read_ws(ws: &mut WebSocket<TcpStream>, timeout: Duration) -> Result<Received, ClientError> {
+    ws.get_mut()
+        .set_read_timeout(Some(timeout.max(Duration::from_millis(1))))?;
+    let message = match ws.read() {
+        Ok(message) => message,
+        Err(tungstenite::Error::Io(e))
+            if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) =>
+        {
+            return Err(ClientError::Timeout);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    match message {
+        Message::Binary(bytes) => decode(&bytes),
+        Message::Close(frame) => Ok(Received::Other(match frame {
+            Some(f) => Incoming::Closed {
+                code: f.code.into(),
+                reason: f.reason.to_string(),
+            },
+            None => Incoming::Closed {
+                code: 1005,
+                reason: String::new(),
+            },
+        })),
+        Message::Text(_) => Err(ClientError::Unexpected("text message from host".to_owned())),
+        _ => Ok(Received::Nothing),
+    }
+}

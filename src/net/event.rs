@@ -1,0 +1,100 @@
+//! What the host tells the game: connections, messages, answers.
+
+use std::fmt;
+use std::net::SocketAddr;
+
+use crate::protocol::{ClientId, RemoteMessage, RemoteResponse, RequestId};
+
+/// Something that happened on the network, for the game to handle.
+#[derive(Debug, Clone)]
+pub enum HostEvent {
+    /// A client finished the handshake.
+    Connected(ClientInfo),
+    /// A client that had finished the handshake is gone.
+    Disconnected {
+        /// Who left.
+        client: ClientId,
+        /// Why, in words (close code and reason, or the I/O error).
+        reason: String,
+    },
+    /// A client sent `Data`: a one-way message, or a request when
+    /// [`RemoteMessage::request_id`] is set (answer it with
+    /// [`Host::respond`](crate::Host::respond)).
+    Message(RemoteMessage),
+    /// A client answered a [`Host::request`](crate::Host::request).
+    Response(RemoteResponse),
+    /// A [`Host::request`](crate::Host::request) will never be answered.
+    RequestFailed {
+        /// Who was asked.
+        client: ClientId,
+        /// Which request.
+        request_id: RequestId,
+        /// Why.
+        reason: RequestFailure,
+    },
+}
+
+impl HostEvent {
+    /// Bytes this event holds on to (the client's frame), for the queue's
+    /// memory bound.
+    pub(crate) fn queued_size(&self) -> usize {
+        match self {
+            HostEvent::Message(m) => m.frame_bytes().len(),
+            HostEvent::Response(r) => r.frame_bytes().len(),
+            _ => 0,
+        }
+    }
+}
+
+/// Why a request from the game got no answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestFailure {
+    /// The client did not answer within the timeout.
+    Timeout,
+    /// The client disconnected (or was never connected).
+    ClientGone,
+    /// The client already has the maximum number of requests in flight.
+    TooManyInFlight,
+}
+
+/// A client that completed the handshake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientInfo {
+    /// Its id.
+    pub id: ClientId,
+    /// The name it gave in `Hello`.
+    pub name: String,
+    /// Where it is connected from.
+    pub peer: Peer,
+    /// The protocol version chosen.
+    pub protocol_version: u16,
+}
+
+impl ClientInfo {
+    /// Its network address, for clients connected over TCP.
+    pub fn addr(&self) -> Option<SocketAddr> {
+        match self.peer {
+            Peer::Tcp(addr) => Some(addr),
+            Peer::Memory => None,
+        }
+    }
+}
+
+/// Where a client is connected from: which transport, and its address there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Peer {
+    /// A WebSocket over TCP (plain or TLS) from this address.
+    Tcp(SocketAddr),
+    /// The in-memory transport, inside this process.
+    Memory,
+}
+
+impl fmt::Display for Peer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Peer::Tcp(addr) => write!(f, "{addr}"),
+            Peer::Memory => f.write_str("memory"),
+        }
+    }
+}

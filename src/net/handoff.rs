@@ -1,0 +1,66 @@
+//! What the game's thread and the network thread share besides the two
+//! queues: the waker, and the gauges that bound the game's event queue.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use mio::Waker;
+
+use super::event::HostEvent;
+
+/// State both threads touch.
+pub(crate) struct Handoff {
+    waker: Waker,
+    /// A wake is on its way; saves a syscall per command.
+    pub(crate) wake_pending: AtomicBool,
+    /// The network thread holds events the game's queue had no room for,
+    /// and has stopped reading until the game drains.
+    pub(crate) waiting_for_space: AtomicBool,
+    /// Bytes of client frames in the game's event queue, so the queue is
+    /// bounded in memory and not only in count.
+    pub(crate) queued_bytes: AtomicUsize,
+    pub(crate) queued_bytes_limit: usize,
+}
+
+impl Handoff {
+    pub(crate) fn new(waker: Waker, queued_bytes_limit: usize) -> Self {
+        Self {
+            waker,
+            wake_pending: AtomicBool::new(false),
+            waiting_for_space: AtomicBool::new(false),
+            queued_bytes: AtomicUsize::new(0),
+            queued_bytes_limit,
+        }
+    }
+
+    /// Wakes the network thread unless a wake is already pending.
+    pub(crate) fn wake(&self) {
+        if !self.wake_pending.swap(true, Ordering::AcqRel) {
+            self.wake_now();
+        }
+    }
+
+    fn wake_now(&self) {
+        if let Err(e) = self.waker.wake() {
+            tracing::error!("cannot wake the network thread: {e}");
+        }
+    }
+
+    /// Called by the game for each event it takes off the queue.
+    pub(crate) fn took(&self, event: &HostEvent) {
+        let size = event.queued_size();
+        if size > 0 {
+            self.queued_bytes.fetch_sub(size, Ordering::AcqRel);
+        }
+        self.drained();
+    }
+
+    /// Called by the game after taking events off the queue.
+    pub(crate) fn drained(&self) {
+        if self.waiting_for_space.load(Ordering::Acquire)
+            && self.waiting_for_space.swap(false, Ordering::AcqRel)
+        {
+            self.wake_pending.store(true, Ordering::Release);
+            self.wake_now();
+        }
+    }
+}
