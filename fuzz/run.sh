@@ -41,7 +41,7 @@ fi
 
 case "${1:-}" in
     seeds)
-        echo "== writing fuzz/seeds/ (src/fuzzing.rs, seeds())"
+        echo "== writing fuzz/seeds/ (src/fuzzing/seeds.rs, seeds())"
         rm -rf seeds
         (cd .. && SWITCHBOARD_FUZZ_SEEDS="$PWD/fuzz/seeds" \
             cargo test --lib --features fuzzing fuzzing::tests::write_seeds -- --ignored --quiet)

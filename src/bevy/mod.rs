@@ -23,6 +23,7 @@
 //! ```
 
 mod messages;
+mod to_remote;
 
 use std::ops::Deref;
 use std::path::PathBuf;
@@ -31,10 +32,8 @@ use std::time::Duration;
 use bevy_app::{App, Plugin, PostUpdate, PreUpdate};
 use bevy_ecs::prelude::*;
 
-pub use messages::{
-    ClientConnected, ClientDisconnected, FromRemote, HostStatus, RemoteAnswer, ToRemote,
-    ToRemoteWriter,
-};
+pub use messages::{ClientConnected, ClientDisconnected, FromRemote, HostStatus, RemoteAnswer};
+pub use to_remote::{ToRemote, ToRemoteWriter};
 
 use crate::{Host, HostConfig, HostEvent, Limits};
 
@@ -233,13 +232,16 @@ fn receive(
     }
 }
 
-/// Hands every `ToRemote` written this frame to the network thread.
-fn send(host: Option<Res<IpcHost>>, mut to_remote: MessageReader<ToRemote>) {
+/// Hands every `ToRemote` written this frame to the network thread. The
+/// messages are taken, not read: owning them lets their bytes go to the
+/// sockets without a copy, so systems that run after `IpcSet::Send` do not
+/// see this frame's `ToRemote` messages.
+fn send(host: Option<Res<IpcHost>>, mut to_remote: ResMut<Messages<ToRemote>>) {
     let Some(host) = host else {
         to_remote.clear();
         return;
     };
-    for message in to_remote.read() {
+    for message in to_remote.drain() {
         if let Err(e) = message.dispatch(&host) {
             tracing::warn!("message to remote not sent: {e}");
         }

@@ -3001,8 +3001,14 @@ impl ::core::fmt::Debug for MessageFromRemote<'_> {
 pub enum MessageToRemoteOffset {}
 #[derive(Copy, Clone, PartialEq)]
 
-/// In-process (agents -> host): one message for remote clients. Not sent on
-/// the wire; the host turns it into a `Data` or a `Response`.
+/// In-process (agents -> host): one message for remote clients. Its first
+/// five fields sit in the same slots with the same types as `Data`'s, so a
+/// one-way message built by an agent goes on the wire as it is: the host
+/// wraps the table in a `Frame` as a `Data` body and sends those bytes,
+/// without decoding and rebuilding them (the fields after `content` are
+/// then extra slots that readers of `Data` skip). An answer to a request
+/// (non-zero `request_id`) becomes a `Response`. The host checks the shared
+/// layout at compile time; keep the order.
 pub struct MessageToRemote<'a> {
   pub _tab: ::flatbuffers::Table<'a>,
 }
@@ -3017,11 +3023,13 @@ impl<'a> ::flatbuffers::Follow<'a> for MessageToRemote<'a> {
 
 impl<'a> MessageToRemote<'a> {
   pub const VT_CHANNEL: ::flatbuffers::VOffsetT = 4;
-  pub const VT_CLIENT: ::flatbuffers::VOffsetT = 6;
-  pub const VT_REQUEST_ID: ::flatbuffers::VOffsetT = 8;
-  pub const VT_STATUS: ::flatbuffers::VOffsetT = 10;
+  pub const VT_REQUEST_ID: ::flatbuffers::VOffsetT = 6;
+  pub const VT_SEQUENCE: ::flatbuffers::VOffsetT = 8;
+  pub const VT_TIMESTAMP_NS: ::flatbuffers::VOffsetT = 10;
   pub const VT_CONTENT: ::flatbuffers::VOffsetT = 12;
-  pub const VT_ERROR: ::flatbuffers::VOffsetT = 14;
+  pub const VT_CLIENT: ::flatbuffers::VOffsetT = 14;
+  pub const VT_STATUS: ::flatbuffers::VOffsetT = 16;
+  pub const VT_ERROR: ::flatbuffers::VOffsetT = 18;
 
   #[inline]
   pub unsafe fn init_from_table(table: ::flatbuffers::Table<'a>) -> Self {
@@ -3033,10 +3041,12 @@ impl<'a> MessageToRemote<'a> {
     args: &'args MessageToRemoteArgs<'args>
   ) -> ::flatbuffers::WIPOffset<MessageToRemote<'bldr>> {
     let mut builder = MessageToRemoteBuilder::new(_fbb);
+    builder.add_timestamp_ns(args.timestamp_ns);
+    builder.add_sequence(args.sequence);
     builder.add_request_id(args.request_id);
     if let Some(x) = args.error { builder.add_error(x); }
-    if let Some(x) = args.content { builder.add_content(x); }
     builder.add_client(args.client);
+    if let Some(x) = args.content { builder.add_content(x); }
     builder.add_channel(args.channel);
     builder.add_status(args.status);
     builder.finish()
@@ -3051,6 +3061,37 @@ impl<'a> MessageToRemote<'a> {
     // which contains a valid value in this slot
     unsafe { self._tab.get::<u32>(MessageToRemote::VT_CHANNEL, Some(0)).unwrap()}
   }
+  /// Non-zero: this answers that request from `client` (a `Response`).
+  #[inline]
+  pub fn request_id(&self) -> u64 {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<u64>(MessageToRemote::VT_REQUEST_ID, Some(0)).unwrap()}
+  }
+  /// Set by the host when it publishes (the channel's sequence number).
+  #[inline]
+  pub fn sequence(&self) -> u64 {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<u64>(MessageToRemote::VT_SEQUENCE, Some(0)).unwrap()}
+  }
+  /// Set by the host when it sends (nanoseconds since the Unix epoch).
+  #[inline]
+  pub fn timestamp_ns(&self) -> u64 {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<u64>(MessageToRemote::VT_TIMESTAMP_NS, Some(0)).unwrap()}
+  }
+  #[inline]
+  pub fn content(&self) -> Option<::flatbuffers::Vector<'a, u8>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, u8>>>(MessageToRemote::VT_CONTENT, None)}
+  }
   /// Zero: publish to every subscriber of `channel`. Non-zero: send to that
   /// client only.
   #[inline]
@@ -3060,14 +3101,6 @@ impl<'a> MessageToRemote<'a> {
     // which contains a valid value in this slot
     unsafe { self._tab.get::<u32>(MessageToRemote::VT_CLIENT, Some(0)).unwrap()}
   }
-  /// Non-zero: this answers that request from `client` (a `Response`).
-  #[inline]
-  pub fn request_id(&self) -> u64 {
-    // Safety:
-    // Created from valid Table for this object
-    // which contains a valid value in this slot
-    unsafe { self._tab.get::<u64>(MessageToRemote::VT_REQUEST_ID, Some(0)).unwrap()}
-  }
   /// With a request id: Failed turns the answer into a failure with `error`.
   #[inline]
   pub fn status(&self) -> ResponseStatus {
@@ -3075,13 +3108,6 @@ impl<'a> MessageToRemote<'a> {
     // Created from valid Table for this object
     // which contains a valid value in this slot
     unsafe { self._tab.get::<ResponseStatus>(MessageToRemote::VT_STATUS, Some(ResponseStatus::Ok)).unwrap()}
-  }
-  #[inline]
-  pub fn content(&self) -> Option<::flatbuffers::Vector<'a, u8>> {
-    // Safety:
-    // Created from valid Table for this object
-    // which contains a valid value in this slot
-    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, u8>>>(MessageToRemote::VT_CONTENT, None)}
   }
   #[inline]
   pub fn error(&self) -> Option<&'a str> {
@@ -3099,10 +3125,12 @@ impl ::flatbuffers::Verifiable for MessageToRemote<'_> {
   ) -> Result<(), ::flatbuffers::InvalidFlatbuffer> {
     v.visit_table(pos)?
      .visit_field::<u32>("channel", Self::VT_CHANNEL, false)?
-     .visit_field::<u32>("client", Self::VT_CLIENT, false)?
      .visit_field::<u64>("request_id", Self::VT_REQUEST_ID, false)?
-     .visit_field::<ResponseStatus>("status", Self::VT_STATUS, false)?
+     .visit_field::<u64>("sequence", Self::VT_SEQUENCE, false)?
+     .visit_field::<u64>("timestamp_ns", Self::VT_TIMESTAMP_NS, false)?
      .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, u8>>>("content", Self::VT_CONTENT, false)?
+     .visit_field::<u32>("client", Self::VT_CLIENT, false)?
+     .visit_field::<ResponseStatus>("status", Self::VT_STATUS, false)?
      .visit_field::<::flatbuffers::ForwardsUOffset<&str>>("error", Self::VT_ERROR, false)?
      .finish();
     Ok(())
@@ -3110,10 +3138,12 @@ impl ::flatbuffers::Verifiable for MessageToRemote<'_> {
 }
 pub struct MessageToRemoteArgs<'a> {
     pub channel: u32,
-    pub client: u32,
     pub request_id: u64,
-    pub status: ResponseStatus,
+    pub sequence: u64,
+    pub timestamp_ns: u64,
     pub content: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, u8>>>,
+    pub client: u32,
+    pub status: ResponseStatus,
     pub error: Option<::flatbuffers::WIPOffset<&'a str>>,
 }
 impl<'a> Default for MessageToRemoteArgs<'a> {
@@ -3121,10 +3151,12 @@ impl<'a> Default for MessageToRemoteArgs<'a> {
   fn default() -> Self {
     MessageToRemoteArgs {
       channel: 0,
-      client: 0,
       request_id: 0,
-      status: ResponseStatus::Ok,
+      sequence: 0,
+      timestamp_ns: 0,
       content: None,
+      client: 0,
+      status: ResponseStatus::Ok,
       error: None,
     }
   }
@@ -3140,20 +3172,28 @@ impl<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> MessageToRemoteBuilder<'a, 'b
     self.fbb_.push_slot::<u32>(MessageToRemote::VT_CHANNEL, channel, 0);
   }
   #[inline]
-  pub fn add_client(&mut self, client: u32) {
-    self.fbb_.push_slot::<u32>(MessageToRemote::VT_CLIENT, client, 0);
-  }
-  #[inline]
   pub fn add_request_id(&mut self, request_id: u64) {
     self.fbb_.push_slot::<u64>(MessageToRemote::VT_REQUEST_ID, request_id, 0);
   }
   #[inline]
-  pub fn add_status(&mut self, status: ResponseStatus) {
-    self.fbb_.push_slot::<ResponseStatus>(MessageToRemote::VT_STATUS, status, ResponseStatus::Ok);
+  pub fn add_sequence(&mut self, sequence: u64) {
+    self.fbb_.push_slot::<u64>(MessageToRemote::VT_SEQUENCE, sequence, 0);
+  }
+  #[inline]
+  pub fn add_timestamp_ns(&mut self, timestamp_ns: u64) {
+    self.fbb_.push_slot::<u64>(MessageToRemote::VT_TIMESTAMP_NS, timestamp_ns, 0);
   }
   #[inline]
   pub fn add_content(&mut self, content: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , u8>>) {
     self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(MessageToRemote::VT_CONTENT, content);
+  }
+  #[inline]
+  pub fn add_client(&mut self, client: u32) {
+    self.fbb_.push_slot::<u32>(MessageToRemote::VT_CLIENT, client, 0);
+  }
+  #[inline]
+  pub fn add_status(&mut self, status: ResponseStatus) {
+    self.fbb_.push_slot::<ResponseStatus>(MessageToRemote::VT_STATUS, status, ResponseStatus::Ok);
   }
   #[inline]
   pub fn add_error(&mut self, error: ::flatbuffers::WIPOffset<&'b  str>) {
@@ -3178,10 +3218,12 @@ impl ::core::fmt::Debug for MessageToRemote<'_> {
   fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
     let mut ds = f.debug_struct("MessageToRemote");
       ds.field("channel", &self.channel());
-      ds.field("client", &self.client());
       ds.field("request_id", &self.request_id());
-      ds.field("status", &self.status());
+      ds.field("sequence", &self.sequence());
+      ds.field("timestamp_ns", &self.timestamp_ns());
       ds.field("content", &self.content());
+      ds.field("client", &self.client());
+      ds.field("status", &self.status());
       ds.field("error", &self.error());
       ds.finish()
   }

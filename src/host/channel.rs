@@ -128,9 +128,17 @@ pub fn validate_channel_name(name: &str) -> Result<(), HostError> {
 /// fed by commands, so routing never takes this lock.
 #[derive(Debug, Default)]
 pub(crate) struct ChannelRegistry {
-    by_id: BTreeMap<ChannelId, ChannelDescription>,
+    by_id: BTreeMap<ChannelId, Registered>,
     by_name: HashMap<String, ChannelId>,
     next_id: u32,
+}
+
+#[derive(Debug)]
+struct Registered {
+    description: ChannelDescription,
+    /// Sequence number of the last publish. Counted here, on the game's
+    /// side, so a frame an agent built can carry it before it leaves.
+    sequence: u64,
 }
 
 impl ChannelRegistry {
@@ -143,21 +151,45 @@ impl ChannelRegistry {
         let id = ChannelId(self.next_id);
         let description = spec.describe(id);
         self.by_name.insert(spec.name.clone(), id);
-        self.by_id.insert(id, description.clone());
+        self.by_id.insert(
+            id,
+            Registered {
+                description: description.clone(),
+                sequence: 0,
+            },
+        );
         Ok(description)
     }
 
     pub(crate) fn remove(&mut self, id: ChannelId) -> Result<ChannelDescription, HostError> {
-        let description = self
+        let registered = self
             .by_id
             .remove(&id)
             .ok_or(HostError::UnknownChannel(id))?;
-        self.by_name.remove(&description.name);
-        Ok(description)
+        self.by_name.remove(&registered.description.name);
+        Ok(registered.description)
     }
 
     pub(crate) fn get(&self, id: ChannelId) -> Option<&ChannelDescription> {
-        self.by_id.get(&id)
+        self.by_id.get(&id).map(|r| &r.description)
+    }
+
+    /// Counts a publish on `id` and returns its sequence number.
+    pub(crate) fn next_sequence(&mut self, id: ChannelId) -> Result<u64, HostError> {
+        let registered = self
+            .by_id
+            .get_mut(&id)
+            .ok_or(HostError::UnknownChannel(id))?;
+        registered.sequence += 1;
+        Ok(registered.sequence)
+    }
+
+    /// Takes back a publish that never left (the command queue was full),
+    /// so clients see no gap that conflation did not cause.
+    pub(crate) fn unpublish(&mut self, id: ChannelId) {
+        if let Some(registered) = self.by_id.get_mut(&id) {
+            registered.sequence -= 1;
+        }
     }
 
     pub(crate) fn find(&self, name: &str) -> Option<ChannelId> {
@@ -165,7 +197,7 @@ impl ChannelRegistry {
     }
 
     pub(crate) fn all(&self) -> Vec<ChannelDescription> {
-        self.by_id.values().cloned().collect()
+        self.by_id.values().map(|r| r.description.clone()).collect()
     }
 }
 

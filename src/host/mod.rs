@@ -20,7 +20,7 @@ pub use error::HostError;
 
 use crate::net::transport::memory::{self, MemoryConnection};
 use crate::net::{self, Command, GameRequest, Handoff, HostConfig, HostEvent, NetConfig};
-use crate::protocol::{ChannelDescription, ChannelId, ClientId, RequestId};
+use crate::protocol::{ChannelDescription, ChannelId, ClientId, RequestId, Stamp};
 use channel::ChannelRegistry;
 
 /// A running WebSocket IPC host.
@@ -207,13 +207,63 @@ impl Host {
     /// Sends `content` to every subscriber of `channel`. The frame is
     /// encoded once, on the network thread, and shared by all subscribers.
     pub fn publish(&self, channel: ChannelId, content: impl Into<Bytes>) -> Result<(), HostError> {
-        self.check_channel(channel)?;
         let content = content.into();
         Self::check_size(&content)?;
-        self.send(Command::Publish {
+        let timestamp_ns = now_ns();
+        self.publish_with(channel, |sequence| Command::Publish {
             channel,
             content,
-            timestamp_ns: now_ns(),
+            sequence,
+            timestamp_ns,
+        })
+    }
+
+    /// Sends a finished `Frame` (a `Data` body with its sequence and
+    /// timestamp fields present at `stamp`) to every subscriber of
+    /// `channel`: the bytes go to the sockets as they are, after the
+    /// channel's sequence number and the time are written into them.
+    pub(crate) fn publish_frame(
+        &self,
+        channel: ChannelId,
+        frame: Bytes,
+        stamp: Stamp,
+    ) -> Result<(), HostError> {
+        self.publish_with(channel, |sequence| Command::PublishFrame {
+            channel,
+            frame: stamp.write(frame, sequence, now_ns()),
+        })
+    }
+
+    /// Numbers a publish and queues it, under the registry's lock so that
+    /// sequence numbers reach the network thread in order from any thread.
+    fn publish_with(
+        &self,
+        channel: ChannelId,
+        command: impl FnOnce(u64) -> Command,
+    ) -> Result<(), HostError> {
+        let mut registry = self.registry();
+        let sequence = registry.next_sequence(channel)?;
+        let sent = self.send(command(sequence));
+        if sent.is_err() {
+            registry.unpublish(channel);
+        }
+        sent
+    }
+
+    /// Sends a finished `Frame` to one client, stamped with the time (see
+    /// [`publish_frame`](Self::publish_frame)).
+    pub(crate) fn send_frame(
+        &self,
+        client: ClientId,
+        channel: ChannelId,
+        frame: Bytes,
+        stamp: Stamp,
+    ) -> Result<(), HostError> {
+        self.check_channel(channel)?;
+        self.send(Command::SendFrame {
+            client,
+            channel,
+            frame: stamp.write(frame, 0, now_ns()),
         })
     }
 

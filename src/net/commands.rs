@@ -32,10 +32,23 @@ pub(crate) struct GameRequest {
 pub(crate) enum Command {
     Advertise(ChannelDescription),
     Unadvertise(ChannelId),
+    /// Encode a `Data` frame once, and send it to every subscriber.
     Publish {
         channel: ChannelId,
         content: Bytes,
+        sequence: u64,
         timestamp_ns: u64,
+    },
+    /// Send this finished frame to every subscriber, as it is.
+    PublishFrame {
+        channel: ChannelId,
+        frame: Bytes,
+    },
+    /// Send this finished frame to one client, as it is.
+    SendFrame {
+        client: ClientId,
+        channel: ChannelId,
+        frame: Bytes,
     },
     SendTo {
         client: ClientId,
@@ -64,6 +77,8 @@ impl std::fmt::Debug for Command {
             Command::Advertise(_) => "Advertise",
             Command::Unadvertise(_) => "Unadvertise",
             Command::Publish { .. } => "Publish",
+            Command::PublishFrame { .. } => "PublishFrame",
+            Command::SendFrame { .. } => "SendFrame",
             Command::SendTo { .. } => "SendTo",
             Command::Respond { .. } => "Respond",
             Command::Request(_) => "Request",
@@ -92,8 +107,20 @@ pub(crate) fn apply(command: Command, conns: &mut Connections, core: &mut Core) 
         Command::Publish {
             channel,
             content,
+            sequence,
             timestamp_ns,
-        } => publish(conns, core, channel, &content, timestamp_ns),
+        } => {
+            if has_subscribers(core, channel) {
+                let frame = encode_data(channel.0, 0, sequence, timestamp_ns, &content);
+                publish(conns, core, channel, frame);
+            }
+        }
+        Command::PublishFrame { channel, frame } => publish(conns, core, channel, frame),
+        Command::SendFrame {
+            client,
+            channel,
+            frame,
+        } => send_frame(conns, core, client, channel, frame),
         Command::SendTo {
             client,
             channel,
@@ -147,23 +174,21 @@ fn broadcast_control(conns: &mut Connections, core: &mut Core, frame: &Bytes) {
     }
 }
 
-/// Encodes once and shares the bytes with every subscriber.
-fn publish(
-    conns: &mut Connections,
-    core: &mut Core,
-    channel: ChannelId,
-    content: &[u8],
-    timestamp_ns: u64,
-) {
-    let Some(routed) = core.router.get_mut(channel) else {
+fn has_subscribers(core: &Core, channel: ChannelId) -> bool {
+    core.router
+        .get(channel)
+        .is_some_and(|routed| !routed.subscribers.is_empty())
+}
+
+/// Shares one frame's bytes with every subscriber.
+fn publish(conns: &mut Connections, core: &mut Core, channel: ChannelId, frame: Bytes) {
+    let Some(routed) = core.router.get(channel) else {
         tracing::warn!("publish on {channel}, which is not advertised: dropped");
         return;
     };
-    routed.sequence += 1;
     if routed.subscribers.is_empty() {
         return;
     }
-    let frame = encode_data(channel.0, 0, routed.sequence, timestamp_ns, content);
     let class = class_for(routed.description.delivery, channel);
     let subscribers: Vec<ClientId> = routed.subscribers.iter().copied().collect();
     for id in subscribers {
@@ -181,22 +206,46 @@ fn send_to(
     content: &[u8],
     timestamp_ns: u64,
 ) {
+    if wants_direct(conns, core, client, channel) {
+        let frame = encode_data(channel.0, 0, 0, timestamp_ns, content);
+        queue_direct(conns, core, client, frame);
+    }
+}
+
+/// Whether a direct message to `client` on `channel` can be delivered.
+fn wants_direct(conns: &Connections, core: &Core, client: ClientId, channel: ChannelId) -> bool {
     if core.router.get(channel).is_none() {
         tracing::warn!("send to {client} on {channel}, which is not advertised: dropped");
-        return;
+        return false;
     }
+    match conns.session(client) {
+        Some(session) => session.is_open(),
+        None => {
+            tracing::debug!("send to {client}, which is gone: dropped");
+            false
+        }
+    }
+}
+
+fn send_frame(
+    conns: &mut Connections,
+    core: &mut Core,
+    client: ClientId,
+    channel: ChannelId,
+    frame: Bytes,
+) {
+    if wants_direct(conns, core, client, channel) {
+        queue_direct(conns, core, client, frame);
+    }
+}
+
+fn queue_direct(conns: &mut Connections, core: &mut Core, client: ClientId, frame: Bytes) {
     // Direct messages are never conflated: a Latest slot holds the
     // channel's broadcast stream, and one client's message must not
     // replace it (or be replaced by it).
-    let Some(session) = conns.session_mut(client) else {
-        tracing::debug!("send to {client}, which is gone: dropped");
-        return;
-    };
-    if !session.is_open() {
-        return;
+    if let Some(session) = conns.session_mut(client) {
+        outbound::queue(core, client, session, Class::Reliable, frame);
     }
-    let frame = encode_data(channel.0, 0, 0, timestamp_ns, content);
-    outbound::queue(core, client, session, Class::Reliable, frame);
 }
 
 fn respond(

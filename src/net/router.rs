@@ -1,5 +1,4 @@
-//! Channels as the network thread sees them: who subscribes to what, and the
-//! per-channel sequence numbers.
+//! Channels as the network thread sees them: who subscribes to what.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -55,8 +54,6 @@ impl Subscriptions {
 #[derive(Debug)]
 pub(crate) struct RoutedChannel {
     pub description: ChannelDescription,
-    /// Sequence number of the last publish.
-    pub sequence: u64,
     pub subscribers: IdSet<ClientId>,
 }
 
@@ -68,10 +65,6 @@ pub(crate) struct Router {
 impl Router {
     pub(crate) fn get(&self, id: ChannelId) -> Option<&RoutedChannel> {
         self.channels.get(&id)
-    }
-
-    pub(crate) fn get_mut(&mut self, id: ChannelId) -> Option<&mut RoutedChannel> {
-        self.channels.get_mut(&id)
     }
 
     pub(crate) fn descriptions(&self) -> impl Iterator<Item = &ChannelDescription> {
@@ -88,7 +81,6 @@ impl Router {
             ChannelId(description.id),
             RoutedChannel {
                 description,
-                sequence: 0,
                 subscribers,
             },
         );

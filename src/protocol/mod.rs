@@ -12,6 +12,7 @@ mod codec;
 mod ids;
 mod pattern;
 mod remote;
+mod stamp;
 
 pub use channel::ChannelDescription;
 pub use close::CloseCode;
@@ -21,8 +22,9 @@ pub use codec::{
     verify_frame,
 };
 pub use ids::{ChannelId, ClientId, RequestId};
-pub use pattern::{ChannelPattern, PatternError};
+pub use pattern::{ChannelPattern, MAX_PATTERN_LEN, PatternError};
 pub use remote::{RemoteMessage, RemoteResponse};
+pub(crate) use stamp::Stamp;
 
 #[allow(
     dead_code,
@@ -80,6 +82,27 @@ const _: () = {
     assert!(Data::VT_TIMESTAMP_NS == MessageFromRemote::VT_TIMESTAMP_NS);
     assert!(Data::VT_CONTENT == MessageFromRemote::VT_CONTENT);
 };
+// An agent's `MessageToRemote` goes on the wire as the body of a `Data`
+// frame (see `bevy::ToRemote`), which is only sound while the two tables
+// share their first five slots and types; the rest are extra slots that
+// readers of `Data` skip.
+const _: () = {
+    use ipc::{Data, MessageToRemote};
+    assert!(Data::VT_CHANNEL == MessageToRemote::VT_CHANNEL);
+    assert!(Data::VT_REQUEST_ID == MessageToRemote::VT_REQUEST_ID);
+    assert!(Data::VT_SEQUENCE == MessageToRemote::VT_SEQUENCE);
+    assert!(Data::VT_TIMESTAMP_NS == MessageToRemote::VT_TIMESTAMP_NS);
+    assert!(Data::VT_CONTENT == MessageToRemote::VT_CONTENT);
+    assert!(MessageToRemote::VT_CLIENT > Data::VT_CONTENT);
+};
+#[allow(dead_code)]
+fn same_to_remote_field_types(d: ipc::Data<'_>, m: ipc::MessageToRemote<'_>) {
+    let _: [u32; 2] = [d.channel(), m.channel()];
+    let _: [u64; 2] = [d.request_id(), m.request_id()];
+    let _: [u64; 2] = [d.sequence(), m.sequence()];
+    let _: [u64; 2] = [d.timestamp_ns(), m.timestamp_ns()];
+    let _: [Option<flatbuffers::Vector<'_, u8>>; 2] = [d.content(), m.content()];
+}
 #[allow(dead_code)]
 fn same_field_types(d: ipc::Data<'_>, m: ipc::MessageFromRemote<'_>) {
     let _: [u32; 2] = [d.channel(), m.channel()];

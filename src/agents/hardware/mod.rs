@@ -25,7 +25,7 @@
 //! ```
 
 mod adapter;
-mod api;
+pub(crate) mod api;
 mod registry;
 mod schema;
 mod sim;

@@ -1478,8 +1478,14 @@ def MessageFromRemoteEnd(builder):
 
 
 
-# In-process (agents -> host): one message for remote clients. Not sent on
-# the wire; the host turns it into a `Data` or a `Response`.
+# In-process (agents -> host): one message for remote clients. Its first
+# five fields sit in the same slots with the same types as `Data`'s, so a
+# one-way message built by an agent goes on the wire as it is: the host
+# wraps the table in a `Frame` as a `Data` body and sends those bytes,
+# without decoding and rebuilding them (the fields after `content` are
+# then extra slots that readers of `Data` skip). An answer to a request
+# (non-zero `request_id`) becomes a `Response`. The host checks the shared
+# layout at compile time; keep the order.
 class MessageToRemote(object):
     __slots__ = ['_tab']
 
@@ -1510,29 +1516,28 @@ class MessageToRemote(object):
             return self._tab.Get(flatbuffers.number_types.Uint32Flags, o + self._tab.Pos)
         return 0
 
-    # Zero: publish to every subscriber of `channel`. Non-zero: send to that
-    # client only.
-    # MessageToRemote
-    def Client(self):
-        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(6))
-        if o != 0:
-            return self._tab.Get(flatbuffers.number_types.Uint32Flags, o + self._tab.Pos)
-        return 0
-
     # Non-zero: this answers that request from `client` (a `Response`).
     # MessageToRemote
     def RequestId(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(6))
+        if o != 0:
+            return self._tab.Get(flatbuffers.number_types.Uint64Flags, o + self._tab.Pos)
+        return 0
+
+    # Set by the host when it publishes (the channel's sequence number).
+    # MessageToRemote
+    def Sequence(self):
         o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(8))
         if o != 0:
             return self._tab.Get(flatbuffers.number_types.Uint64Flags, o + self._tab.Pos)
         return 0
 
-    # With a request id: Failed turns the answer into a failure with `error`.
+    # Set by the host when it sends (nanoseconds since the Unix epoch).
     # MessageToRemote
-    def Status(self):
+    def TimestampNs(self):
         o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(10))
         if o != 0:
-            return self._tab.Get(flatbuffers.number_types.Uint8Flags, o + self._tab.Pos)
+            return self._tab.Get(flatbuffers.number_types.Uint64Flags, o + self._tab.Pos)
         return 0
 
     # MessageToRemote
@@ -1562,27 +1567,44 @@ class MessageToRemote(object):
         o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(12))
         return o == 0
 
+    # Zero: publish to every subscriber of `channel`. Non-zero: send to that
+    # client only.
+    # MessageToRemote
+    def Client(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(14))
+        if o != 0:
+            return self._tab.Get(flatbuffers.number_types.Uint32Flags, o + self._tab.Pos)
+        return 0
+
+    # With a request id: Failed turns the answer into a failure with `error`.
+    # MessageToRemote
+    def Status(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(16))
+        if o != 0:
+            return self._tab.Get(flatbuffers.number_types.Uint8Flags, o + self._tab.Pos)
+        return 0
+
     # MessageToRemote
     def Error(self):
-        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(14))
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(18))
         if o != 0:
             return self._tab.String(o + self._tab.Pos)
         return None
 
 def MessageToRemoteStart(builder):
-    builder.StartObject(6)
+    builder.StartObject(8)
 
 def MessageToRemoteAddChannel(builder, channel):
     builder.PrependUint32Slot(0, channel, 0)
 
-def MessageToRemoteAddClient(builder, client):
-    builder.PrependUint32Slot(1, client, 0)
-
 def MessageToRemoteAddRequestId(builder, requestId):
-    builder.PrependUint64Slot(2, requestId, 0)
+    builder.PrependUint64Slot(1, requestId, 0)
 
-def MessageToRemoteAddStatus(builder, status):
-    builder.PrependUint8Slot(3, status, 0)
+def MessageToRemoteAddSequence(builder, sequence):
+    builder.PrependUint64Slot(2, sequence, 0)
+
+def MessageToRemoteAddTimestampNs(builder, timestampNs):
+    builder.PrependUint64Slot(3, timestampNs, 0)
 
 def MessageToRemoteAddContent(builder, content):
     builder.PrependUOffsetTRelativeSlot(4, flatbuffers.number_types.UOffsetTFlags.py_type(content), 0)
@@ -1590,8 +1612,14 @@ def MessageToRemoteAddContent(builder, content):
 def MessageToRemoteStartContentVector(builder, numElems):
     return builder.StartVector(1, numElems, 1)
 
+def MessageToRemoteAddClient(builder, client):
+    builder.PrependUint32Slot(5, client, 0)
+
+def MessageToRemoteAddStatus(builder, status):
+    builder.PrependUint8Slot(6, status, 0)
+
 def MessageToRemoteAddError(builder, error):
-    builder.PrependUOffsetTRelativeSlot(5, flatbuffers.number_types.UOffsetTFlags.py_type(error), 0)
+    builder.PrependUOffsetTRelativeSlot(7, flatbuffers.number_types.UOffsetTFlags.py_type(error), 0)
 
 def MessageToRemoteEnd(builder):
     return builder.EndObject()

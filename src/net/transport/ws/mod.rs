@@ -4,7 +4,7 @@
 //! [`WsLink`].
 
 mod acceptor;
-mod access;
+pub(crate) mod access;
 pub(crate) mod http;
 mod link;
 pub(crate) mod static_files;

@@ -8,8 +8,14 @@ import { ResponseStatus } from '../../switchboard/ipc/response-status';
 
 
 /**
- * In-process (agents -> host): one message for remote clients. Not sent on
- * the wire; the host turns it into a `Data` or a `Response`.
+ * In-process (agents -> host): one message for remote clients. Its first
+ * five fields sit in the same slots with the same types as `Data`'s, so a
+ * one-way message built by an agent goes on the wire as it is: the host
+ * wraps the table in a `Frame` as a `Data` body and sends those bytes,
+ * without decoding and rebuilding them (the fields after `content` are
+ * then extra slots that readers of `Data` skip). An answer to a request
+ * (non-zero `request_id`) becomes a `Response`. The host checks the shared
+ * layout at compile time; keep the order.
  */
 export class MessageToRemote {
   bb: flatbuffers.ByteBuffer|null = null;
@@ -38,28 +44,27 @@ channel():number {
 }
 
 /**
- * Zero: publish to every subscriber of `channel`. Non-zero: send to that
- * client only.
- */
-client():number {
-  const offset = this.bb!.__offset(this.bb_pos, 6);
-  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
-}
-
-/**
  * Non-zero: this answers that request from `client` (a `Response`).
  */
 requestId():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 6);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
+/**
+ * Set by the host when it publishes (the channel's sequence number).
+ */
+sequence():bigint {
   const offset = this.bb!.__offset(this.bb_pos, 8);
   return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
 }
 
 /**
- * With a request id: Failed turns the answer into a failure with `error`.
+ * Set by the host when it sends (nanoseconds since the Unix epoch).
  */
-status():ResponseStatus {
+timestampNs():bigint {
   const offset = this.bb!.__offset(this.bb_pos, 10);
-  return offset ? this.bb!.readUint8(this.bb_pos + offset) : ResponseStatus.Ok;
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
 }
 
 content(index: number):number|null {
@@ -77,31 +82,48 @@ contentArray():Uint8Array|null {
   return offset ? new Uint8Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
 }
 
+/**
+ * Zero: publish to every subscriber of `channel`. Non-zero: send to that
+ * client only.
+ */
+client():number {
+  const offset = this.bb!.__offset(this.bb_pos, 14);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+}
+
+/**
+ * With a request id: Failed turns the answer into a failure with `error`.
+ */
+status():ResponseStatus {
+  const offset = this.bb!.__offset(this.bb_pos, 16);
+  return offset ? this.bb!.readUint8(this.bb_pos + offset) : ResponseStatus.Ok;
+}
+
 error():string|null
 error(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
 error(optionalEncoding?:any):string|Uint8Array|null {
-  const offset = this.bb!.__offset(this.bb_pos, 14);
+  const offset = this.bb!.__offset(this.bb_pos, 18);
   return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
 }
 
 static startMessageToRemote(builder:flatbuffers.Builder) {
-  builder.startObject(6);
+  builder.startObject(8);
 }
 
 static addChannel(builder:flatbuffers.Builder, channel:number) {
   builder.addFieldInt32(0, channel, 0);
 }
 
-static addClient(builder:flatbuffers.Builder, client:number) {
-  builder.addFieldInt32(1, client, 0);
-}
-
 static addRequestId(builder:flatbuffers.Builder, requestId:bigint) {
-  builder.addFieldInt64(2, requestId, BigInt('0'));
+  builder.addFieldInt64(1, requestId, BigInt('0'));
 }
 
-static addStatus(builder:flatbuffers.Builder, status:ResponseStatus) {
-  builder.addFieldInt8(3, status, ResponseStatus.Ok);
+static addSequence(builder:flatbuffers.Builder, sequence:bigint) {
+  builder.addFieldInt64(2, sequence, BigInt('0'));
+}
+
+static addTimestampNs(builder:flatbuffers.Builder, timestampNs:bigint) {
+  builder.addFieldInt64(3, timestampNs, BigInt('0'));
 }
 
 static addContent(builder:flatbuffers.Builder, contentOffset:flatbuffers.Offset) {
@@ -120,8 +142,16 @@ static startContentVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(1, numElems, 1);
 }
 
+static addClient(builder:flatbuffers.Builder, client:number) {
+  builder.addFieldInt32(5, client, 0);
+}
+
+static addStatus(builder:flatbuffers.Builder, status:ResponseStatus) {
+  builder.addFieldInt8(6, status, ResponseStatus.Ok);
+}
+
 static addError(builder:flatbuffers.Builder, errorOffset:flatbuffers.Offset) {
-  builder.addFieldOffset(5, errorOffset, 0);
+  builder.addFieldOffset(7, errorOffset, 0);
 }
 
 static endMessageToRemote(builder:flatbuffers.Builder):flatbuffers.Offset {
@@ -129,13 +159,15 @@ static endMessageToRemote(builder:flatbuffers.Builder):flatbuffers.Offset {
   return offset;
 }
 
-static createMessageToRemote(builder:flatbuffers.Builder, channel:number, client:number, requestId:bigint, status:ResponseStatus, contentOffset:flatbuffers.Offset, errorOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createMessageToRemote(builder:flatbuffers.Builder, channel:number, requestId:bigint, sequence:bigint, timestampNs:bigint, contentOffset:flatbuffers.Offset, client:number, status:ResponseStatus, errorOffset:flatbuffers.Offset):flatbuffers.Offset {
   MessageToRemote.startMessageToRemote(builder);
   MessageToRemote.addChannel(builder, channel);
-  MessageToRemote.addClient(builder, client);
   MessageToRemote.addRequestId(builder, requestId);
-  MessageToRemote.addStatus(builder, status);
+  MessageToRemote.addSequence(builder, sequence);
+  MessageToRemote.addTimestampNs(builder, timestampNs);
   MessageToRemote.addContent(builder, contentOffset);
+  MessageToRemote.addClient(builder, client);
+  MessageToRemote.addStatus(builder, status);
   MessageToRemote.addError(builder, errorOffset);
   return MessageToRemote.endMessageToRemote(builder);
 }
