@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use bevy_app::{App, AppExit, Last, PostStartup, ScheduleRunnerPlugin};
 use bevy_ecs::prelude::*;
+use switchboard::HostConfig;
 use switchboard::agents::TelemetryAgentPlugin;
 use switchboard::agents::hardware::HardwareBridgePlugin;
 use switchboard::bevy::{HostStatus, IpcHostPlugin, IpcStatus, on_demand_runner};
@@ -143,11 +144,13 @@ fn main() -> AppExit {
         app.add_plugins(ScheduleRunnerPlugin::run_loop(wait));
     }
     app.add_plugins((
-        IpcHostPlugin::default()
-            .port(options.port)
-            .host_name("switchboard demo")
-            .web_root(options.web_root)
-            .max_clients(options.max_clients),
+        IpcHostPlugin::new(
+            HostConfig::default()
+                .port(options.port)
+                .host_name("switchboard demo")
+                .web_root(options.web_root)
+                .max_clients(options.max_clients),
+        ),
         TelemetryAgentPlugin::default(),
         echo::EchoAgentPlugin,
         scene::SceneAgentPlugin,
