@@ -3,10 +3,13 @@
 //! `--allow-insecure-remote`) checked with real clients over real sockets.
 //!
 //! The binary is built by this test (`cargo build --example ipc_agent` with
-//! the features this test was built with), so it is never a stale one.
+//! the features this test was built with, tests/support/examples.rs), so it
+//! is never a stale one.
 #![cfg(feature = "hardware")]
 
 mod common;
+#[path = "support/examples.rs"]
+mod examples;
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::{SocketAddr, TcpStream};
@@ -22,56 +25,10 @@ use switchboard::protocol::{HelloArgs, encode_hello, ipc, verify_frame};
 use tungstenite::Message;
 use tungstenite::protocol::frame::coding::CloseCode;
 
-/// The demo binary, built once per test run with this test's features.
+/// The demo binary, built by this test.
 fn demo_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        let features: Vec<&str> = [
-            ("bevy", cfg!(feature = "bevy")),
-            ("hardware", cfg!(feature = "hardware")),
-            ("tls", cfg!(feature = "tls")),
-            ("fuzzing", cfg!(feature = "fuzzing")),
-        ]
-        .into_iter()
-        .filter_map(|(name, on)| on.then_some(name))
-        .collect();
-        // The same feature set as this test reuses the library it was built
-        // against instead of compiling another one.
-        let mut cargo = Command::new(env!("CARGO"));
-        // Cargo describes this package to the running test in variables
-        // that some build scripts watch (ring's: CARGO_MANIFEST_DIR); passed
-        // on, they would make every run rebuild those crates twice.
-        for (name, _) in std::env::vars_os() {
-            let name = name.to_string_lossy();
-            if name.starts_with("CARGO_PKG_")
-                || name.starts_with("CARGO_MANIFEST_")
-                || [
-                    "CARGO_CRATE_NAME",
-                    "CARGO_BIN_NAME",
-                    "CARGO_PRIMARY_PACKAGE",
-                ]
-                .contains(&&*name)
-                || ["CARGO_TARGET_TMPDIR", "CARGO_RUSTC_CURRENT_DIR", "OUT_DIR"].contains(&&*name)
-            {
-                cargo.env_remove(&*name);
-            }
-        }
-        let output = cargo
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args(["build", "--example", "ipc_agent", "--no-default-features"])
-            .args(["--features", &features.join(",")])
-            .args(["--message-format", "json-render-diagnostics"])
-            .stderr(Stdio::inherit())
-            .output()
-            .expect("cargo runs");
-        assert!(output.status.success(), "building the demo failed");
-        String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-            .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "ipc_agent")
-            .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-            .expect("cargo names the demo's executable")
-    })
+    BINARY.get_or_init(|| examples::example_binary("ipc_agent"))
 }
 
 /// A scratch path unique to this process and `what`.
@@ -339,6 +296,54 @@ fn the_explicit_opt_out_listens_on_every_interface() {
     let client = Client::connect(demo.loopback_addr(), "anyone").expect("welcomed without token");
     assert!(client.channel_id("echo").is_some());
     demo.stderr_with("INSECURE: listening on 0.0.0.0:");
+}
+
+/// Sends a WebSocket upgrade with this Host and Origin; the status line.
+fn upgrade_status(addr: SocketAddr, host: &str, origin: &str) -> String {
+    use std::io::Write;
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    write!(
+        stream,
+        "GET / HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\nUpgrade: websocket\r\n\
+         Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    )
+    .unwrap();
+    let mut head = String::new();
+    BufReader::new(stream).read_line(&mut head).unwrap();
+    head.trim_end().to_owned()
+}
+
+#[test]
+fn allowed_origins_and_host_names_are_let_in() {
+    let demo = Demo::start(
+        "origins",
+        &[
+            "--port",
+            "0",
+            "--allow-origin",
+            "http://localhost:5173",
+            "--allow-origin",
+            "https://editor.example",
+            "--allow-host",
+            "game.lan",
+        ],
+    );
+    let addr = demo.loopback_addr();
+    let here = addr.to_string();
+    for allowed in ["http://localhost:5173", "https://editor.example"] {
+        let status = upgrade_status(addr, &here, allowed);
+        assert!(status.contains(" 101 "), "{allowed}: {status}");
+    }
+    let status = upgrade_status(addr, &here, "http://localhost:5174");
+    assert!(status.contains(" 403 "), "{status}");
+    let lan = format!("game.lan:{}", addr.port());
+    let status = upgrade_status(addr, &lan, &format!("http://{lan}"));
+    assert!(status.contains(" 101 "), "{status}");
+    let evil = format!("evil.example:{}", addr.port());
+    let status = upgrade_status(addr, &evil, &format!("http://{evil}"));
+    assert!(status.contains(" 403 "), "{status}");
 }
 
 #[cfg(feature = "tls")]

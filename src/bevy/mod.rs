@@ -5,6 +5,14 @@
 //! [`ToRemote`], ordered against [`IpcSet::Receive`] (in `PreUpdate`) and
 //! [`IpcSet::Send`] (in `PostUpdate`).
 //!
+//! The host serves clients only while the app runs frames. A full Bevy app
+//! with `DefaultPlugins` has a runner already (winit's event loop); an app
+//! built from `bevy_app` alone needs one, or `run()` does a single frame and
+//! returns: `ScheduleRunnerPlugin::run_loop(..)` for a fixed rate, or
+//! [`on_demand_runner`] for a frame whenever the network has something
+//! (`examples/bevy_minimal.rs`). The example below drives frames by hand
+//! with `app.update()`, as a test or another engine's loop would.
+//!
 //! ```
 //! use bevy_app::prelude::*;
 //! use bevy_ecs::prelude::*;
