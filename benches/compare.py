@@ -59,7 +59,8 @@ FANOUT_SERVERS = [
 
 def build():
     subprocess.run(["cargo", "build", "--release", "--example", "ipc_agent", "--example", "host_echo",
-                    "--example", "ws_echo", "--example", "tokio_echo", "--example", "loadgen"],
+                    "--example", "ws_echo", "--example", "tokio_echo", "--example", "loadgen",
+                    "--features", "hardware"],
                    cwd=ROOT, check=True)
     node = ROOT / "benches" / "node"
     if not (node / "node_modules" / "ws").exists():

@@ -13,7 +13,7 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use switchboard::bevy::{FromRemote, HostStatus, IpcHost, IpcHostPlugin, IpcStatus, ToRemote};
 use switchboard::client::Client;
 use switchboard::protocol::{encode_data, ipc, verify_frame};
-use switchboard::{ChannelId, ChannelSpec};
+use switchboard::{ChannelId, ChannelSpec, HostConfig};
 
 fn frames(c: &mut Criterion) {
     let content = [0x5au8; 64];
@@ -70,7 +70,7 @@ fn fan_out(c: &mut Criterion) {
 
 fn app_with_plugin() -> App {
     let mut app = App::new();
-    app.add_plugins(IpcHostPlugin::default().port(0));
+    app.add_plugins(IpcHostPlugin::new(HostConfig::default().port(0)));
     app.update();
     app
 }

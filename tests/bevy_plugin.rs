@@ -15,12 +15,12 @@ use switchboard::bevy::{
 };
 use switchboard::client::{Client, ClientError, Incoming};
 use switchboard::protocol::ipc;
-use switchboard::{ChannelSpec, DeliveryPolicy};
+use switchboard::{ChannelSpec, DeliveryPolicy, HostConfig};
 
 fn app_with_host() -> App {
     init_logs();
     let mut app = App::new();
-    app.add_plugins(IpcHostPlugin::default().port(0));
+    app.add_plugins(IpcHostPlugin::new(HostConfig::default().port(0)));
     app
 }
 
@@ -256,7 +256,7 @@ fn a_port_in_use_is_reported_and_the_app_runs_on() {
     let blocker = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = blocker.local_addr().unwrap().port();
     let mut app = App::new();
-    app.add_plugins(IpcHostPlugin::default().port(port));
+    app.add_plugins(IpcHostPlugin::new(HostConfig::default().port(port)));
     app.update();
     match &app.world().resource::<IpcStatus>().0 {
         HostStatus::Failed(reason) => assert!(reason.contains("cannot listen"), "{reason}"),

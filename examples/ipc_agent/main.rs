@@ -4,90 +4,31 @@
 //! `--registry FILE`), serving the browser editor.
 //!
 //! ```text
-//! cargo run --example ipc_agent -- [--port 9001] [--uncapped | --on-demand] [--hz 60]
-//!                                   [--web-root DIR] [--frames N]
-//!                                   [--registry FILE] [--max-clients N]
-//!                                   [--zwave-port PATH]
+//! cargo run --example ipc_agent --features hardware -- [OPTIONS]
+//! cargo run --example ipc_agent --features hardware -- --help
 //! ```
 //!
-//! `--zwave-port /dev/ttyACM0` drives the Z-Wave radio with a real Serial
-//! API stick instead of the simulated dongle.
+//! `options.rs` lists every flag; the listening and access flags (`--bind`,
+//! `--token`, `--tls-cert`/`--tls-key`, `--allow-origin`, ...) fill in the
+//! host's `HostConfig`, so the demo refuses what the library refuses.
+//! docs/protocol.md describes the channels the agents advertise.
 
 mod echo;
+mod options;
 mod scene;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use bevy_app::{App, AppExit, Last, PostStartup, ScheduleRunnerPlugin};
 use bevy_ecs::prelude::*;
+use options::{Command, REMOTE_HINT, USAGE};
 use switchboard::agents::TelemetryAgentPlugin;
 use switchboard::agents::hardware::HardwareBridgePlugin;
 use switchboard::bevy::{HostStatus, IpcHostPlugin, IpcStatus, on_demand_runner};
 
-struct Options {
-    port: u16,
-    uncapped: bool,
-    on_demand: bool,
-    hz: f64,
-    web_root: PathBuf,
-    frames: Option<u64>,
-    registry: PathBuf,
-    max_clients: usize,
-    zwave_port: Option<PathBuf>,
-}
-
-fn parse_args() -> Result<Options, String> {
-    let mut options = Options {
-        port: switchboard::DEFAULT_PORT,
-        uncapped: false,
-        on_demand: false,
-        hz: 60.0,
-        web_root: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web_root/public"),
-        frames: None,
-        registry: std::env::temp_dir().join("switchboard-demo-devices.sqlite"),
-        max_clients: switchboard::Limits::default().max_clients,
-        zwave_port: None,
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
-        match arg.as_str() {
-            "--port" => {
-                options.port = value("--port")?
-                    .parse()
-                    .map_err(|e| format!("--port: {e}"))?
-            }
-            "--uncapped" => options.uncapped = true,
-            "--on-demand" => options.on_demand = true,
-            "--hz" => options.hz = value("--hz")?.parse().map_err(|e| format!("--hz: {e}"))?,
-            "--web-root" => options.web_root = PathBuf::from(value("--web-root")?),
-            "--frames" => {
-                options.frames = Some(
-                    value("--frames")?
-                        .parse()
-                        .map_err(|e| format!("--frames: {e}"))?,
-                )
-            }
-            "--registry" => options.registry = PathBuf::from(value("--registry")?),
-            "--max-clients" => {
-                options.max_clients = value("--max-clients")?
-                    .parse()
-                    .map_err(|e| format!("--max-clients: {e}"))?
-            }
-            "--zwave-port" => options.zwave_port = Some(PathBuf::from(value("--zwave-port")?)),
-            "-h" | "--help" => return Err(
-                "usage: ipc_agent [--port N] [--uncapped | --on-demand] [--hz F] [--web-root DIR] [--frames N] [--registry FILE] [--max-clients N] [--zwave-port PATH]"
-                    .into(),
-            ),
-            other => return Err(format!("unknown argument {other:?} (try --help)")),
-        }
-    }
-    if !(options.hz.is_finite() && options.hz > 0.0) {
-        return Err("--hz must be a positive number".into());
-    }
-    Ok(options)
-}
+/// Exit status for arguments that cannot be used; 1 is a refusal or failure
+/// at run time.
+const USAGE_ERROR: u8 = 2;
 
 #[derive(Resource)]
 struct FrameLimit(Option<u64>, u64);
@@ -99,17 +40,21 @@ fn count_frames(mut limit: ResMut<FrameLimit>, mut exit: MessageWriter<AppExit>)
     }
 }
 
-fn announce(status: Res<IpcStatus>, mut exit: MessageWriter<AppExit>) {
-    match &status.0 {
-        HostStatus::Listening(addr) => {
-            println!("Switchboard demo running.");
-            println!("  editor:    http://{addr}/");
-            println!("  websocket: ws://{addr}/");
-        }
-        HostStatus::Failed(reason) => {
-            eprintln!("cannot start the IPC host: {reason}");
-            exit.write(AppExit::error());
-        }
+/// Whether the announced URLs are `wss://`/`https://`.
+#[derive(Resource)]
+struct Secure(bool);
+
+fn announce(status: Res<IpcStatus>, secure: Res<Secure>) {
+    // A host that failed to start ended the demo before the first frame.
+    if let HostStatus::Listening(addr) = &status.0 {
+        let (http, ws) = if secure.0 {
+            ("https", "wss")
+        } else {
+            ("http", "ws")
+        };
+        println!("Switchboard demo running.");
+        println!("  editor:    {http}://{addr}/");
+        println!("  websocket: {ws}://{addr}/");
     }
 }
 
@@ -119,16 +64,28 @@ fn main() -> AppExit {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
-        // Logs on stderr; stdout carries only the announcement below.
+        // Logs on stderr; stdout carries only the announcement (or --help).
         .with_writer(std::io::stderr)
         .init();
-    let options = match parse_args() {
-        Ok(options) => options,
+    let options = match options::parse(std::env::args().skip(1)) {
+        Ok(Command::Run(options)) => options,
+        Ok(Command::Help) => {
+            print!("{USAGE}");
+            return AppExit::Success;
+        }
         Err(message) => {
-            eprintln!("{message}");
-            return AppExit::error();
+            eprintln!("ipc_agent: {message} (try --help)");
+            return AppExit::from_code(USAGE_ERROR);
         }
     };
+    let config = match options.host_config() {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("ipc_agent: {message}");
+            return AppExit::from_code(USAGE_ERROR);
+        }
+    };
+    let secure = Secure(config.tls_enabled());
     let frame = Duration::from_secs_f64(1.0 / options.hz);
     let mut app = App::new();
     if options.on_demand {
@@ -142,12 +99,17 @@ fn main() -> AppExit {
         };
         app.add_plugins(ScheduleRunnerPlugin::run_loop(wait));
     }
+    // The host starts while the plugin is added; a refused configuration
+    // ends the demo here, before the agents open radios and the registry.
+    app.add_plugins(IpcHostPlugin::new(config));
+    if let HostStatus::Failed(reason) = &app.world().resource::<IpcStatus>().0 {
+        eprintln!("ipc_agent: cannot start the IPC host: {reason}");
+        if !options.loopback() {
+            eprintln!("ipc_agent: {REMOTE_HINT}");
+        }
+        return AppExit::error();
+    }
     app.add_plugins((
-        IpcHostPlugin::default()
-            .port(options.port)
-            .host_name("switchboard demo")
-            .web_root(options.web_root)
-            .max_clients(options.max_clients),
         TelemetryAgentPlugin::default(),
         echo::EchoAgentPlugin,
         scene::SceneAgentPlugin,
@@ -166,6 +128,7 @@ fn main() -> AppExit {
         },
     ))
     .insert_resource(FrameLimit(options.frames, 0))
+    .insert_resource(secure)
     // After every agent advertised its channels in Startup.
     .add_systems(PostStartup, announce)
     .add_systems(Last, count_frames);

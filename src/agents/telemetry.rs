@@ -22,7 +22,10 @@ use crate::bevy::{IpcHost, IpcSet, ToRemote};
 /// use switchboard::bevy::IpcHostPlugin;
 ///
 /// let mut app = App::new();
-/// app.add_plugins((IpcHostPlugin::default().port(0), TelemetryAgentPlugin::default()));
+/// app.add_plugins((
+///     IpcHostPlugin::new(switchboard::HostConfig::default().port(0)),
+///     TelemetryAgentPlugin::default(),
+/// ));
 /// app.world_mut().resource_mut::<Metrics>().set("physics/bodies", 42.0);
 /// app.update();
 /// ```

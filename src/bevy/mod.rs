@@ -5,9 +5,18 @@
 //! [`ToRemote`], ordered against [`IpcSet::Receive`] (in `PreUpdate`) and
 //! [`IpcSet::Send`] (in `PostUpdate`).
 //!
+//! The host serves clients only while the app runs frames. A full Bevy app
+//! with `DefaultPlugins` has a runner already (winit's event loop); an app
+//! built from `bevy_app` alone needs one, or `run()` does a single frame and
+//! returns: `ScheduleRunnerPlugin::run_loop(..)` for a fixed rate, or
+//! [`on_demand_runner`] for a frame whenever the network has something
+//! (`examples/bevy_minimal.rs`). The example below drives frames by hand
+//! with `app.update()`, as a test or another engine's loop would.
+//!
 //! ```
 //! use bevy_app::prelude::*;
 //! use bevy_ecs::prelude::*;
+//! use switchboard::HostConfig;
 //! use switchboard::bevy::{FromRemote, IpcHostPlugin, ToRemote};
 //!
 //! fn echo(mut from: MessageReader<FromRemote>, mut to: MessageWriter<ToRemote>) {
@@ -17,7 +26,7 @@
 //! }
 //!
 //! let mut app = App::new();
-//! app.add_plugins(IpcHostPlugin::default().port(0))
+//! app.add_plugins(IpcHostPlugin::new(HostConfig::default().port(0)))
 //!     .add_systems(Update, echo);
 //! app.update();
 //! ```
@@ -26,7 +35,6 @@ mod messages;
 mod to_remote;
 
 use std::ops::Deref;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use bevy_app::{App, Plugin, PostUpdate, PreUpdate};
@@ -35,7 +43,7 @@ use bevy_ecs::prelude::*;
 pub use messages::{ClientConnected, ClientDisconnected, FromRemote, HostStatus, RemoteAnswer};
 pub use to_remote::{ToRemote, ToRemoteWriter};
 
-use crate::{Host, HostConfig, HostEvent, Limits};
+use crate::{Host, HostConfig, HostEvent};
 
 /// Where the plugin's systems run, so agents can order themselves.
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -63,70 +71,45 @@ impl Deref for IpcHost {
 pub struct IpcStatus(pub HostStatus);
 
 /// Adds the IPC host to a Bevy app.
+///
+/// Every setting (address, token, TLS, origins, limits, ...) lives in
+/// [`HostConfig`], so the plugin offers whatever the host offers and the
+/// two cannot drift apart. `IpcHostPlugin::default()` is the default
+/// configuration: loopback on [`DEFAULT_PORT`](crate::DEFAULT_PORT), no token.
+///
+/// ```
+/// use bevy_app::App;
+/// use switchboard::HostConfig;
+/// use switchboard::bevy::{HostStatus, IpcHostPlugin, IpcStatus};
+///
+/// let mut app = App::new();
+/// app.add_plugins(IpcHostPlugin::new(
+///     HostConfig::default()
+///         .port(0) // any free port
+///         .host_name("my game")
+///         .allow_origin("http://localhost:5173"),
+/// ));
+/// assert!(matches!(
+///     app.world().resource::<IpcStatus>().0,
+///     HostStatus::Listening(_)
+/// ));
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct IpcHostPlugin {
-    /// The host's configuration.
+    /// The host's configuration, used when the plugin is added.
     pub config: HostConfig,
 }
 
 impl IpcHostPlugin {
-    /// Starts from a full configuration.
-    pub fn with_config(config: HostConfig) -> Self {
+    /// A plugin that starts a host with this configuration.
+    pub fn new(config: HostConfig) -> Self {
         Self { config }
     }
+}
 
-    /// Listen on this address.
-    pub fn bind(mut self, addr: std::net::SocketAddr) -> Self {
-        self.config = self.config.bind(addr);
-        self
-    }
-
-    /// Listen on this port (0: any free port).
-    pub fn port(mut self, port: u16) -> Self {
-        self.config = self.config.port(port);
-        self
-    }
-
-    /// Name shown to clients.
-    pub fn host_name(mut self, name: impl Into<String>) -> Self {
-        self.config = self.config.host_name(name);
-        self
-    }
-
-    /// Require a token in `Hello`.
-    pub fn token(mut self, token: impl Into<String>) -> Self {
-        self.config = self.config.token(token);
-        self
-    }
-
-    /// Serve this folder over HTTP on the same port.
-    pub fn web_root(mut self, root: impl Into<PathBuf>) -> Self {
-        self.config = self.config.web_root(root);
-        self
-    }
-
-    /// Largest message accepted.
-    pub fn max_message_size(mut self, bytes: usize) -> Self {
-        self.config = self.config.max_message_size(bytes);
-        self
-    }
-
-    /// Most clients at once.
-    pub fn max_clients(mut self, clients: usize) -> Self {
-        self.config = self.config.max_clients(clients);
-        self
-    }
-
-    /// How long agents have to answer requests.
-    pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.config = self.config.request_timeout(timeout);
-        self
-    }
-
-    /// Replace every limit.
-    pub fn limits(mut self, limits: Limits) -> Self {
-        self.config = self.config.limits(limits);
-        self
+impl From<HostConfig> for IpcHostPlugin {
+    fn from(config: HostConfig) -> Self {
+        Self::new(config)
     }
 }
 

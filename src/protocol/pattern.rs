@@ -9,7 +9,7 @@ pub enum PatternError {
     /// The pattern is empty.
     #[error("empty pattern")]
     Empty,
-    /// The pattern is longer than [`MAX_PATTERN_LEN`].
+    /// The pattern is longer than 256 bytes.
     #[error("pattern of {0} bytes is longer than {MAX_PATTERN_LEN}")]
     TooLong(usize),
     /// Three or more stars in a row mean nothing.

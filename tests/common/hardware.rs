@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use bevy_app::prelude::*;
 use serde_json::{Value, json};
+use switchboard::HostConfig;
 use switchboard::agents::hardware::{HardwareBridge, HardwareBridgePlugin};
 use switchboard::bevy::{HostStatus, IpcHostPlugin, IpcStatus};
 use switchboard::client::{Client, ClientError, Incoming};
@@ -23,7 +24,7 @@ impl Harness {
     pub fn new(plugin: HardwareBridgePlugin) -> Self {
         init_logs();
         let mut app = App::new();
-        app.add_plugins((IpcHostPlugin::default().port(0), plugin));
+        app.add_plugins((IpcHostPlugin::new(HostConfig::default().port(0)), plugin));
         app.update();
         let addr = match &app.world().resource::<IpcStatus>().0 {
             HostStatus::Listening(addr) => *addr,

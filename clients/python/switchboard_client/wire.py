@@ -394,21 +394,32 @@ def _str(value: Optional[bytes]) -> str:
     return value.decode("utf-8", errors="replace") if value is not None else ""
 
 
-def _byte_vector(table: flatbuffers.table.Table, voffset: int) -> bytes:
+# vtable offsets of the `content` fields (4 + 2 * field index in the schema).
+DATA_CONTENT = 12  # Data: channel, request_id, sequence, timestamp_ns, content
+RESPONSE_CONTENT = 10  # Response: request_id, channel, status, content, error
+
+
+# body_as and byte_vector are quoted in docs/protocol.md, section 12;
+# tests/test_protocol_doc.py keeps the two copies equal.
+def body_as(cls, table):
+    """The union body `table` (what ``Frame.Body()`` returns) read as the
+    generated class `cls`, on the same bytes."""
+    body = cls()
+    body.Init(table.Bytes, table.Pos)
+    return body
+
+
+def byte_vector(table, voffset):
     """A ``[ubyte]`` field as bytes, sliced in one go (no numpy needed)."""
     o = table.Offset(voffset)
     if o == 0:
         return b""
     start = table.Vector(o)
     length = table.VectorLen(o)
+    # No verifier: a bad length must not silently cut the content short.
     if start + length > len(table.Bytes):
-        raise FrameDecodeError("byte vector runs past the end of the message")
+        raise ValueError("byte vector runs past the end of the message")
     return bytes(table.Bytes[start : start + length])
-
-
-# vtable offsets of the `content` fields (4 + 2 * field index in the schema).
-_DATA_CONTENT = 12  # Data: channel, request_id, sequence, timestamp_ns, content
-_RESPONSE_CONTENT = 10  # Response: request_id, channel, status, content, error
 
 
 def _decode_channel(info) -> ChannelInfo:
@@ -431,15 +442,9 @@ def _key_values(length: int, get) -> dict:
     return out
 
 
-def _table(cls, union_table):
-    obj = cls()
-    obj.Init(union_table.Bytes, union_table.Pos)
-    return obj
-
-
 def _decode_body(body_type: int, tab) -> Frame:
     if body_type == Body.Welcome:
-        w = _table(ipc.Welcome, tab)
+        w = body_as(ipc.Welcome, tab)
         info = w.Info()
         limits = w.Limits()
         return WelcomeFrame(
@@ -463,35 +468,35 @@ def _decode_body(body_type: int, tab) -> Frame:
             request_timeout_ms=limits.RequestTimeoutMs() if limits else 0,
         )
     if body_type == Body.Advertise:
-        a = _table(ipc.Advertise, tab)
+        a = body_as(ipc.Advertise, tab)
         return AdvertiseFrame(
             channels=tuple(_decode_channel(a.Channels(i)) for i in range(a.ChannelsLength()))
         )
     if body_type == Body.Unadvertise:
-        u = _table(ipc.Unadvertise, tab)
+        u = body_as(ipc.Unadvertise, tab)
         return UnadvertiseFrame(
             channel_ids=tuple(u.ChannelIds(i) for i in range(u.ChannelIdsLength()))
         )
     if body_type == Body.Data:
-        d = _table(ipc.Data, tab)
+        d = body_as(ipc.Data, tab)
         return DataFrame(
             channel=d.Channel(),
             request_id=d.RequestId(),
             sequence=d.Sequence(),
             timestamp_ns=d.TimestampNs(),
-            content=_byte_vector(d._tab, _DATA_CONTENT),
+            content=byte_vector(d._tab, DATA_CONTENT),
         )
     if body_type == Body.Response:
-        r = _table(ipc.Response, tab)
+        r = body_as(ipc.Response, tab)
         return ResponseFrame(
             request_id=r.RequestId(),
             channel=r.Channel(),
             status=r.Status(),
-            content=_byte_vector(r._tab, _RESPONSE_CONTENT),
+            content=byte_vector(r._tab, RESPONSE_CONTENT),
             error=_str(r.Error()),
         )
     if body_type == Body.Error:
-        e = _table(ipc.Error, tab)
+        e = body_as(ipc.Error, tab)
         return ErrorFrame(
             code=e.Code(),
             message=_str(e.Message()),
@@ -499,7 +504,7 @@ def _decode_body(body_type: int, tab) -> Frame:
             channel=e.Channel(),
         )
     if body_type == Body.Hello:
-        h = _table(ipc.Hello, tab)
+        h = body_as(ipc.Hello, tab)
         return HelloFrame(
             client_name=_str(h.ClientName()),
             protocol_versions=tuple(
@@ -509,7 +514,7 @@ def _decode_body(body_type: int, tab) -> Frame:
         )
     if body_type in (Body.Subscribe, Body.Unsubscribe):
         cls = ipc.Subscribe if body_type == Body.Subscribe else ipc.Unsubscribe
-        s = _table(cls, tab)
+        s = body_as(cls, tab)
         return SubscribeFrame(
             request_id=s.RequestId(),
             channel_ids=tuple(s.ChannelIds(i) for i in range(s.ChannelIdsLength())),

@@ -1,8 +1,9 @@
 """Starts the demo app (examples/ipc_agent) once for the test session.
 
 The binary comes from $DEMO_BIN (default: the debug build in this
-repository; build it with `cargo build --example ipc_agent`). It listens on a
-free loopback port (--port 0) and prints `  websocket: ws://127.0.0.1:PORT/`.
+repository; build it with `cargo build --example ipc_agent --features
+hardware`). It listens on a free loopback port (--port 0) and prints
+`  websocket: ws://127.0.0.1:PORT/`.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class Demo:
     def __init__(self, proc: subprocess.Popen, url: str, output: list, stderr_path: str):
         self.proc = proc
         self.url = url
-        self.output = output  # stdout lines so far (the demo logs there too)
+        self.output = output  # stdout lines so far (its logs go to stderr_path)
         self.stderr_path = stderr_path
 
 
@@ -40,8 +41,8 @@ class Demo:
 def demo():
     binary = os.environ.get("DEMO_BIN", str(DEFAULT_DEMO_BIN))
     if not os.path.isfile(binary):
-        pytest.fail(f"demo binary {binary} not found; run `cargo build --example ipc_agent` "
-                    "or set DEMO_BIN")
+        pytest.fail(f"demo binary {binary} not found; run "
+                    "`cargo build --example ipc_agent --features hardware` or set DEMO_BIN")
     stderr = tempfile.NamedTemporaryFile(prefix="ipc_agent-", suffix=".stderr", delete=False)
     proc = subprocess.Popen(
         [binary, "--port", "0"],
@@ -54,8 +55,8 @@ def demo():
     lines: list = []
     urls: "queue.Queue[str]" = queue.Queue()
 
-    # Drain stdout for the whole session: the demo's logs go there too, and a
-    # full pipe would stall the game.
+    # Drain stdout for the whole session: a full pipe would stall the game
+    # at its next print.
     def drain():
         for line in proc.stdout:
             lines.append(line)

@@ -15,7 +15,7 @@
 //!
 //! let mut app = App::new();
 //! app.add_plugins((
-//!     IpcHostPlugin::default().port(0),
+//!     IpcHostPlugin::new(switchboard::HostConfig::default().port(0)),
 //!     HardwareBridgePlugin::default()
 //!         .radios([Radio::Zigbee, Radio::Wifi])
 //!         .discover_on_start(true),

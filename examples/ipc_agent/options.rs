@@ -1,0 +1,226 @@
+//! The demo's command line, and how its listening and access flags become
+//! the host's configuration.
+//!
+//! The demo decides nothing about access itself: the flags only fill in a
+//! `HostConfig`, and the library's own checks (a non-loopback address needs
+//! a token and TLS, or the explicit opt-out) refuse or accept it, so the
+//! demo behaves exactly like a game configured the same way.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+use switchboard::HostConfig;
+
+/// What `--help` prints.
+pub const USAGE: &str = "\
+usage: ipc_agent [OPTIONS]
+
+A headless Bevy game with the Switchboard IPC host, an echo agent, the
+telemetry agent, a scene agent and the hardware bridge (simulated dongles),
+serving the browser editor. Prints the editor's and the WebSocket's URL.
+
+Frame loop:
+  --hz F                   frames per second (default 60)
+  --uncapped               run frames back to back
+  --on-demand              run a frame when the network has something, else
+                           sleep (at least one frame per 1/F s)
+  --frames N               exit after N frames
+
+Listening and access (see SECURITY.md):
+  --port N                 port to listen on (default 9001; 0: any free port)
+  --bind ADDR              address to listen on: an IP (port from --port) or
+                           IP:PORT (default 127.0.0.1). An address other than
+                           loopback is refused unless --token and
+                           --tls-cert/--tls-key are given, or
+                           --allow-insecure-remote
+  --token SECRET           clients must send this token in Hello; others are
+                           closed with 4003. The browser editor sends none.
+                           Other local users can read command lines: use it
+                           to try access control, not to guard a secret
+  --tls-cert FILE          PEM certificate chain: serve wss:// (and the editor
+                           over https://); needs --tls-key and the tls feature
+                           (cargo run --example ipc_agent --features hardware,tls)
+  --tls-key FILE           PEM private key for --tls-cert
+  --allow-origin ORIGIN    let browser pages from ORIGIN (scheme://host:port)
+                           open WebSockets; repeatable; * allows every origin
+  --allow-host NAME        accept requests whose Host header names NAME
+                           (e.g. game.lan) besides loopback names and IP
+                           addresses; repeatable
+  --allow-insecure-remote  listen beyond loopback without a token and TLS:
+                           anyone who can reach the port can drive the game
+  --max-clients N          most connections at once (default 256)
+
+Content:
+  --web-root DIR           folder served over HTTP (default: the editor)
+  --registry FILE          SQLite file that keeps registered devices
+  --zwave-port PATH        drive Z-Wave with a real Serial API stick (e.g.
+                           /dev/ttyACM0) instead of the simulated dongle
+
+  -h, --help               print this and exit
+";
+
+/// What the command line asks for.
+pub enum Command {
+    /// `--help`: print [`USAGE`] and exit successfully.
+    Help,
+    /// Run the demo (boxed: the options are large and made once).
+    Run(Box<Options>),
+}
+
+pub struct Options {
+    pub uncapped: bool,
+    pub on_demand: bool,
+    pub hz: f64,
+    pub frames: Option<u64>,
+    pub web_root: PathBuf,
+    pub registry: PathBuf,
+    pub zwave_port: Option<PathBuf>,
+    port: Option<u16>,
+    bind: Option<String>,
+    token: Option<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    allowed_origins: Vec<String>,
+    allowed_hosts: Vec<String>,
+    allow_insecure_remote: bool,
+    max_clients: usize,
+}
+
+/// Reads the arguments after the program name. An error is a sentence for
+/// the user.
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
+    let mut options = Options {
+        uncapped: false,
+        on_demand: false,
+        hz: 60.0,
+        frames: None,
+        web_root: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web_root/public"),
+        registry: std::env::temp_dir().join("switchboard-demo-devices.sqlite"),
+        zwave_port: None,
+        port: None,
+        bind: None,
+        token: None,
+        tls_cert: None,
+        tls_key: None,
+        allowed_origins: Vec::new(),
+        allowed_hosts: Vec::new(),
+        allow_insecure_remote: false,
+        max_clients: switchboard::Limits::default().max_clients,
+    };
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
+        match arg.as_str() {
+            "-h" | "--help" => return Ok(Command::Help),
+            "--hz" => options.hz = number(&arg, value()?)?,
+            "--uncapped" => options.uncapped = true,
+            "--on-demand" => options.on_demand = true,
+            "--frames" => options.frames = Some(number(&arg, value()?)?),
+            "--port" => options.port = Some(number(&arg, value()?)?),
+            "--bind" => options.bind = Some(value()?),
+            "--token" => options.token = Some(value()?),
+            "--tls-cert" => options.tls_cert = Some(PathBuf::from(value()?)),
+            "--tls-key" => options.tls_key = Some(PathBuf::from(value()?)),
+            "--allow-origin" => options.allowed_origins.push(value()?),
+            "--allow-host" => options.allowed_hosts.push(value()?),
+            "--allow-insecure-remote" => options.allow_insecure_remote = true,
+            "--max-clients" => options.max_clients = number(&arg, value()?)?,
+            "--web-root" => options.web_root = PathBuf::from(value()?),
+            "--registry" => options.registry = PathBuf::from(value()?),
+            "--zwave-port" => options.zwave_port = Some(PathBuf::from(value()?)),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    if !(options.hz.is_finite() && options.hz > 0.0) {
+        return Err("--hz must be a positive number".into());
+    }
+    if options.uncapped && options.on_demand {
+        return Err("--uncapped and --on-demand exclude each other".into());
+    }
+    Ok(Command::Run(Box::new(options)))
+}
+
+fn number<T: std::str::FromStr>(flag: &str, text: String) -> Result<T, String>
+where
+    T::Err: std::fmt::Display,
+{
+    text.parse().map_err(|e| format!("{flag} {text:?}: {e}"))
+}
+
+impl Options {
+    /// The host's configuration. Errors here are the demo's own (a flag
+    /// that cannot be used as given); whether the configuration is safe
+    /// enough to start is the library's call, when the host starts.
+    pub fn host_config(&self) -> Result<HostConfig, String> {
+        let mut config = HostConfig::default()
+            .bind(self.bind_addr()?)
+            .host_name("switchboard demo")
+            .web_root(&self.web_root)
+            .max_clients(self.max_clients);
+        if let Some(token) = &self.token {
+            config = config.token(token);
+        }
+        for origin in &self.allowed_origins {
+            config = config.allow_origin(origin);
+        }
+        for host in &self.allowed_hosts {
+            config = config.allow_host(host);
+        }
+        config.allow_insecure_remote = self.allow_insecure_remote;
+        self.with_tls(config)
+    }
+
+    /// True when the demo will listen on a loopback address only.
+    pub fn loopback(&self) -> bool {
+        self.bind_addr().is_ok_and(|addr| addr.ip().is_loopback())
+    }
+
+    fn bind_addr(&self) -> Result<SocketAddr, String> {
+        let default = HostConfig::default().bind;
+        let Some(text) = &self.bind else {
+            return Ok(SocketAddr::new(
+                default.ip(),
+                self.port.unwrap_or(default.port()),
+            ));
+        };
+        if let Ok(ip) = text.parse::<IpAddr>() {
+            return Ok(SocketAddr::new(ip, self.port.unwrap_or(default.port())));
+        }
+        match text.parse::<SocketAddr>() {
+            Ok(_) if self.port.is_some() => Err(format!(
+                "--bind {text:?} already names a port: leave out --port, or give --bind an IP only"
+            )),
+            Ok(addr) => Ok(addr),
+            Err(_) => Err(format!(
+                "--bind {text:?} is not an IP address or IP:PORT (e.g. 0.0.0.0, 192.168.1.5:9001, [::1]:9001)"
+            )),
+        }
+    }
+
+    #[cfg(feature = "tls")]
+    fn with_tls(&self, config: HostConfig) -> Result<HostConfig, String> {
+        match (&self.tls_cert, &self.tls_key) {
+            (None, None) => Ok(config),
+            (Some(cert), Some(key)) => switchboard::TlsConfig::from_pem_files(cert, key)
+                .map(|tls| config.tls(tls))
+                .map_err(|e| format!("--tls-cert/--tls-key: {e}")),
+            (Some(_), None) => Err("--tls-cert needs --tls-key".into()),
+            (None, Some(_)) => Err("--tls-key needs --tls-cert".into()),
+        }
+    }
+
+    #[cfg(not(feature = "tls"))]
+    fn with_tls(&self, config: HostConfig) -> Result<HostConfig, String> {
+        if self.tls_cert.is_some() || self.tls_key.is_some() {
+            return Err("--tls-cert/--tls-key need the tls feature: \
+                 cargo run --example ipc_agent --features hardware,tls -- ..."
+                .into());
+        }
+        Ok(config)
+    }
+}
+
+/// What to tell a user whose non-loopback address was refused, in terms of
+/// this program's flags rather than the library's field names.
+pub const REMOTE_HINT: &str = "to listen beyond this machine, give --token SECRET with \
+     --tls-cert FILE --tls-key FILE (tls feature), or accept the risk with --allow-insecure-remote";
