@@ -1,14 +1,21 @@
 //! # Switchboard
 //!
-//! A WebSocket IPC host that a game embeds so other processes (a browser
-//! editor, telemetry dashboards, scripts, plugin processes) can talk to it
-//! while it runs.
+//! A game embeds Switchboard so that other processes can talk to it while
+//! it runs: a browser editor, telemetry dashboards, scripts, tools. A host
+//! listens on its own network thread (mio + tungstenite), verifies every
+//! frame clients send, and hands the game channel-tagged FlatBuffers
+//! messages; the game answers, publishes and asks through the same host.
+//! The wire protocol is in `docs/protocol.md`, the one schema in
+//! `schema/ipc.fbs`, the design in `docs/architecture.md`.
 //!
-//! - [`Host`] is the engine-agnostic core: it listens, runs the network on
-//!   its own thread, and hands the game [`HostEvent`]s to drain each frame.
-//! - [`protocol`] holds the wire format: FlatBuffers frames generated from
-//!   `schema/ipc.fbs`, described in `docs/protocol.md`.
-//! - [`client`] is a small blocking client, for scripts, tools and tests.
+//! This page is a tour. Each part points to the item with the details.
+//!
+//! ## 1. A host without Bevy
+//!
+//! [`Host::start`] binds the port and starts the network thread. The game
+//! drains [`HostEvent`]s once per frame, never blocking, and sends through
+//! the host; every send is queued and returns at once. Any engine can drive
+//! it from its own loop.
 //!
 //! ```
 //! use std::time::Duration;
@@ -17,21 +24,160 @@
 //! let host = Host::start(HostConfig::default().port(0))?;
 //! let chat = host.advertise(ChannelSpec::new("chat").clients_may_publish())?;
 //!
+//! // Any WebSocket client speaking the protocol; here the crate's own.
 //! let mut client = Client::connect(host.local_addr(), "doc-test")?;
 //! client.publish(chat.0, b"hello game")?;
 //!
 //! loop {
 //!     match host.wait_event(Duration::from_secs(5)) {
 //!         Some(HostEvent::Message(m)) => {
-//!             assert_eq!(m.content(), b"hello game");
+//!             assert_eq!(m.content(), b"hello game"); // read in place, no copy
+//!             host.send_to(m.client(), chat, &b"hello client"[..])?;
 //!             break;
 //!         }
-//!         Some(_) => continue,
+//!         Some(_) => continue, // Connected, ...
 //!         None => panic!("no message"),
 //!     }
 //! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! ## 2. The Bevy plugin and its system sets
+//!
+//! With the `bevy` feature (on by default), [`bevy::IpcHostPlugin`] starts
+//! a host from a [`HostConfig`] and turns its events into ECS messages:
+//! [`bevy::FromRemote`] in `PreUpdate` ([`bevy::IpcSet::Receive`]), and
+//! every [`bevy::ToRemote`] the agents wrote goes out in `PostUpdate`
+//! ([`bevy::IpcSet::Send`]). Agents are ordinary systems in between. An app
+//! built from `bevy_app` alone needs a runner to keep running frames
+//! (`ScheduleRunnerPlugin`, or [`bevy::on_demand_runner`]); a full Bevy app
+//! has one.
+//!
+//! ```
+//! # #[cfg(feature = "bevy")]
+//! # fn main() {
+//! use bevy_app::prelude::*;
+//! use bevy_ecs::prelude::*;
+//! use switchboard::HostConfig;
+//! use switchboard::bevy::{FromRemote, IpcHostPlugin, IpcSet, ToRemote};
+//!
+//! fn echo(mut from: MessageReader<FromRemote>, mut to: MessageWriter<ToRemote>) {
+//!     for message in from.read() {
+//!         to.write(message.reply(message.content()));
+//!     }
+//! }
+//!
+//! let mut app = App::new();
+//! app.add_plugins(IpcHostPlugin::new(HostConfig::default().port(0)))
+//!     .add_systems(Update, echo.after(IpcSet::Receive).before(IpcSet::Send));
+//! app.update(); // one frame; a runner would loop
+//! # }
+//! # #[cfg(not(feature = "bevy"))]
+//! # fn main() {}
+//! ```
+//!
+//! ## 3. Agents
+//!
+//! An agent owns some channels. The crate ships two: the telemetry agent
+//! ([`agents::TelemetryAgentPlugin`]: frame time, fps, entity count and
+//! your own metrics on latest-value channels) and, with the `hardware`
+//! feature, the hardware bridge (radios, their devices, their commands; see
+//! `docs/hardware.md`). Your own agents are systems like `echo` above, or
+//! code that calls [`Host`] directly.
+//!
+//! ## 4. Channels and delivery policies
+//!
+//! A channel has a name (`telemetry/fps`), an encoding, and a delivery
+//! policy chosen by the agent that advertises it ([`ChannelSpec`]):
+//!
+//! - **reliable** (the default): every message reaches every subscriber in
+//!   order. A client that cannot keep up is closed with 4000 and a reason,
+//!   never silently skipped.
+//! - **latest** ([`ChannelSpec::latest`]): a slow subscriber gets the
+//!   newest value; older unsent ones are replaced, and sequence numbers
+//!   show how many.
+//!
+//! Clients subscribe by id or by pattern (`telemetry/*`, `scene/**`). A
+//! publish is encoded once and its bytes are shared by every subscriber.
+//!
+//! ```
+//! use switchboard::{ChannelSpec, Host, HostConfig};
+//!
+//! let host = Host::start(HostConfig::default().port(0))?;
+//! let fps = host.advertise(ChannelSpec::new("telemetry/fps").encoding("json").latest())?;
+//! host.publish(fps, &br#"{"value":60}"#[..])?;
+//! # Ok::<(), switchboard::HostError>(())
+//! ```
+//!
+//! ## 5. Requests, both ways
+//!
+//! A client's `Data` with a request id is a request: the game answers it
+//! with [`Host::respond`] (or [`Host::respond_error`]); an unanswered one
+//! times out with an error to the client. The game asks a client with
+//! [`Host::request`] and gets [`HostEvent::Response`], or
+//! [`HostEvent::RequestFailed`] (timeout, client gone). Many requests may
+//! be in flight in each direction; each side picks its own ids.
+//!
+//! ```
+//! use std::time::Duration;
+//! use switchboard::{ChannelSpec, Host, HostConfig, HostEvent, client::Client};
+//!
+//! let host = Host::start(HostConfig::default().port(0))?;
+//! let rpc = host.advertise(ChannelSpec::new("rpc").clients_may_publish())?;
+//! let mut client = Client::connect(host.local_addr(), "asker")?;
+//! let id = client.request(rpc.0, b"2+2")?;
+//! while let Some(event) = host.wait_event(Duration::from_secs(5)) {
+//!     if let HostEvent::Message(m) = event {
+//!         if let Some(request) = m.request_id() {
+//!             host.respond(m.client(), request, &b"4"[..])?;
+//!             break;
+//!         }
+//!     }
+//! }
+//! assert_eq!(client.wait_response(id, Duration::from_secs(5))?, b"4");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## 6. Backpressure, and what is bounded
+//!
+//! Nothing grows without bound and nothing is dropped silently. Events wait
+//! for the game in a bounded queue; when the game stops draining (a pause,
+//! a long frame) the host stops reading from clients, so their own
+//! transport pushes back, and resumes when the game drains. Each client's
+//! outbound queue is bounded too (the delivery policies above say what
+//! happens when it fills). Every bound is in [`Limits`]; `docs/protocol.md`
+//! section 9 describes them as clients see them.
+//!
+//! ## 7. Transports
+//!
+//! Clients connect over WebSocket (`ws://`, or `wss://` with the `tls`
+//! feature); the host also serves the browser editor's files on the same
+//! port ([`HostConfig::web_root`]). Inside the game's process,
+//! [`Host::connect_in_memory`] gives a connection without a socket, under
+//! the same rules, for tests and in-process tools. Access control (the
+//! `Host` and `Origin` checks, the token, TLS) is described in
+//! `SECURITY.md`.
+//!
+//! ```
+//! use switchboard::client::Client;
+//! use switchboard::{Host, HostConfig};
+//!
+//! let host = Host::start(HostConfig::default().port(0).token("sesame"))?;
+//! let mut options = switchboard::client::ClientOptions::new("in-process");
+//! options.token = Some("sesame".into());
+//! let client = Client::over_memory_with(host.connect_in_memory()?, options)?;
+//! assert!(client.welcome().capabilities.iter().any(|c| c == "token"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## 8. Features
+//!
+//! | feature | default | what it brings |
+//! |---|---|---|
+//! | `bevy` | yes | [`bevy`] (the plugin, system sets, ECS messages, on-demand runner) and [`agents`]' telemetry agent; only `bevy_ecs` and `bevy_app` |
+//! | `hardware` | no | the hardware-bridge agent (radios, YAML device types, SQLite registry) |
+//! | `tls` | no | `wss://` through rustls ([`TlsConfig`]) |
+//! | `fuzzing` | no | entry points for the fuzz targets; not an API |
 
 #![warn(missing_docs)]
 

@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use super::ChannelId;
+use crate::protocol::ChannelId;
 
 /// What can go wrong when starting or using a [`Host`](crate::Host).
 #[derive(Debug, thiserror::Error)]

@@ -23,12 +23,11 @@ use crate::net::{self, Command, GameRequest, Handoff, HostConfig, HostEvent, Net
 use crate::protocol::{ChannelDescription, ChannelId, ClientId, RequestId, Stamp};
 use channel::ChannelRegistry;
 
-/// A running WebSocket IPC host.
+/// A running IPC host: the network thread, and the game's handle on it.
 ///
 /// `Host::start` binds the port and starts the network thread. The game
 /// drains [`HostEvent`]s without blocking (once per frame, say) and sends
-/// through the methods below; every send is queued for the network thread
-/// and returns at once.
+/// through the methods below.
 ///
 /// ```
 /// use switchboard::{ChannelSpec, Host, HostConfig, HostEvent};
@@ -46,6 +45,46 @@ use channel::ChannelRegistry;
 /// host.shutdown();
 /// # Ok::<(), switchboard::HostError>(())
 /// ```
+///
+/// # Threads
+///
+/// One network thread (`switchboard-net`) owns every connection; the game
+/// never does network I/O. `Host` is `Send + Sync`: any game thread may
+/// call it. Sends are queued for the network thread (a bounded command
+/// queue, then one wake-up per loop turn) and return at once; nothing here
+/// waits for the network, except [`wait_event`](Self::wait_event) and
+/// [`wait_for_event`](Self::wait_for_event), which are meant for tools and
+/// on-demand loops, and [`shutdown`](Self::shutdown) (or dropping the
+/// host), which waits up to `close_grace` for clients to close. Publishes
+/// from several threads on one channel get sequence numbers in the order
+/// they were queued.
+///
+/// # Backpressure
+///
+/// Events wait in a bounded queue (`Limits::inbound_queue` events and
+/// `Limits::inbound_queue_bytes` of client frames). While it is full the
+/// network thread stops reading from clients past their handshake, so
+/// their transport pushes back; nothing is dropped, and reading resumes
+/// as soon as the game drains. Handshakes, timers and writes go on
+/// meanwhile. In the other direction, each client's outbound queue is
+/// bounded: a reliable channel closes a client that cannot keep up (4000,
+/// with a reason), a latest-value channel keeps only the newest value.
+/// [`drain_events`](Self::drain_events) takes at most one queue's worth,
+/// so a flood cannot hold a frame forever.
+///
+/// # Errors
+///
+/// [`HostError`] says what the caller can do: [`HostError::Bind`] (the
+/// port is taken or not on this machine: pick another),
+/// [`HostError::InvalidConfig`] (fix the config; the message names the
+/// setting), [`HostError::InvalidChannelName`] and
+/// [`HostError::DuplicateChannel`] (choose another name), [`HostError::QueueFull`] (the network thread is behind: retry
+/// next frame, or raise `Limits::command_queue`), [`HostError::Stopped`]
+/// (the host is gone), [`HostError::UnknownChannel`] and
+/// [`HostError::InvalidMessage`] (a mistake in the call). Problems with
+/// clients are never errors here: the client is told, and the game sees
+/// events such as [`HostEvent::Disconnected`] or
+/// [`HostEvent::RequestFailed`].
 pub struct Host {
     commands: Sender<Command>,
     events: Receiver<HostEvent>,
