@@ -2,6 +2,7 @@
 """Runs the load generator against every server, one at a time, in one run.
 
     python3 benches/compare.py [--repeat 3] [--quick] [--out target/bench]
+    python3 benches/compare.py --ab OTHER/target/release/examples [--repeat 7]
 
 Builds the release binaries, installs Node's `ws` (benches/node) if needed,
 then for each server and scenario: starts the server pinned to CPU 1, runs
@@ -9,6 +10,12 @@ benches/loadgen.rs pinned to CPU 0 with the server's PID (so it reads the
 server's own CPU time from /proc), stops the server. Each cell is the median
 of --repeat runs. Prints a Markdown table and writes the raw results as JSON.
 Loopback only; every run is bounded by the load generator's --time-limit.
+
+--ab compares this build with another one (a checkout of an earlier commit,
+built with `cargo build --release --example ws_echo --example host_echo`):
+the network layer in echo mode and the Host API echo of both builds, and the
+minimal mio+tungstenite echo, on the throughput scenario, taking turns
+within each repetition so that drift on the machine hits every server alike.
 """
 
 import argparse
@@ -37,7 +44,8 @@ SERVERS = [
      [BIN / "ipc_agent", "--port", "0", "--max-clients", "2048"],
      "switchboard", r"websocket:\s+(ws://\S+)"),
     ("Host API (no Bevy)", [BIN / "host_echo", "--port", "0"], "switchboard", r"^(ws://\S+)"),
-    ("floor: mio+tungstenite raw echo", [BIN / "ws_echo"], "raw", r"^(ws://\S+)"),
+    ("network layer, echo mode", [BIN / "ws_echo"], "raw", r"^(ws://\S+)"),
+    ("floor: minimal mio+tungstenite echo", [BIN / "mio_echo"], "raw", r"^(ws://\S+)"),
     ("tokio-tungstenite", [BIN / "tokio_echo"], "raw", r"^(ws://\S+)"),
     ("Node ws", ["node", ROOT / "benches" / "node" / "echo.mjs"], "raw", r"^(ws://\S+)"),
 ]
@@ -147,6 +155,39 @@ def fmt(value, digits=2):
     return f"{value:.{digits}f}"
 
 
+def ab(baseline, repeat, quick):
+    """This build against `baseline` (a folder of release examples)."""
+    other = Path(baseline)
+    servers = [
+        ("network layer, echo mode (this build)", [BIN / "ws_echo"], "raw"),
+        ("network layer, echo mode (baseline)", [other / "ws_echo"], "raw"),
+        ("minimal mio+tungstenite echo", [BIN / "mio_echo"], "raw"),
+        ("Host API echo (this build)", [BIN / "host_echo", "--port", "0"], "switchboard"),
+        ("Host API echo (baseline)", [other / "host_echo", "--port", "0"], "switchboard"),
+    ]
+    runs = {name: [] for name, *_ in servers}
+    for _ in range(repeat):
+        for name, command, protocol in servers:
+            runs[name].append(run_once(command, r"^(ws://\S+)", protocol, SCENARIOS["throughput"], quick))
+    cpu = {}
+    print("| server | throughput msgs/s | server CPU µs/msg (median) | min / max |")
+    print("|---|---|---|---|")
+    for name, *_ in servers:
+        ok = [r for r in runs[name] if "error" not in r]
+        values = sorted(r["server_cpu_us_per_msg"] for r in ok)
+        cpu[name] = statistics.median(values) if values else None
+        rate = median(ok, "msgs_per_sec")
+        spread = f"{fmt(values[0], 3)} / {fmt(values[-1], 3)}" if values else "n/a"
+        print(f"| {name} | {fmt(rate)} | {fmt(cpu[name], 3)} | {spread} |")
+    def ratio(a, b):
+        return f"{cpu[a] / cpu[b]:.3f}" if cpu.get(a) and cpu.get(b) else "n/a"
+    print()
+    print(f"echo mode / minimal echo: this build {ratio(servers[0][0], servers[2][0])}, "
+          f"baseline {ratio(servers[1][0], servers[2][0])}")
+    print(f"Host API echo, this build / baseline: {ratio(servers[3][0], servers[4][0])}")
+    print(f"echo mode, this build / baseline: {ratio(servers[0][0], servers[1][0])}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
@@ -154,9 +195,14 @@ def main():
     parser.add_argument("--out", default=str(ROOT / "target" / "bench"))
     parser.add_argument("--skip-build", action="store_true")
     parser.add_argument("--only", choices=["echo", "fanout"], help="run one part of the comparison")
+    parser.add_argument("--ab", metavar="EXAMPLES_DIR",
+                        help="compare this build's echo servers with another build's")
     options = parser.parse_args()
     if not options.skip_build:
         build()
+    if options.ab:
+        ab(options.ab, options.repeat, options.quick)
+        return
     results = {}
     servers = [] if options.only == "fanout" else SERVERS
     fanout_servers = [] if options.only == "echo" else FANOUT_SERVERS
