@@ -26,13 +26,12 @@
 
 mod adapter;
 mod api;
+pub mod radios;
 mod registry;
 mod schema;
-mod sim;
 mod td;
 mod validate;
 mod worker;
-pub mod zwave;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -48,12 +47,13 @@ pub use adapter::{
     Adapter, AdapterError, AdapterEvent, AdapterInfo, FoundDevice, Object, Pairing, Radio,
 };
 pub use api::{ApiError, ChangeCause, Device, device_id, parse_device_id};
+pub use radios::sim::{SimControl, SimulatedDongle, SimulationConfig};
+pub use radios::zwave;
 pub use registry::{Registry, RegistryError, StoredDevice};
 pub use schema::{
     BUILTIN_TYPES, CommandSpec, DeviceType, DeviceTypes, FieldSchema, FieldType, Fields, Format,
     TypeError,
 };
-pub use sim::{SimControl, SimulatedDongle, SimulationConfig};
 pub use td::{SB_CONTEXT, TD_CONTEXT, data_schema, object_schema, thing_description};
 pub use validate::{FieldError, Rule, check_value, validate_object};
 

@@ -20,9 +20,9 @@
 //!   [`command_class`] helpers built on it (Basic Set, Switch Binary
 //!   Set/Get), plus [`ApplicationCommand`] for parsing what nodes send.
 //! - [`sim`]: a simulated controller on a pseudo-terminal, for tests.
-//! - [`ZWaveAdapter`]: the hardware bridge's [`Adapter`](super::Adapter)
+//! - [`ZWaveAdapter`]: the hardware bridge's [`Adapter`](crate::agents::hardware::Adapter)
 //!   over a controller, installed with
-//!   [`HardwareBridgePlugin::zwave_port`](super::HardwareBridgePlugin::zwave_port);
+//!   [`HardwareBridgePlugin::zwave_port`](crate::agents::hardware::HardwareBridgePlugin::zwave_port);
 //!   the [`adapter`] module tells how nodes map to device types.
 //!
 //! Only Linux-style ttys are supported (`termios`, `poll`); the port is

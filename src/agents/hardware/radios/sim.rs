@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::adapter::{
+use crate::agents::hardware::adapter::{
     Adapter, AdapterError, AdapterEvent, AdapterInfo, FoundDevice, Object, Pairing, Radio,
 };
-use super::schema::{DeviceType, DeviceTypes, FieldType};
+use crate::agents::hardware::schema::{DeviceType, DeviceTypes, FieldType, Format};
 
 /// How the simulated dongles behave.
 #[derive(Debug, Clone)]
@@ -328,7 +328,7 @@ fn initial_state(ty: &DeviceType, rng: &mut Rng) -> Object {
                 }
                 FieldType::String => {
                     let len = field.length.or(field.min_length).unwrap_or(0);
-                    if field.format == Some(super::schema::Format::Hex) {
+                    if field.format == Some(Format::Hex) {
                         Value::from(
                             (0..len)
                                 .map(|_| char::from_digit(rng.below(16) as u32, 16).unwrap_or('0'))
