@@ -68,11 +68,12 @@ use tracing::{debug, info, warn};
 
 use super::command_class::{NodeCommand, switch_binary};
 use super::frame::FunctionId;
-use super::functions::{
-    ApplicationCommand, ControllerVersion, LibraryType, NetworkIds, TransmitStatus, TxOptions,
-    parse_init_data, parse_memory_get_id, parse_version,
+use super::payloads::{
+    ApplicationCommand, ControllerVersion, LibraryType, NetworkIds, parse_init_data,
+    parse_memory_get_id, parse_version,
 };
-use super::transport::{Callback, ControllerOptions, ZWaveController, ZWaveError};
+use super::transmit::{TransmitStatus, TxOptions};
+use super::{Callback, ControllerOptions, ZWaveController, ZWaveError};
 use crate::agents::hardware::adapter::{
     Adapter, AdapterError, AdapterEvent, AdapterInfo, FoundDevice, Object, Pairing, Radio,
 };
@@ -286,7 +287,7 @@ fn classify(error: ZWaveError) -> Fail {
     let text = error.to_string();
     match error {
         ZWaveError::NoAck { last, .. } => match last {
-            super::transport::AckFailure::Timeout => Fail::Silent(text),
+            super::AckFailure::Timeout => Fail::Silent(text),
             _ => Fail::Port(text),
         },
         ZWaveError::Abandoned { .. } | ZWaveError::ResponseTimeout { .. } => Fail::Silent(text),

@@ -35,7 +35,7 @@ use std::time::{Duration, Instant};
 
 use super::command_class::{basic, switch_binary};
 use super::frame::{ACK, CAN, DataFrame, Frame, FrameParser, FunctionId, NAK, ParseEvent};
-use super::functions::node_bitmask;
+use super::payloads::node_bitmask;
 use super::serial::{self, SerialPort};
 
 /// What the simulated controller reports about itself.
