@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 
 use super::adapter::{Pairing, Radio};
 use super::api::{
-    ApiError, CommandRequest, ConfigureRequest, DescribeRequest, Device, DevicesRequest,
-    DiscoverRequest, RegisterRequest, StateRequest, TypesRequest, check_name, parse,
+    AdaptersRequest, ApiError, CommandRequest, ConfigureRequest, DescribeRequest, Device,
+    DevicesRequest, DiscoverRequest, RegisterRequest, StateRequest, TypesRequest, check_name,
+    parse,
 };
 use super::bridge::{DiscoverGroup, HardwareBridge, Purpose};
 use super::channels::Answer;
@@ -23,9 +24,10 @@ use crate::bevy::FromRemote;
 /// `hardware/adapters`.
 pub(super) fn adapters(
     bridge: &mut HardwareBridge,
-    _message: &FromRemote,
+    message: &FromRemote,
     _out: &mut Out,
 ) -> Result<Answer, ApiError> {
+    parse::<AdaptersRequest>(message.content())?;
     Ok(Answer::Now(json!({ "adapters": bridge.adapters() })))
 }
 
