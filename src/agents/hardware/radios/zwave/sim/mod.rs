@@ -54,6 +54,15 @@ pub struct SimConfig {
     /// How long the simulator waits for the host to acknowledge one of its
     /// frames before sending it again (up to 3 times).
     pub ack_timeout: Duration,
+    /// Reset the receiver on a `NAK` that answers nothing (the host
+    /// resynchronising), dropping whatever arrived in the same read after
+    /// it, as firmware that reads the stream frame by frame does. A host
+    /// that writes its opening `NAK` and first request back to back then
+    /// loses the request to an `ACK` timeout.
+    pub resync_on_nak: bool,
+    /// Go away (close the terminal, as an unplugged stick) on receiving a
+    /// request with this function, without acknowledging it.
+    pub hang_up_on: Option<FunctionId>,
 }
 
 impl Default for SimConfig {
@@ -65,6 +74,8 @@ impl Default for SimConfig {
             version: "Z-Wave 7.18".to_owned(),
             library_type: 0x01,
             ack_timeout: Duration::from_millis(1600),
+            resync_on_nak: false,
+            hang_up_on: None,
         }
     }
 }
@@ -105,7 +116,13 @@ struct ControllerState {
     received: HashMap<FunctionId, usize>,
     outbound: VecDeque<DataFrame>,
     raw_out: Vec<u8>,
+    /// The first [`RECORDED_READS`] chunks read from the port.
+    reads: Vec<Vec<u8>>,
+    hung_up: bool,
 }
+
+/// How many reads [`SimulatedController::reads`] keeps.
+const RECORDED_READS: usize = 64;
 
 /// A Serial API controller simulated on a pseudo-terminal. Dropping it stops
 /// the thread and closes the terminal, which the host sees as the device
@@ -138,6 +155,8 @@ impl SimulatedController {
             received: HashMap::new(),
             outbound: VecDeque::new(),
             raw_out: Vec::new(),
+            reads: Vec::new(),
+            hung_up: false,
         }));
         let stop = Arc::new(AtomicBool::new(false));
         let port = SerialPort::from_fd(master)?;
@@ -246,6 +265,17 @@ impl SimulatedController {
     /// retransmissions included.
     pub fn received_count(&self, func_id: FunctionId) -> usize {
         self.state().received.get(&func_id).copied().unwrap_or(0)
+    }
+
+    /// The chunks the simulator read from the port, in order (the first
+    /// 64): how the host's writes arrived.
+    pub fn reads(&self) -> Vec<Vec<u8>> {
+        self.state().reads.clone()
+    }
+
+    /// Whether the simulator went away ([`SimConfig::hang_up_on`]).
+    pub fn hung_up(&self) -> bool {
+        self.state().hung_up
     }
 
     /// A snapshot of the counters.

@@ -11,7 +11,7 @@ use super::super::command_class::{basic, switch_binary};
 use super::super::frame::{ACK, CAN, DataFrame, Frame, FrameParser, FunctionId, NAK, ParseEvent};
 use super::super::payloads::node_bitmask;
 use super::super::serial::SerialPort;
-use super::ControllerState;
+use super::{ControllerState, RECORDED_READS};
 
 pub(super) fn application_command(node_id: u8, command: &[u8]) -> DataFrame {
     let mut payload = vec![0x00, node_id, command.len() as u8];
@@ -52,11 +52,30 @@ pub(super) fn run(mut port: SerialPort, state: &Mutex<ControllerState>, stop: &A
             Ok(n) => n,
             Err(_) => break,
         };
-        let events = parser.feed(&buf[..n]);
         let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
+        if n > 0 && state.reads.len() < RECORDED_READS {
+            state.reads.push(buf[..n].to_vec());
+        }
         let mut out = Vec::new();
-        for event in events {
-            handle_event(&mut state, event, &mut inflight, &mut out);
+        // Byte by byte, so a resynchronising NAK drops exactly what came
+        // after it.
+        for (i, &byte) in buf[..n].iter().enumerate() {
+            let mut resync = false;
+            for event in parser.feed(&[byte]) {
+                resync |= event == ParseEvent::Frame(Frame::Nak)
+                    && inflight.is_none()
+                    && state.config.resync_on_nak;
+                handle_event(&mut state, event, &mut inflight, &mut out);
+            }
+            if resync && i + 1 < n {
+                parser.reset();
+                break;
+            }
+        }
+        if state.hung_up {
+            // Dropping the port closes the master side: the host sees the
+            // device go away.
+            break;
         }
         if state.faults.silent {
             out.clear();
@@ -135,6 +154,10 @@ fn handle_event(
         ParseEvent::Frame(Frame::Data(frame)) => {
             state.stats.frames_received += 1;
             *state.received.entry(frame.func_id()).or_default() += 1;
+            if state.config.hang_up_on == Some(frame.func_id()) {
+                state.hung_up = true;
+                return;
+            }
             let faults = &mut state.faults;
             if faults.silent {
                 return;
