@@ -33,6 +33,7 @@ pub struct ControllerOptions {
     pub(super) write_timeout: Duration,
     pub(super) event_capacity: usize,
     pub(super) nak_on_open: bool,
+    pub(super) pause_after_nak: Duration,
 }
 
 impl Default for ControllerOptions {
@@ -49,6 +50,7 @@ impl Default for ControllerOptions {
             write_timeout: Duration::from_secs(1),
             event_capacity: 1024,
             nak_on_open: true,
+            pause_after_nak: Duration::from_millis(100),
         }
     }
 }
@@ -124,6 +126,23 @@ impl ControllerOptions {
     pub fn nak_on_open(mut self, enabled: bool) -> Self {
         self.nak_on_open = enabled;
         self
+    }
+
+    /// How long the first request waits after the opening `NAK` (default
+    /// 100 ms). Without a pause both can arrive in one read, and a
+    /// controller that resets its receiver on the `NAK` loses the request,
+    /// which then costs an `ACK` timeout and a retransmission. Other hosts
+    /// wait too (zwave-js between 250 ms and 1.5 s, by driver and version);
+    /// 100 ms is many times what a controller needs to take in one byte at
+    /// 115200 baud, and keeps start-up quick.
+    pub fn pause_after_nak(mut self, pause: Duration) -> Self {
+        self.pause_after_nak = pause;
+        self
+    }
+
+    /// The pause after the opening `NAK`.
+    pub fn get_pause_after_nak(&self) -> Duration {
+        self.pause_after_nak
     }
 
     /// The `ACK` timeout.

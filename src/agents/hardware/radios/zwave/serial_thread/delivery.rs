@@ -38,6 +38,12 @@ impl SerialThread {
     /// Puts the next queued frame on the wire if none is; frames whose
     /// caller gave up meanwhile are failed without being sent.
     pub(super) fn send_next(&mut self) -> Result<(), Stop> {
+        if let Some(until) = self.quiet_until {
+            if Instant::now() < until {
+                return Ok(());
+            }
+            self.quiet_until = None;
+        }
         while self.current.is_none()
             && let Some(frame) = self.queue.pop_front()
         {

@@ -52,6 +52,7 @@ pub(crate) fn spawn(port: SerialPort, options: ControllerOptions) -> io::Result<
         inbox,
         parser: FrameParser::new(),
         frame_started: None,
+        quiet_until: None,
         queue: VecDeque::new(),
         current: None,
         waiters: Vec::new(),
@@ -81,6 +82,8 @@ struct SerialThread {
     parser: FrameParser,
     /// When the partial frame in the parser started arriving.
     frame_started: Option<Instant>,
+    /// No frame is sent before this (the pause after the opening NAK).
+    quiet_until: Option<Instant>,
     queue: VecDeque<OutgoingFrame>,
     current: Option<FrameInFlight>,
     waiters: Vec<CallbackWaiter>,
@@ -123,6 +126,9 @@ impl SerialThread {
     fn run_loop(&mut self) -> Result<Infallible, Stop> {
         if self.options.nak_on_open {
             self.write(&[NAK])?;
+            // Written apart from the NAK, the first request is never in the
+            // same read as it at the controller (see `pause_after_nak`).
+            self.quiet_until = Some(Instant::now() + self.options.pause_after_nak);
         }
         let mut buf = [0u8; 512];
         loop {
@@ -182,14 +188,16 @@ impl SerialThread {
     }
 
     fn next_deadline(&self) -> Option<Instant> {
-        let delivery = self.delivery_deadline();
-        let frame = self
-            .frame_started
-            .map(|t| t + self.options.frame_receive_timeout);
-        match (delivery, frame) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let quiet = self.quiet_until.filter(|_| !self.queue.is_empty());
+        [
+            self.delivery_deadline(),
+            self.frame_started
+                .map(|t| t + self.options.frame_receive_timeout),
+            quiet,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Drops a frame whose bytes stopped arriving.
