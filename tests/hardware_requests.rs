@@ -58,7 +58,10 @@ fn every_request_channel_refuses_bodies_that_are_not_its_shape() {
     for channel in REQUEST_CHANNELS {
         for body in ["not json", "[1,2]", "[]", "true", "{\"bogus\":1}"] {
             let error = h.call_raw(channel, body.as_bytes()).unwrap_err();
-            assert_eq!(error["code"], "invalid_request", "{channel} {body}: {error}");
+            assert_eq!(
+                error["code"], "invalid_request",
+                "{channel} {body}: {error}"
+            );
         }
     }
     // Nothing was queued for a radio, and the bridge still answers.

@@ -30,9 +30,10 @@ use crate::bevy::{FromRemote, ToRemote};
 pub enum AdapterStatus {
     /// Its thread is opening the radio.
     Starting,
-    /// Answering.
+    /// Its radio answered the last exchange.
     Running,
-    /// The radio did not open (retried with the next request).
+    /// The radio did not open, or its port went away (opened again with
+    /// the next job). Only an answer from the radio ends it.
     Failed,
     /// Its last exchange timed out.
     NotAnswering,

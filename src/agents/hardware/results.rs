@@ -115,10 +115,13 @@ impl HardwareBridge {
                     tracing::debug!("hardware bridge: report from unknown device {id}");
                 }
             }
-            AdapterEvent::Error { address, message } => {
+            AdapterEvent::Error { address, error } => {
                 let id = address.map(|a| device_id(radio, &a));
-                let error = ApiError::new("device_error", message);
-                self.error_event(radio, id.as_deref(), &error, out);
+                if id.is_none() && error.is_adapter_failure() {
+                    self.set_status(radio, AdapterStatus::Failed, Some(error.to_string()));
+                }
+                let api = ApiError::new(error.code(), format!("{radio} adapter: {error}"));
+                self.error_event(radio, id.as_deref(), &api, out);
             }
         }
     }
@@ -133,13 +136,8 @@ impl HardwareBridge {
         let Some(mut pending) = self.jobs.remove(&op) else {
             return;
         };
-        match &result {
-            Ok(_) => self.set_status(radio, AdapterStatus::Running, None),
-            Err(e @ AdapterError::Timeout(_)) => {
-                self.set_status(radio, AdapterStatus::NotAnswering, Some(e.to_string()));
-            }
-            Err(_) => self.set_status(radio, AdapterStatus::Running, None),
-        }
+        let (status, error) = status_after(&result);
+        self.set_status(radio, status, error);
         let reply = pending.reply.take();
         let outcome = match result {
             Ok(outcome) => outcome,
@@ -435,6 +433,21 @@ impl HardwareBridge {
     }
 }
 
+/// The status a job's result shows its adapter in. Only an answer from
+/// the radio shows it running: a job failed because the adapter never
+/// started, or lost its port, leaves it failed with the reason.
+fn status_after(result: &Result<Outcome, AdapterError>) -> (AdapterStatus, Option<String>) {
+    match result {
+        Ok(_) => (AdapterStatus::Running, None),
+        Err(e @ AdapterError::Timeout(_)) => (AdapterStatus::NotAnswering, Some(e.to_string())),
+        // The reason the start failed, as the start's own failure said it.
+        Err(AdapterError::NotStarted(why)) => (AdapterStatus::Failed, Some(why.clone())),
+        Err(e) if e.is_adapter_failure() => (AdapterStatus::Failed, Some(e.to_string())),
+        // The radio answered; a device or the request was the problem.
+        Err(_) => (AdapterStatus::Running, None),
+    }
+}
+
 fn stored(device: &Device) -> StoredDevice {
     StoredDevice {
         id: device.id.clone(),
@@ -446,5 +459,43 @@ fn stored(device: &Device) -> StoredDevice {
         name: device.name.clone().unwrap_or_default(),
         config: device.config.clone(),
         state: device.state.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_answer_from_the_radio_shows_the_adapter_running() {
+        let running = (AdapterStatus::Running, None);
+        assert_eq!(status_after(&Ok(Outcome::Done)), running);
+        for e in [
+            AdapterError::Device("no ack".into()),
+            AdapterError::UnknownAddress("9".into()),
+            AdapterError::NotPaired("9".into()),
+            AdapterError::Unsupported("blink".into()),
+        ] {
+            assert_eq!(status_after(&Err(e)), running);
+        }
+        let timeout = AdapterError::Timeout(Duration::from_secs(2));
+        assert_eq!(
+            status_after(&Err(timeout.clone())),
+            (AdapterStatus::NotAnswering, Some(timeout.to_string()))
+        );
+        let why = "I/O error: serial device hung up".to_owned();
+        assert_eq!(
+            status_after(&Err(AdapterError::NotStarted(why.clone()))),
+            (AdapterStatus::Failed, Some(why))
+        );
+        let lost = AdapterError::Io("the port went away".into());
+        assert_eq!(
+            status_after(&Err(lost.clone())),
+            (AdapterStatus::Failed, Some(lost.to_string()))
+        );
+        assert_eq!(
+            status_after(&Err(AdapterError::Stopped)).0,
+            AdapterStatus::Failed
+        );
     }
 }

@@ -244,9 +244,10 @@ fn run(
                 }
                 let remaining = envelope.deadline.saturating_duration_since(Instant::now());
                 if !running {
-                    Err(AdapterError::Io(format!(
-                        "the adapter has not started: {not_started}"
-                    )))
+                    // Its own kind of error, so the bridge keeps the adapter
+                    // listed as failed rather than taking any answer as a
+                    // sign of life.
+                    Err(AdapterError::NotStarted(not_started.clone()))
                 } else if remaining.is_zero() {
                     Err(AdapterError::Timeout(envelope.timeout))
                 } else {

@@ -76,7 +76,8 @@ use super::ZWaveController;
 use super::command_class::switch_binary;
 use super::frame::FunctionId;
 use super::payloads::{
-    ControllerVersion, LibraryType, NetworkIds, parse_init_data, parse_memory_get_id, parse_version,
+    ControllerVersion, InitData, LibraryType, NetworkIds, parse_init_data, parse_memory_get_id,
+    parse_version,
 };
 use crate::agents::hardware::adapter::{
     Adapter, AdapterError, AdapterEvent, AdapterInfo, FoundDevice, Object, Pairing, Radio,
@@ -98,6 +99,20 @@ struct ControllerIdentity {
     version: ControllerVersion,
     ids: NetworkIds,
     api_version: u8,
+}
+
+/// Asks the controller who it is and which nodes its network has.
+fn identify(
+    link: &ControllerLink,
+    deadline: Instant,
+) -> Result<(ControllerVersion, NetworkIds, InitData), Fail> {
+    let version =
+        parse_version(&link.request(FunctionId::GET_VERSION, &[], deadline)?).map_err(classify)?;
+    let ids = parse_memory_get_id(&link.request(FunctionId::MEMORY_GET_ID, &[], deadline)?)
+        .map_err(classify)?;
+    let init = parse_init_data(&link.request(FunctionId::GET_INIT_DATA, &[], deadline)?)
+        .map_err(classify)?;
+    Ok((version, ids, init))
 }
 
 fn library_name(library: LibraryType) -> String {
@@ -177,12 +192,14 @@ impl ZWaveAdapter {
             .map_err(|e| open_error(&self.path, e))?;
         let events = controller.events();
         let link = ControllerLink { controller, events };
-        let version = parse_version(&link.request(FunctionId::GET_VERSION, &[], deadline)?)
-            .map_err(classify)?;
-        let ids = parse_memory_get_id(&link.request(FunctionId::MEMORY_GET_ID, &[], deadline)?)
-            .map_err(classify)?;
-        let init = parse_init_data(&link.request(FunctionId::GET_INIT_DATA, &[], deadline)?)
-            .map_err(classify)?;
+        let (version, ids, init) = identify(&link, deadline).map_err(|e| match e {
+            // The log and the adapter list then say which stick it was.
+            Fail::Port(m) => Fail::Port(format!(
+                "the Z-Wave controller at {} failed during start-up: {m}",
+                self.path.display()
+            )),
+            other => other,
+        })?;
         if init.is_end_node() {
             warn!(
                 "zwave: {} runs end-node firmware, not a controller",
@@ -468,12 +485,14 @@ impl Adapter for ZWaveAdapter {
             self.link = None;
             if !self.down_reported {
                 self.down_reported = true;
+                // The adapter failed, not a device: the bridge lists it as
+                // failed until a job reaches the controller again.
                 events.push(AdapterEvent::Error {
                     address: None,
-                    message: format!(
+                    error: AdapterError::Io(format!(
                         "the Z-Wave controller at {} disconnected; the next request tries to open it again",
                         self.path.display()
-                    ),
+                    )),
                 });
             }
         }

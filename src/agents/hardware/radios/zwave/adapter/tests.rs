@@ -155,7 +155,7 @@ fn the_adapter_against_the_simulated_controller() {
     drop(sim);
     let events = poll_until(&mut adapter, |e| matches!(e, AdapterEvent::Error { .. }));
     assert!(
-        matches!(&events[..], [AdapterEvent::Error { address: None, message }]
+        matches!(&events[..], [AdapterEvent::Error { address: None, error: AdapterError::Io(message) }]
                 if message.contains(&path)),
         "{events:?}"
     );
