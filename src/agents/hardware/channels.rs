@@ -2,10 +2,10 @@
 //! name, what it carries, its delivery policy, and what the bridge does
 //! with it (answer requests with a handler, or publish an event).
 //!
-//! The table is the only list of channels. [`advertise`](super::systems)
-//! walks it at start-up and [`Routes`] keeps the ids the host gave, keyed by
-//! what each channel is for, so a channel is never found by its position
-//! and adding one means adding one line here.
+//! The table is the only list of channels. The bridge's `advertise` system
+//! walks it at start-up and keeps the ids the host gave, keyed by what each
+//! channel is for, so a channel is never found by its position and adding
+//! one means adding one line here.
 
 use std::collections::HashMap;
 

@@ -1,5 +1,5 @@
 //! The radios behind the bridge, each behind the [`Adapter`] contract
-//! (see [`adapter`](super::adapter) for what every radio must provide):
+//! (its documentation says what every radio must provide):
 //!
 //! - [`sim`]: a simulated dongle for any radio, the default for each one.
 //! - [`zwave`]: Z-Wave over a Serial API controller (a USB stick), with the

@@ -1,5 +1,5 @@
 //! The handle on a controller: requests, callbacks and events, each call
-//! a message to the serial thread ([`serial_thread`](super::serial_thread))
+//! a message to the serial thread ([`serial_thread`])
 //! and a wait bounded by the transport's timeouts.
 
 use std::fmt;

@@ -1,5 +1,5 @@
 //! Serial API framing: the frame types and their encoding, and an
-//! incremental [`parser`].
+//! incremental parser ([`FrameParser`]).
 //!
 //! A data frame on the wire is
 //!

@@ -36,7 +36,7 @@ pub enum ParseEvent {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
+enum ParserState {
     /// Between frames, looking for SOF / ACK / NAK / CAN.
     Idle,
     /// Saw SOF, waiting for LEN.
@@ -64,7 +64,7 @@ enum State {
 /// ```
 #[derive(Debug, Clone)]
 pub struct FrameParser {
-    state: State,
+    state: ParserState,
     /// LEN and the bytes after it, for the frame being collected.
     buf: Vec<u8>,
     pub(super) max_length: u8,
@@ -88,7 +88,7 @@ impl FrameParser {
     /// is raised to at least 3).
     pub fn with_max_length(max_length: u8) -> Self {
         FrameParser {
-            state: State::Idle,
+            state: ParserState::Idle,
             buf: Vec::with_capacity(usize::from(max_length) + 1),
             max_length: max_length.max(MIN_LENGTH),
             garbage: 0,
@@ -97,18 +97,18 @@ impl FrameParser {
 
     /// Whether a data frame has started (`SOF` seen) but not finished.
     pub fn in_frame(&self) -> bool {
-        self.state != State::Idle
+        self.state != ParserState::Idle
     }
 
     /// Drops any partial frame (for example after the frame-receive timeout)
     /// and returns how many bytes were dropped.
     pub fn reset(&mut self) -> usize {
         let dropped = match self.state {
-            State::Idle => 0,
-            State::Length => 1,
-            State::Body { .. } => 1 + self.buf.len(),
+            ParserState::Idle => 0,
+            ParserState::Length => 1,
+            ParserState::Body { .. } => 1 + self.buf.len(),
         };
-        self.state = State::Idle;
+        self.state = ParserState::Idle;
         self.buf.clear();
         dropped
     }
@@ -139,27 +139,27 @@ impl FrameParser {
 
     fn push(&mut self, byte: u8, events: &mut Vec<ParseEvent>) {
         match self.state {
-            State::Idle => self.push_idle(byte, events),
-            State::Length => {
+            ParserState::Idle => self.push_idle(byte, events),
+            ParserState::Length => {
                 if byte < MIN_LENGTH || byte > self.max_length {
                     // Not a frame after all: the SOF was noise. Rescan this
                     // byte, which may itself start a frame.
-                    self.state = State::Idle;
+                    self.state = ParserState::Idle;
                     self.garbage += 1;
                     self.push_idle(byte, events);
                 } else {
                     self.buf.clear();
                     self.buf.push(byte);
-                    self.state = State::Body { remaining: byte };
+                    self.state = ParserState::Body { remaining: byte };
                 }
             }
-            State::Body { remaining } => {
+            ParserState::Body { remaining } => {
                 self.buf.push(byte);
                 if remaining == 1 {
-                    self.state = State::Idle;
+                    self.state = ParserState::Idle;
                     self.finish(events);
                 } else {
-                    self.state = State::Body {
+                    self.state = ParserState::Body {
                         remaining: remaining - 1,
                     };
                 }
@@ -172,7 +172,7 @@ impl FrameParser {
             SOF => {
                 // Noise before the SOF is reported with whatever the frame
                 // turns out to be, so that a run of false starts is one event.
-                self.state = State::Length;
+                self.state = ParserState::Length;
                 return;
             }
             ACK => Frame::Ack,
