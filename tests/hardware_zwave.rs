@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use common::PATIENCE;
 use common::hardware::Harness;
 use serde_json::{Value, json};
-use switchboard::agents::hardware::zwave::sim::SimulatedController;
+use switchboard::agents::hardware::zwave::FunctionId;
+use switchboard::agents::hardware::zwave::sim::{SimConfig, SimulatedController};
 use switchboard::agents::hardware::{AdapterStatus, HardwareBridgePlugin, Radio};
 
 /// The tests here open and close pseudo-terminals, whose numbers the
@@ -247,14 +248,24 @@ fn an_unplugged_controller_is_an_adapter_error() {
         json!({"device": "zwave:2", "name": "Lamp", "config": {}}),
     );
 
-    // The stick goes away: the bridge says so on its own...
+    // The stick goes away: the bridge says so on its own, as the adapter's
+    // failure (not a device's)...
     drop(sim);
     let event = h.wait_event("hardware/events/error", |e| e["radio"] == "zwave");
     assert_eq!(event["device"], Value::Null);
+    assert_eq!(event["code"], "adapter_error", "{event}");
     let message = event["message"].as_str().unwrap();
     assert!(
         message.contains("disconnected") && message.contains(&path),
         "{message}"
+    );
+    // ...and lists the adapter as failed, with the reason.
+    let zwave = h.zwave_adapter();
+    assert_eq!(zwave["status"], "failed", "{zwave}");
+    let reason = zwave["error"].as_str().unwrap();
+    assert!(
+        reason.contains("disconnected") && reason.contains(&path),
+        "{reason}"
     );
 
     // ...and a command gets a clear adapter error, not a hang.
@@ -265,11 +276,34 @@ fn an_unplugged_controller_is_an_adapter_error() {
         message.contains(&path) && message.contains("disconnected"),
         "{message}"
     );
+    assert_eq!(h.zwave_status(), AdapterStatus::Failed);
     // Other radios are unaffected.
     assert_eq!(
         h.ok("hardware/discover", json!({"radio": "wifi"}))["errors"],
         json!([])
     );
+}
+
+#[test]
+fn start_up_needs_no_retransmission_at_a_controller_that_resets_on_nak() {
+    let _serial = one_at_a_time();
+    let sim = SimulatedController::start_with(SimConfig {
+        resync_on_nak: true,
+        ..SimConfig::default()
+    })
+    .expect("pseudo-terminal");
+    let mut h = Harness::new(bridge().zwave_port(sim.path()));
+    let zwave = h.zwave_adapter();
+    assert_eq!(zwave["status"], "running", "{zwave}");
+    // Each start-up request went out once: the first one was not lost
+    // with the opening NAK and sent again after an ACK timeout.
+    for function in [
+        FunctionId::GET_VERSION,
+        FunctionId::MEMORY_GET_ID,
+        FunctionId::GET_INIT_DATA,
+    ] {
+        assert_eq!(sim.received_count(function), 1, "{function}");
+    }
 }
 
 #[test]
@@ -294,6 +328,13 @@ fn a_missing_port_leaves_the_radio_failed_with_the_reason() {
     assert!(message.contains("does not exist"), "{message}");
     let event = h.wait_event("hardware/events/error", |e| e["radio"] == "zwave");
     assert_eq!(event["code"], "adapter_error");
+    // The discovery's result did not make it look alive.
+    let zwave = h.zwave_adapter();
+    assert_eq!(zwave["status"], "failed", "{zwave}");
+    assert!(
+        zwave["error"].as_str().unwrap().contains("does not exist"),
+        "{zwave}"
+    );
     assert!(
         found["devices"]
             .as_array()

@@ -495,3 +495,71 @@ fn open_errors_and_oversized_payloads() {
         .unwrap_err();
     assert!(matches!(err, ZWaveError::Frame(_)), "{err:?}");
 }
+
+/// A controller that resets its receiver on a `NAK` answering nothing, as
+/// firmware that reads the stream frame by frame does.
+fn resyncing_controller() -> SimulatedController {
+    SimulatedController::start_with(SimConfig {
+        resync_on_nak: true,
+        ..SimConfig::default()
+    })
+    .expect("pseudo-terminal")
+}
+
+#[test]
+fn a_request_in_the_same_read_as_a_nak_is_lost_at_such_a_controller() {
+    // Why the host pauses after its opening NAK: written in one go, the
+    // NAK and the request reach the simulator in one read, and the request
+    // is dropped with the rest of the read.
+    let sim = resyncing_controller();
+    let mut port = zwave::SerialPort::open(sim.path()).unwrap();
+    let mut bytes = vec![zwave::frame::NAK];
+    bytes.extend(
+        DataFrame::request(FunctionId::GET_VERSION, [])
+            .unwrap()
+            .encode(),
+    );
+    port.write_all_timeout(&bytes, PATIENCE).unwrap();
+    let deadline = Instant::now() + PATIENCE;
+    while sim.reads().is_empty() {
+        assert!(Instant::now() < deadline, "the simulator read nothing");
+        thread::sleep(ms(2));
+    }
+    let mut buf = [0u8; 64];
+    let answered = port.read_timeout(&mut buf, ms(300)).unwrap();
+    assert_eq!(
+        answered,
+        0,
+        "the simulator answered {:02X?}",
+        &buf[..answered]
+    );
+    assert_eq!(sim.received_count(FunctionId::GET_VERSION), 0);
+    assert_eq!(sim.reads(), [bytes]);
+}
+
+#[test]
+fn the_opening_nak_and_the_first_request_arrive_apart() {
+    let sim = resyncing_controller();
+    let options = ControllerOptions::default();
+    assert_eq!(options.get_pause_after_nak(), ms(100));
+    let started = Instant::now();
+    let controller = ZWaveController::open(sim.path(), options.clone()).unwrap();
+    assert_eq!(controller.get_version().unwrap().version, "Z-Wave 7.18");
+    let elapsed = started.elapsed();
+
+    // The NAK had a read to itself; the request came in a later one.
+    let reads = sim.reads();
+    let request = DataFrame::request(FunctionId::GET_VERSION, [])
+        .unwrap()
+        .encode();
+    assert_eq!(reads[0], [zwave::frame::NAK], "{reads:02X?}");
+    assert!(
+        reads[1..].iter().any(|r| r.starts_with(&request)),
+        "{reads:02X?}"
+    );
+    // Sent once, acknowledged at once: no ACK timeout, no retransmission.
+    assert_eq!(sim.received_count(FunctionId::GET_VERSION), 1);
+    assert_eq!(controller.stats().retransmissions, 0);
+    assert!(elapsed >= options.get_pause_after_nak(), "{elapsed:?}");
+    assert!(elapsed < options.get_ack_timeout(), "{elapsed:?}");
+}

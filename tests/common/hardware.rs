@@ -58,9 +58,12 @@ impl Harness {
 
     /// Sends a request without waiting for its answer.
     pub fn send(&mut self, channel: &str, body: Value) -> u64 {
-        self.client
-            .request(self.channel(channel), body.to_string().as_bytes())
-            .unwrap()
+        self.send_raw(channel, body.to_string().as_bytes())
+    }
+
+    /// Sends a request whose body need not be JSON at all.
+    pub fn send_raw(&mut self, channel: &str, body: &[u8]) -> u64 {
+        self.client.request(self.channel(channel), body).unwrap()
     }
 
     /// Runs frames until the answer to `id`: `Ok(json)` or `Err(error
@@ -94,6 +97,11 @@ impl Harness {
 
     pub fn call(&mut self, channel: &str, body: Value) -> Result<Value, Value> {
         let id = self.send(channel, body);
+        self.answer(id)
+    }
+
+    pub fn call_raw(&mut self, channel: &str, body: &[u8]) -> Result<Value, Value> {
+        let id = self.send_raw(channel, body);
         self.answer(id)
     }
 

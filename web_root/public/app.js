@@ -2261,6 +2261,18 @@
   var DISCOVERED_EVENT = "hardware/events/discovered";
   var ERROR_EVENT = "hardware/events/error";
   var ADAPTERS_EVENT = "hardware/events/adapters";
+  function summarizeAdapter(adapter) {
+    const status = String(adapter.status ?? "unknown").replace(/_/g, " ");
+    const troubled = adapter.status === "failed" || adapter.status === "not_answering";
+    const problem = troubled ? adapter.error || `the ${radioName(adapter.radio)} adapter gave no reason` : null;
+    const facts = [
+      adapter.port && `port ${adapter.port}`,
+      adapter.firmware && `firmware ${adapter.firmware}`,
+      `${adapter.devices ?? 0} devices`,
+      `${adapter.queued ?? 0} jobs queued`
+    ].filter(Boolean);
+    return { label: `${adapter.name}: ${status}`, problem, detail: facts.join(", ") };
+  }
   var HardwareError = class extends Error {
     constructor(message, code, field, rule, errors = [], device) {
       super(message);
@@ -2976,11 +2988,23 @@
     }
     showAdapters(adapters) {
       const items = adapters.map((adapter) => {
+        const summary = summarizeAdapter(adapter);
         const item = document.createElement("li");
         item.dataset.radio = adapter.radio;
         item.dataset.status = adapter.status;
-        item.textContent = `${adapter.name}: ${adapter.status.replace(/_/g, " ")}`;
-        item.title = adapter.error ?? `${adapter.devices ?? 0} devices, ${adapter.queued ?? 0} jobs queued`;
+        item.dataset.testid = "adapter";
+        item.title = summary.detail;
+        const label = document.createElement("span");
+        label.className = "adapter-label";
+        label.textContent = summary.label;
+        item.append(label);
+        if (summary.problem) {
+          const problem = document.createElement("span");
+          problem.className = "adapter-error";
+          problem.dataset.testid = "adapter-error";
+          problem.textContent = summary.problem;
+          item.append(problem);
+        }
         return item;
       });
       this.el.adapters.replaceChildren(...items);

@@ -22,6 +22,7 @@ import {
   applyChange,
   hardwareError,
   jsonRequest,
+  summarizeAdapter,
 } from './hardware';
 import { DataMessage, contentJson } from './protocol';
 
@@ -207,11 +208,25 @@ export class Devices implements RowHost {
 
   private showAdapters(adapters: Adapter[]): void {
     const items = adapters.map((adapter) => {
+      const summary = summarizeAdapter(adapter);
       const item = document.createElement('li');
       item.dataset.radio = adapter.radio;
       item.dataset.status = adapter.status;
-      item.textContent = `${adapter.name}: ${adapter.status.replace(/_/g, ' ')}`;
-      item.title = adapter.error ?? `${adapter.devices ?? 0} devices, ${adapter.queued ?? 0} jobs queued`;
+      item.dataset.testid = 'adapter';
+      item.title = summary.detail;
+      const label = document.createElement('span');
+      label.className = 'adapter-label';
+      label.textContent = summary.label;
+      item.append(label);
+      if (summary.problem) {
+        // On the page, not in a tooltip: a radio that is down is the first
+        // thing to know when its devices stop answering.
+        const problem = document.createElement('span');
+        problem.className = 'adapter-error';
+        problem.dataset.testid = 'adapter-error';
+        problem.textContent = summary.problem;
+        item.append(problem);
+      }
       return item;
     });
     this.el.adapters.replaceChildren(...items);

@@ -84,8 +84,33 @@ export interface Adapter {
   status: 'starting' | 'running' | 'failed' | 'not_answering' | string;
   error: string | null;
   simulated?: boolean;
+  firmware?: string | null;
+  port?: string;
   devices?: number;
   queued?: number;
+}
+
+/** What the panel shows for one adapter: a label, and why it is in trouble (shown, not only hovered). */
+export interface AdapterSummary {
+  label: string;
+  /** The bridge's reason while the adapter is failed or not answering; null when it is fine. */
+  problem: string | null;
+  /** The details for a tooltip. */
+  detail: string;
+}
+
+export function summarizeAdapter(adapter: Adapter): AdapterSummary {
+  const status = String(adapter.status ?? 'unknown').replace(/_/g, ' ');
+  const troubled = adapter.status === 'failed' || adapter.status === 'not_answering';
+  // A failed adapter without a reason still says so rather than nothing.
+  const problem = troubled ? adapter.error || `the ${radioName(adapter.radio)} adapter gave no reason` : null;
+  const facts = [
+    adapter.port && `port ${adapter.port}`,
+    adapter.firmware && `firmware ${adapter.firmware}`,
+    `${adapter.devices ?? 0} devices`,
+    `${adapter.queued ?? 0} jobs queued`,
+  ].filter(Boolean);
+  return { label: `${adapter.name}: ${status}`, problem, detail: facts.join(', ') };
 }
 
 /** `hardware/events/changed`. */

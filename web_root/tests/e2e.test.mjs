@@ -42,10 +42,13 @@ const WAIT = 15_000;
 
 /** A running demo game: its process, its editor URL and what it printed. */
 class Demo {
-  /** `registry`: the hardware bridge's SQLite file (the demo's default is shared, in the temp dir). */
-  static async start(port, registry) {
+  /**
+   * `registry`: the hardware bridge's SQLite file (the demo's default is shared, in the temp dir);
+   * `extra`: more arguments, such as `--zwave-port PATH`.
+   */
+  static async start(port, registry, extra = []) {
     const demo = new Demo();
-    const args = ['--port', String(port), '--web-root', join(WEB_ROOT, 'public'), '--registry', registry];
+    const args = ['--port', String(port), '--web-root', join(WEB_ROOT, 'public'), '--registry', registry, ...extra];
     demo.child = spawn(DEMO_BIN, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'info' },
@@ -98,6 +101,34 @@ class Demo {
 
 function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Headless Chromium with its own profile, allowed to reach 127.0.0.1 only. */
+async function openBrowser(userDataDir) {
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM_BIN,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 900 },
+    timeout: 60_000,
+  });
+  context.setDefaultTimeout(WAIT);
+  await context.route('**/*', (route) => {
+    const url = new URL(route.request().url());
+    if (url.hostname === '127.0.0.1' || url.protocol === 'data:') return route.continue();
+    return route.abort();
+  });
+  return context;
+}
+
+function checkBinaries() {
+  for (const [what, path] of [['demo binary (DEMO_BIN)', DEMO_BIN], ['Chromium (CHROMIUM_BIN)', CHROMIUM_BIN]]) {
+    try {
+      statSync(path);
+    } catch {
+      throw new Error(`${what} not found at ${path}`);
+    }
+  }
 }
 
 /** Failures of the (simulated) radio, worth another try; anything else is the answer. */
@@ -166,32 +197,13 @@ describe('browser editor against the demo game', { timeout: 180_000 }, () => {
   process.once('exit', killAll);
 
   before(async () => {
-    for (const [what, path] of [['demo binary (DEMO_BIN)', DEMO_BIN], ['Chromium (CHROMIUM_BIN)', CHROMIUM_BIN]]) {
-      try {
-        statSync(path);
-      } catch {
-        throw new Error(`${what} not found at ${path}`);
-      }
-    }
+    checkBinaries();
     registryDir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-registry-'));
     registry = join(registryDir, 'devices.sqlite');
     demo = await Demo.start(0, registry);
     running.add(demo);
     userDataDir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM_BIN,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 900 },
-      timeout: 60_000,
-    });
-    context.setDefaultTimeout(WAIT);
-    // Loopback only: refuse anything that is not the demo's own origin.
-    await context.route('**/*', (route) => {
-      const url = new URL(route.request().url());
-      if (url.hostname === '127.0.0.1' || url.protocol === 'data:') return route.continue();
-      return route.abort();
-    });
+    context = await openBrowser(userDataDir);
     page = context.pages()[0] ?? (await context.newPage());
     watchErrors(page, '');
     await page.goto(demo.url, { timeout: WAIT });
@@ -490,6 +502,56 @@ describe('browser editor against the demo game', { timeout: 180_000 }, () => {
   });
 
   it('raised no errors in the page', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});
+
+describe('the devices panel when a radio fails', { timeout: 120_000 }, () => {
+  let demo;
+  let context;
+  let page;
+  let dir;
+  let missing;
+  const pageErrors = [];
+
+  before(async () => {
+    checkBinaries();
+    dir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-failed-radio-'));
+    // A Z-Wave stick that is not there: the adapter cannot start, and the
+    // demo's start-up discovery asks it all the same.
+    missing = join(dir, 'no-such-zwave-stick');
+    demo = await Demo.start(0, join(dir, 'devices.sqlite'), ['--zwave-port', missing]);
+    context = await openBrowser(join(dir, 'chromium'));
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    await page.goto(demo.url, { timeout: WAIT });
+  });
+
+  after(async () => {
+    await context?.close().catch(() => {});
+    await demo?.stop().catch(() => demo.kill());
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows the failed adapter with its reason, and a discovery does not make it look alive', { timeout: 60_000 }, async () => {
+    await page.waitForSelector('#devices-result[data-state="ok"]');
+    const zwave = page.locator('#adapters li[data-radio="zwave"]');
+    const reason = zwave.getByTestId('adapter-error');
+    await reason.waitFor();
+    assert.equal(await zwave.getAttribute('data-status'), 'failed');
+    assert.match(await zwave.locator('.adapter-label').textContent(), /^Z-Wave controller: failed$/);
+    const text = await reason.textContent();
+    assert.ok(text.includes(missing) && text.includes('does not exist'), text);
+    // The other radios run, and show no error.
+    await page.waitForFunction(() => document.querySelectorAll('#adapters li[data-status="running"]').length === 3);
+    assert.equal(await page.locator('#adapters [data-testid="adapter-error"]').count(), 1);
+
+    // A discovery's Z-Wave part fails too, and says why; the adapter stays failed.
+    await page.click('#discover-button');
+    await page.waitForSelector('#devices-result[data-state="error"]');
+    assert.match(await page.textContent('#devices-result'), /zwave: adapter_error: .*has not started/);
+    assert.equal(await zwave.getAttribute('data-status'), 'failed');
+    assert.ok((await reason.textContent()).includes('does not exist'));
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -195,3 +195,27 @@ test('a changed event replaces the state; register and configure also bring name
   assert.deepEqual(reported.state, { user: '', weight_kg: 70.2 });
   assert.equal(reported.name, 'Bathroom');
 });
+
+test("an adapter in trouble shows why; a running one shows only its status", () => {
+  const failed = hw.summarizeAdapter({
+    radio: 'zwave',
+    name: 'Z-Wave controller',
+    status: 'failed',
+    error: 'the adapter has not started: I/O error: no Z-Wave controller at /dev/ttyACM0: the device does not exist',
+    port: '/dev/ttyACM0',
+    firmware: null,
+    devices: 0,
+    queued: 0,
+  });
+  assert.equal(failed.label, 'Z-Wave controller: failed');
+  assert.match(failed.problem, /does not exist/);
+  assert.equal(failed.detail, 'port /dev/ttyACM0, 0 devices, 0 jobs queued');
+  const silent = hw.summarizeAdapter({ radio: 'zigbee', name: 'Zigbee dongle', status: 'not_answering', error: 'no answer within 2000 ms' });
+  assert.deepEqual([silent.label, silent.problem], ['Zigbee dongle: not answering', 'no answer within 2000 ms']);
+  const quiet = hw.summarizeAdapter({ radio: 'zwave', name: 'Z-Wave controller', status: 'failed', error: null });
+  assert.equal(quiet.problem, 'the Z-Wave adapter gave no reason');
+  const running = hw.summarizeAdapter({ radio: 'wifi', name: 'Simulated Wi-Fi dongle', status: 'running', error: null, firmware: 'sim-0.1.0', devices: 6, queued: 1 });
+  assert.equal(running.label, 'Simulated Wi-Fi dongle: running');
+  assert.equal(running.problem, null);
+  assert.equal(running.detail, 'firmware sim-0.1.0, 6 devices, 1 jobs queued');
+});

@@ -1,11 +1,14 @@
-//! The adapter trait every radio implements, and what adapters say back.
+//! The contract between the bridge and a radio: the [`Adapter`] trait, and
+//! what adapters say back.
 //!
 //! An adapter owns one radio (a dongle, a serial port, a socket). Its
 //! methods block, each bounded by the `timeout` it is given, because the
 //! bridge runs every adapter on its own thread ([`worker`](super::worker)):
-//! the game thread never calls an adapter. A serial-backed adapter sets the
-//! port's read timeout from the `timeout` argument and returns
-//! [`AdapterError::Timeout`] when the dongle does not answer in time.
+//! the game thread never calls an adapter.
+//!
+//! The [`Adapter`] trait's documentation is the contract: what every
+//! radio provides, and what each error means for the answer's code and the
+//! adapter's status.
 
 use std::fmt;
 use std::str::FromStr;
@@ -120,12 +123,14 @@ pub enum AdapterEvent {
         /// The changed fields.
         changes: Object,
     },
-    /// Something went wrong outside of any request.
+    /// Something went wrong outside of any request; `address: None` with
+    /// an adapter failure (such as a lost port) marks the adapter failed
+    /// (see [`Adapter`]).
     Error {
         /// The device concerned, if any.
         address: Option<String>,
-        /// What happened.
-        message: String,
+        /// What happened, sorted as for a job.
+        error: AdapterError,
     },
 }
 
@@ -150,6 +155,10 @@ pub enum AdapterError {
     /// The port or socket failed.
     #[error("I/O error: {0}")]
     Io(String),
+    /// A job arrived while the adapter could not be started; holds why the
+    /// last start failed. Returned by the bridge, never by adapters.
+    #[error("the adapter has not started: {0}")]
+    NotStarted(String),
     /// The adapter has stopped.
     #[error("adapter stopped")]
     Stopped,
@@ -164,19 +173,78 @@ impl AdapterError {
             AdapterError::NotPaired(_) => "not_registered",
             AdapterError::Unsupported(_) => "unsupported",
             AdapterError::Device(_) => "device_error",
-            AdapterError::Io(_) => "adapter_error",
+            AdapterError::Io(_) | AdapterError::NotStarted(_) => "adapter_error",
             AdapterError::Stopped => "adapter_unavailable",
         }
+    }
+
+    /// Whether the adapter itself failed (its port, its radio, its thread)
+    /// rather than one device or one exchange: the adapter is then listed
+    /// as failed, not running.
+    pub fn is_adapter_failure(&self) -> bool {
+        matches!(
+            self,
+            AdapterError::Io(_) | AdapterError::NotStarted(_) | AdapterError::Stopped
+        )
     }
 }
 
 /// One radio's driver. Implement this to put a real dongle behind the
 /// bridge; the simulated dongles ([`SimulatedDongle`](super::SimulatedDongle))
+/// and the Z-Wave adapter ([`ZWaveAdapter`](super::zwave::ZWaveAdapter))
 /// implement it too.
 ///
 /// Every method runs on the adapter's own thread, never on the game thread,
 /// one call at a time. Each blocking method gets a `timeout` and must return
 /// within it (with [`AdapterError::Timeout`] when the radio stays silent).
+///
+/// # What a radio provides
+///
+/// Each radio in [`radios`](super::radios), and any adapter handed to
+/// [`HardwareBridgePlugin::adapter`](super::HardwareBridgePlugin::adapter),
+/// provides:
+///
+/// - A type implementing [`Adapter`] (`Send + 'static`), built once by its
+///   [`AdapterFactory`](super::AdapterFactory) when the plugin is built.
+///   Its methods are called one at a time, from its own thread.
+/// - [`info`](Adapter::info): who it is, without I/O. Read when its thread
+///   starts and after every `start` that succeeds, so `firmware` may stay
+///   `None` until the radio is open.
+/// - [`start`](Adapter::start): opens the radio within the timeout. After a
+///   failure the thread calls `start` again before each later job (a stick
+///   plugged back in is picked up), so `start` must work again after it
+///   failed and release whatever a failed attempt opened.
+/// - The jobs ([`discover`](Adapter::discover), [`pair`](Adapter::pair),
+///   [`command`](Adapter::command), [`read_state`](Adapter::read_state),
+///   [`configure`](Adapter::configure)): each returns within the timeout
+///   it gets (what is left of the job's deadline), with
+///   [`AdapterError::Timeout`] when the radio stays silent; a serial-backed
+///   adapter bounds its port reads by it. Payloads and configurations
+///   arrive validated against the device type.
+/// - [`poll_events`](Adapter::poll_events): what the radio sent on its own,
+///   without blocking; called every [`poll_interval`](Adapter::poll_interval)
+///   between jobs while the adapter runs.
+/// - [`stop`](Adapter::stop): closes the radio, once, at shutdown.
+///
+/// # What errors mean
+///
+/// An error decides the code a client is answered with and the adapter's
+/// status on `hardware/adapters`, so it names who failed
+/// ([`AdapterError::is_adapter_failure`]):
+///
+/// | error | when | code | adapter status |
+/// | --- | --- | --- | --- |
+/// | `Timeout` | the radio or device stayed silent | `timeout` | `not_answering` |
+/// | `UnknownAddress`, `NotPaired` | no such device, or not paired here | `unknown_device`, `not_registered` | `running` |
+/// | `Unsupported` | the device or radio cannot do this | `unsupported` | `running` |
+/// | `Device` | the device refused, or the exchange with it was lost | `device_error` | `running` |
+/// | `Io` | the port, the socket or the adapter itself failed | `adapter_error` | `failed` |
+/// | `NotStarted` | a job came while `start` keeps failing (the bridge's, not an adapter's) | `adapter_error` | `failed` |
+/// | `Stopped` | the adapter has shut down | `adapter_unavailable` | `failed` |
+///
+/// An [`AdapterEvent::Error`] carries the same errors for what fails
+/// outside any job: a port that went away is an `Io` error without a
+/// device, and leaves the adapter `failed` until a job succeeds again.
 pub trait Adapter: Send + 'static {
     /// Who this adapter is. Read when its thread is spawned and again each
     /// time `start` succeeds, so it may tell what it learned from the radio

@@ -137,16 +137,40 @@ impl std::fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-/// Parses a request body; an empty body reads as `{}`.
+/// Parses a request body; an empty body reads as `{}`. Anything but a JSON
+/// object is refused, even where serde would take an array for a struct
+/// (`[true]` for `{"registered": true}`): every request is an object.
 pub(crate) fn parse<T: DeserializeOwned>(content: &[u8]) -> Result<T, ApiError> {
-    let content = if content.iter().all(u8::is_ascii_whitespace) {
-        b"{}".as_slice()
-    } else {
-        content
-    };
-    serde_json::from_slice(content)
-        .map_err(|e| ApiError::new("invalid_request", format!("bad request: {e}")))
+    let bad = |e: String| ApiError::new("invalid_request", format!("bad request: {e}"));
+    match content.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => return serde_json::from_slice(b"{}").map_err(|e| bad(e.to_string())),
+        Some(b'{') => {}
+        Some(_) => {
+            return Err(bad(match serde_json::from_slice::<Value>(content) {
+                Ok(value) => format!("the body must be a JSON object, not {}", kind(&value)),
+                Err(e) => format!("the body is not JSON: {e}"),
+            }));
+        }
+    }
+    serde_json::from_slice(content).map_err(|e| bad(e.to_string()))
 }
+
+/// What a JSON value is, for people.
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// `hardware/adapters`: takes no fields.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AdaptersRequest {}
 
 /// `hardware/devices`.
 #[derive(Debug, Default, Deserialize)]
@@ -262,6 +286,17 @@ mod tests {
         assert_eq!(error.code, "invalid_request");
         assert!(error.message.contains("unknown field"), "{error}");
         assert!(parse::<CommandRequest>(b"{}").is_err());
+        // Every request is an object; serde alone would take `[true]` for
+        // `{"registered": true}` and `[]` for `{}`.
+        for body in [&b"[true]"[..], b"[]", b"true", b"\"{}\"", b"null"] {
+            let error = parse::<DevicesRequest>(body).unwrap_err();
+            assert_eq!(error.code, "invalid_request");
+            assert!(error.message.contains("must be a JSON object"), "{error}");
+        }
+        let error = parse::<AdaptersRequest>(b"not json").unwrap_err();
+        assert!(error.message.contains("not JSON"), "{error}");
+        assert!(parse::<AdaptersRequest>(b"{\"bogus\":1}").is_err());
+        assert!(parse::<AdaptersRequest>(b" {} ").is_ok());
         assert!(check_name("Kitchen").is_ok());
         assert!(check_name(" ").is_err());
         assert!(check_name(&"x".repeat(65)).is_err());

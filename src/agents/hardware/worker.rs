@@ -19,7 +19,7 @@ pub(crate) type OpId = u64;
 
 /// What the bridge asks an adapter to do.
 #[derive(Debug, Clone)]
-pub(crate) enum Job {
+pub(crate) enum AdapterJob {
     Discover,
     Pair(Pairing),
     Command {
@@ -61,7 +61,7 @@ struct Envelope {
     op: OpId,
     deadline: Instant,
     timeout: Duration,
-    job: Job,
+    job: AdapterJob,
 }
 
 /// Why a job was not queued.
@@ -140,7 +140,12 @@ impl Worker {
     }
 
     /// Queues a job that must be answered within `timeout` from now.
-    pub(crate) fn submit(&self, op: OpId, timeout: Duration, job: Job) -> Result<(), SubmitError> {
+    pub(crate) fn submit(
+        &self,
+        op: OpId,
+        timeout: Duration,
+        job: AdapterJob,
+    ) -> Result<(), SubmitError> {
         let envelope = Envelope {
             op,
             deadline: Instant::now() + timeout,
@@ -239,9 +244,10 @@ fn run(
                 }
                 let remaining = envelope.deadline.saturating_duration_since(Instant::now());
                 if !running {
-                    Err(AdapterError::Io(format!(
-                        "the adapter has not started: {not_started}"
-                    )))
+                    // Its own kind of error, so the bridge keeps the adapter
+                    // listed as failed rather than taking any answer as a
+                    // sign of life.
+                    Err(AdapterError::NotStarted(not_started.clone()))
                 } else if remaining.is_zero() {
                     Err(AdapterError::Timeout(envelope.timeout))
                 } else {
@@ -297,21 +303,23 @@ fn fix_timeout(error: AdapterError, timeout: Duration) -> AdapterError {
 
 fn execute(
     adapter: &mut dyn Adapter,
-    job: Job,
+    job: AdapterJob,
     timeout: Duration,
 ) -> Result<Outcome, AdapterError> {
     match job {
-        Job::Discover => adapter.discover(timeout).map(Outcome::Found),
-        Job::Pair(pairing) => adapter.pair(&pairing, timeout).map(Outcome::State),
-        Job::Command {
+        AdapterJob::Discover => adapter.discover(timeout).map(Outcome::Found),
+        AdapterJob::Pair(pairing) => adapter.pair(&pairing, timeout).map(Outcome::State),
+        AdapterJob::Command {
             address,
             command,
             payload,
         } => adapter
             .command(&address, &command, &payload, timeout)
             .map(Outcome::State),
-        Job::ReadState { address } => adapter.read_state(&address, timeout).map(Outcome::State),
-        Job::Configure { address, config } => adapter
+        AdapterJob::ReadState { address } => {
+            adapter.read_state(&address, timeout).map(Outcome::State)
+        }
+        AdapterJob::Configure { address, config } => adapter
             .configure(&address, &config, timeout)
             .map(|()| Outcome::Done),
     }

@@ -1,11 +1,11 @@
-//! Typed Serial API functions on top of the transport.
+//! The payloads of the Serial API functions the host uses, as types, and
+//! their parsers: version, network ids, the node list, and the commands
+//! nodes send.
 
-use std::fmt;
-use std::ops::BitOr;
-
-use super::command_class::{NodeCommand, basic, switch_binary};
+use super::command_class::NodeCommand;
+use super::error::ZWaveError;
 use super::frame::FunctionId;
-use super::transport::{Callback, ZWaveController, ZWaveError};
+use super::received::Callback;
 
 /// Answer to `GetVersion` (0x15).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,107 +105,6 @@ impl InitData {
     }
 }
 
-/// Transmit options for `SendData`, combined with `|`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct TxOptions(pub u8);
-
-impl TxOptions {
-    /// Ask the destination to acknowledge (retried by the controller).
-    pub const ACK: TxOptions = TxOptions(0x01);
-    /// Transmit at low power.
-    pub const LOW_POWER: TxOptions = TxOptions(0x02);
-    /// Use routes if the direct transmission fails.
-    pub const AUTO_ROUTE: TxOptions = TxOptions(0x04);
-    /// Only transmit directly.
-    pub const NO_ROUTE: TxOptions = TxOptions(0x10);
-    /// Fall back to explorer frames when routing fails.
-    pub const EXPLORE: TxOptions = TxOptions(0x20);
-}
-
-impl Default for TxOptions {
-    /// `ACK | AUTO_ROUTE | EXPLORE`, what hosts normally use.
-    fn default() -> Self {
-        TxOptions::ACK | TxOptions::AUTO_ROUTE | TxOptions::EXPLORE
-    }
-}
-
-impl BitOr for TxOptions {
-    type Output = TxOptions;
-
-    fn bitor(self, rhs: TxOptions) -> TxOptions {
-        TxOptions(self.0 | rhs.0)
-    }
-}
-
-/// The transmit status of a `SendData` callback.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TransmitStatus {
-    /// 0x00: delivered (acknowledged by the node when `ACK` was requested).
-    Ok,
-    /// 0x01: the node did not acknowledge.
-    NoAck,
-    /// 0x02: transmission failed (network busy, jammed).
-    Fail,
-    /// 0x03: the routing layer was busy.
-    RoutingNotIdle,
-    /// 0x04: no route to the node.
-    NoRoute,
-    /// Any other value.
-    Other(u8),
-}
-
-impl TransmitStatus {
-    /// Decodes the status byte.
-    pub fn from_byte(byte: u8) -> Self {
-        match byte {
-            0x00 => TransmitStatus::Ok,
-            0x01 => TransmitStatus::NoAck,
-            0x02 => TransmitStatus::Fail,
-            0x03 => TransmitStatus::RoutingNotIdle,
-            0x04 => TransmitStatus::NoRoute,
-            other => TransmitStatus::Other(other),
-        }
-    }
-
-    /// The status byte.
-    pub fn to_byte(self) -> u8 {
-        match self {
-            TransmitStatus::Ok => 0x00,
-            TransmitStatus::NoAck => 0x01,
-            TransmitStatus::Fail => 0x02,
-            TransmitStatus::RoutingNotIdle => 0x03,
-            TransmitStatus::NoRoute => 0x04,
-            TransmitStatus::Other(other) => other,
-        }
-    }
-}
-
-impl fmt::Display for TransmitStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TransmitStatus::Ok => f.write_str("delivered"),
-            TransmitStatus::NoAck => f.write_str("node did not acknowledge"),
-            TransmitStatus::Fail => f.write_str("transmission failed"),
-            TransmitStatus::RoutingNotIdle => f.write_str("routing busy"),
-            TransmitStatus::NoRoute => f.write_str("no route to node"),
-            TransmitStatus::Other(b) => write!(f, "status 0x{b:02X}"),
-        }
-    }
-}
-
-/// The callback that closes a successful `SendData`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TransmitReport {
-    /// The callback id that tied the callback to the request.
-    pub callback_id: u8,
-    /// Always [`TransmitStatus::Ok`]: other statuses are returned as
-    /// [`ZWaveError::TransmitFailed`].
-    pub status: TransmitStatus,
-    /// Any bytes after the status (newer firmware appends a transmit
-    /// report: timing, routes, signal strength).
-    pub details: Vec<u8>,
-}
-
 /// A command a node sent, from an `ApplicationCommandHandler` (0x04) or
 /// `ApplicationCommandHandler_Bridge` (0xA8) callback.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -261,7 +160,7 @@ impl Callback {
     }
 }
 
-fn malformed(func_id: FunctionId, reason: impl Into<String>) -> ZWaveError {
+pub(super) fn malformed(func_id: FunctionId, reason: impl Into<String>) -> ZWaveError {
     ZWaveError::Malformed {
         func_id,
         reason: reason.into(),
@@ -351,137 +250,6 @@ pub fn node_bitmask(node_ids: &[u8]) -> [u8; 29] {
         }
     }
     mask
-}
-
-impl ZWaveController {
-    /// `GetVersion` (0x15): the controller's library version and type.
-    pub fn get_version(&self) -> Result<ControllerVersion, ZWaveError> {
-        let response = self.send_request(
-            FunctionId::GET_VERSION,
-            &[],
-            self.options().get_response_timeout(),
-        )?;
-        parse_version(&response.payload)
-    }
-
-    /// `MemoryGetId` (0x20): the home id and the controller's node id.
-    pub fn memory_get_id(&self) -> Result<NetworkIds, ZWaveError> {
-        let response = self.send_request(
-            FunctionId::MEMORY_GET_ID,
-            &[],
-            self.options().get_response_timeout(),
-        )?;
-        parse_memory_get_id(&response.payload)
-    }
-
-    /// `SerialApiGetInitData` (0x02): API version, capabilities and the list
-    /// of nodes in the network.
-    pub fn get_init_data(&self) -> Result<InitData, ZWaveError> {
-        let response = self.send_request(
-            FunctionId::GET_INIT_DATA,
-            &[],
-            self.options().get_response_timeout(),
-        )?;
-        parse_init_data(&response.payload)
-    }
-
-    /// `SendData` (0x13): sends `command` to `node_id` and waits until the
-    /// controller reports the transmission's outcome.
-    ///
-    /// The request carries a fresh callback id; the controller first
-    /// responds whether it accepted the frame, then calls back with that id
-    /// and the transmit status. Fails with [`ZWaveError::Rejected`] if the
-    /// controller refused, [`ZWaveError::TransmitFailed`] if the node could
-    /// not be reached, [`ZWaveError::CallbackTimeout`] if no status came
-    /// within [`ControllerOptions::callback_timeout`].
-    ///
-    /// [`ControllerOptions::callback_timeout`]: super::ControllerOptions::callback_timeout
-    pub fn send_data(
-        &self,
-        node_id: u8,
-        command: &[u8],
-        tx_options: TxOptions,
-    ) -> Result<TransmitReport, ZWaveError> {
-        let func = FunctionId::SEND_DATA;
-        let len = u8::try_from(command.len()).map_err(|_| {
-            ZWaveError::Frame(super::frame::FrameError::PayloadTooLong { len: command.len() })
-        })?;
-        let callback_id = self.next_callback_id();
-        let mut payload = Vec::with_capacity(command.len() + 4);
-        payload.push(node_id);
-        payload.push(len);
-        payload.extend_from_slice(command);
-        payload.push(tx_options.0);
-        payload.push(callback_id);
-
-        // Register before sending so a quick callback cannot slip past.
-        let pending = self.expect(
-            Box::new(move |cb: &Callback| {
-                cb.func_id == func && cb.payload.first() == Some(&callback_id)
-            }),
-            true,
-        )?;
-        let response = self.send_request(func, &payload, self.options().get_response_timeout())?;
-        match response.payload.first() {
-            Some(0) => return Err(ZWaveError::Rejected { func_id: func }),
-            Some(_) => {}
-            None => return Err(malformed(func, "empty response")),
-        }
-        let callback = pending.wait_for(
-            &format!("SendData callback {callback_id} for node {node_id}"),
-            self.options().get_callback_timeout(),
-        )?;
-        let status = callback
-            .payload
-            .get(1)
-            .map(|&b| TransmitStatus::from_byte(b))
-            .ok_or_else(|| malformed(func, "callback without transmit status"))?;
-        if status != TransmitStatus::Ok {
-            return Err(ZWaveError::TransmitFailed { node_id, status });
-        }
-        Ok(TransmitReport {
-            callback_id,
-            status,
-            details: callback.payload[2..].to_vec(),
-        })
-    }
-
-    /// Sends `Basic Set` (0x20 0x01 value) to a node.
-    pub fn basic_set(&self, node_id: u8, value: u8) -> Result<(), ZWaveError> {
-        self.send_data(node_id, &basic::set(value), TxOptions::default())
-            .map(drop)
-    }
-
-    /// Sends `Switch Binary Set` (0x25 0x01 0xFF/0x00) to a node.
-    pub fn switch_binary_set(&self, node_id: u8, on: bool) -> Result<(), ZWaveError> {
-        self.send_data(node_id, &switch_binary::set(on), TxOptions::default())
-            .map(drop)
-    }
-
-    /// Sends `Switch Binary Get` to a node and waits for its report.
-    /// `Ok(None)` means the node reported its state as unknown.
-    ///
-    /// The report is also delivered to [`events`](Self::events) receivers.
-    pub fn switch_binary_get(&self, node_id: u8) -> Result<Option<bool>, ZWaveError> {
-        let pending = self.expect_callback(move |cb| {
-            cb.application_command().is_some_and(|c| {
-                c.source_node == node_id
-                    && matches!(c.decode(), NodeCommand::SwitchBinaryReport { .. })
-            })
-        })?;
-        self.send_data(node_id, &switch_binary::get(), TxOptions::default())?;
-        let callback = pending.wait_for(
-            &format!("Switch Binary Report from node {node_id}"),
-            self.options().get_report_timeout(),
-        )?;
-        match callback.application_command().map(|c| c.decode()) {
-            Some(NodeCommand::SwitchBinaryReport { current, .. }) => Ok(current),
-            _ => Err(malformed(
-                callback.func_id,
-                "matched callback is not a Switch Binary Report",
-            )),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -586,18 +354,5 @@ mod tests {
             payload: vec![0x01, 0x00],
         };
         assert_eq!(other.application_command(), None);
-    }
-
-    #[test]
-    fn tx_options_and_status() {
-        assert_eq!(TxOptions::default().0, 0x25);
-        assert_eq!((TxOptions::ACK | TxOptions::LOW_POWER).0, 0x03);
-        for b in 0..=255u8 {
-            assert_eq!(TransmitStatus::from_byte(b).to_byte(), b);
-        }
-        assert_eq!(
-            TransmitStatus::NoAck.to_string(),
-            "node did not acknowledge"
-        );
     }
 }

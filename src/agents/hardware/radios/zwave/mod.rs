@@ -20,9 +20,9 @@
 //!   [`command_class`] helpers built on it (Basic Set, Switch Binary
 //!   Set/Get), plus [`ApplicationCommand`] for parsing what nodes send.
 //! - [`sim`]: a simulated controller on a pseudo-terminal, for tests.
-//! - [`ZWaveAdapter`]: the hardware bridge's [`Adapter`](super::Adapter)
+//! - [`ZWaveAdapter`]: the hardware bridge's [`Adapter`](crate::agents::hardware::Adapter)
 //!   over a controller, installed with
-//!   [`HardwareBridgePlugin::zwave_port`](super::HardwareBridgePlugin::zwave_port);
+//!   [`HardwareBridgePlugin::zwave_port`](crate::agents::hardware::HardwareBridgePlugin::zwave_port);
 //!   the [`adapter`] module tells how nodes map to device types.
 //!
 //! Only Linux-style ttys are supported (`termios`, `poll`); the port is
@@ -41,21 +41,29 @@
 
 pub mod adapter;
 pub mod command_class;
+mod controller;
+mod error;
 pub mod frame;
 mod functions;
+mod options;
+mod payloads;
+mod received;
 mod serial;
+mod serial_thread;
 pub mod sim;
-mod transport;
+mod transmit;
 
 pub use adapter::ZWaveAdapter;
 pub use command_class::NodeCommand;
+pub use controller::{PendingCallback, ZWaveController};
+pub use error::{AckFailure, ZWaveError};
 pub use frame::{DataFrame, Frame, FrameError, FrameParser, FrameType, FunctionId, ParseEvent};
-pub use functions::{
-    ApplicationCommand, ControllerVersion, InitData, LibraryType, NetworkIds, TransmitReport,
-    TransmitStatus, TxOptions, node_bitmask, parse_init_data, parse_memory_get_id, parse_version,
+pub use options::ControllerOptions;
+pub use payloads::{
+    ApplicationCommand, ControllerVersion, InitData, LibraryType, NetworkIds, node_bitmask,
+    parse_init_data, parse_memory_get_id, parse_version,
 };
+pub use received::{Callback, Response};
 pub use serial::{BAUD_RATE, SerialPort};
-pub use transport::{
-    AckFailure, Callback, ControllerOptions, PendingCallback, Response, TransportStats,
-    ZWaveController, ZWaveError,
-};
+pub use serial_thread::messages::TransportStats;
+pub use transmit::{TransmitReport, TransmitStatus, TxOptions};
