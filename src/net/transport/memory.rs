@@ -115,6 +115,23 @@ impl Pair {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    /// Waits for the other end to change something, until `deadline`.
+    fn wait<'a>(
+        &self,
+        state: MutexGuard<'a, State>,
+        deadline: Instant,
+    ) -> Result<MutexGuard<'a, State>, MemoryError> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(MemoryError::Timeout);
+        }
+        Ok(self
+            .changed
+            .wait_timeout(state, left)
+            .unwrap_or_else(PoisonError::into_inner)
+            .0)
+    }
 }
 
 /// Makes a connected pair: the host's link and the client's end.
@@ -309,16 +326,7 @@ impl MemoryConnection {
             if !state.to_host.full() {
                 break;
             }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(MemoryError::Timeout);
-            }
-            state = self
-                .pair
-                .changed
-                .wait_timeout(state, left)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
+            state = self.pair.wait(state, deadline)?;
         }
         state.to_host.push(item);
         let inner = &mut *state;
@@ -356,16 +364,7 @@ impl MemoryConnection {
             if state.to_client.finished {
                 return Ok(MemoryIncoming::Ended);
             }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(MemoryError::Timeout);
-            }
-            state = self
-                .pair
-                .changed
-                .wait_timeout(state, left)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
+            state = self.pair.wait(state, deadline)?;
         }
     }
 }
