@@ -41,10 +41,10 @@ use mio::Waker;
 pub(crate) use commands::{Command, GameRequest};
 pub(crate) use config::NetConfig;
 pub use config::{DEFAULT_PORT, HostConfig, Limits};
+#[cfg(feature = "tls")]
+pub use config::{TlsConfig, TlsError};
 pub use event::{ClientInfo, HostEvent, Peer, RequestFailure};
 pub(crate) use handoff::Handoff;
-#[cfg(feature = "tls")]
-pub use transport::ws::{TlsConfig, TlsError};
 
 /// The game's ends of the queues, and the running thread.
 pub(crate) struct NetHandle {

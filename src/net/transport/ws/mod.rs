@@ -9,14 +9,9 @@ pub(crate) mod http;
 mod link;
 pub(crate) mod static_files;
 mod stream;
-#[cfg(feature = "tls")]
-mod tls;
 mod upgrade;
 
 pub(crate) use acceptor::TcpAcceptor;
-
-#[cfg(feature = "tls")]
-pub use tls::{TlsConfig, TlsError};
 
 use tungstenite::protocol::WebSocketConfig;
 

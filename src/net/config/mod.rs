@@ -5,6 +5,11 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+#[cfg(feature = "tls")]
+mod tls;
+#[cfg(feature = "tls")]
+pub use tls::{TlsConfig, TlsError};
+
 /// The port a host listens on unless told otherwise.
 pub const DEFAULT_PORT: u16 = 9001;
 
@@ -48,7 +53,7 @@ pub struct HostConfig {
     pub allow_insecure_remote: bool,
     /// Serve `wss://` with this certificate.
     #[cfg(feature = "tls")]
-    pub tls: Option<super::transport::ws::TlsConfig>,
+    pub tls: Option<TlsConfig>,
     /// Every bound on memory and time.
     pub limits: Limits,
     /// Testing only: skip the protocol and echo every WebSocket message back
@@ -275,7 +280,7 @@ impl HostConfig {
 
     /// Serve `wss://` with this certificate.
     #[cfg(feature = "tls")]
-    pub fn tls(mut self, tls: super::transport::ws::TlsConfig) -> Self {
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
         self.tls = Some(tls);
         self
     }
