@@ -46,7 +46,9 @@ SERVERS = [
     ("Host API (no Bevy)", [BIN / "host_echo", "--port", "0"], "switchboard", r"^(ws://\S+)"),
     ("network layer, echo mode", [BIN / "ws_echo"], "raw", r"^(ws://\S+)"),
     ("floor: minimal mio+tungstenite echo", [BIN / "mio_echo"], "raw", r"^(ws://\S+)"),
-    ("tokio-tungstenite", [BIN / "tokio_echo"], "raw", r"^(ws://\S+)"),
+    ("tokio-tungstenite echo (split + forward)", [BIN / "tokio_echo"], "raw", r"^(ws://\S+)"),
+    ("tokio-tungstenite + game thread (verify, hand over, answer)", [BIN / "tokio_game"], "raw",
+     r"^(ws://\S+)"),
     ("Node ws", ["node", ROOT / "benches" / "node" / "echo.mjs"], "raw", r"^(ws://\S+)"),
 ]
 
@@ -67,8 +69,8 @@ FANOUT_SERVERS = [
 
 def build():
     subprocess.run(["cargo", "build", "--release", "--example", "ipc_agent", "--example", "host_echo",
-                    "--example", "ws_echo", "--example", "tokio_echo", "--example", "loadgen",
-                    "--features", "hardware"],
+                    "--example", "ws_echo", "--example", "mio_echo", "--example", "tokio_echo",
+                    "--example", "tokio_game", "--example", "loadgen", "--features", "hardware"],
                    cwd=ROOT, check=True)
     node = ROOT / "benches" / "node"
     if not (node / "node_modules" / "ws").exists():
@@ -195,6 +197,8 @@ def main():
     parser.add_argument("--out", default=str(ROOT / "target" / "bench"))
     parser.add_argument("--skip-build", action="store_true")
     parser.add_argument("--only", choices=["echo", "fanout"], help="run one part of the comparison")
+    parser.add_argument("--scenario", action="append", choices=list(SCENARIOS),
+                        help="run only these echo scenarios (repeatable)")
     parser.add_argument("--ab", metavar="EXAMPLES_DIR",
                         help="compare this build's echo servers with another build's")
     options = parser.parse_args()
@@ -210,6 +214,8 @@ def main():
         if command[0] == "node" and not shutil.which("node"):
             continue
         for scenario, args in SCENARIOS.items():
+            if options.scenario and scenario not in options.scenario:
+                continue
             runs = [run_once(command, pattern, protocol, args, options.quick) for _ in range(options.repeat)]
             results[f"{name} | {scenario}"] = summarize(runs)
             print(f"{name:40} {scenario:12} {json.dumps(results[f'{name} | {scenario}'])}", file=sys.stderr)
@@ -231,7 +237,7 @@ def main():
         big = results.get(f"{name} | large", {})
         mem = results.get(f"{name} | idle-memory", {})
         idle = results.get(f"{name} | idle-cpu", {})
-        if not lat:
+        if not (lat or thr):
             continue
         print(f"| {name} | {fmt(lat.get('p50_us'))} / {fmt(lat.get('p99_us'))} / {fmt(lat.get('p999_us'))} "
               f"| {fmt(thr.get('msgs_per_sec'))} | {fmt(thr.get('server_cpu_us_per_msg'), 3)} "
