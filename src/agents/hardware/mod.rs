@@ -37,14 +37,16 @@
 //!   results share; `events`: [`HardwareEvent`] for game systems.
 //! - `adapter`: the [`Adapter`] contract every radio implements; `worker`:
 //!   the thread each adapter runs on; [`radios`]: the implementations.
-//! - `api`, `schema`, `validate`, `td`, `registry`: the JSON shapes, device
-//!   types, their rules, Thing Descriptions and the SQLite registry.
+//! - `api`, `fields`, `validate`, `schema`, `td`, `registry`: the JSON
+//!   shapes, the rules a field can declare, checking values against them,
+//!   device types, Thing Descriptions and the SQLite registry.
 
 mod adapter;
 pub(crate) mod api;
 mod bridge;
 pub mod channels;
 mod events;
+mod fields;
 mod plugin;
 pub mod radios;
 mod registry;
@@ -53,6 +55,8 @@ mod results;
 mod schema;
 mod systems;
 mod td;
+#[cfg(test)]
+mod tests;
 mod validate;
 mod worker;
 
@@ -62,13 +66,11 @@ pub use adapter::{
 pub use api::{ApiError, ChangeCause, Device, device_id, parse_device_id};
 pub use bridge::{AdapterStatus, AdapterView, HardwareBridge};
 pub use events::HardwareEvent;
+pub use fields::{FieldSchema, FieldType, Fields, Format};
 pub use plugin::{AdapterFactory, HardwareBridgePlugin, Timeouts};
 pub use radios::sim::{SimControl, SimulatedDongle, SimulationConfig};
 pub use radios::zwave;
 pub use registry::{Registry, RegistryError, StoredDevice};
-pub use schema::{
-    BUILTIN_TYPES, CommandSpec, DeviceType, DeviceTypes, FieldSchema, FieldType, Fields, Format,
-    TypeError,
-};
+pub use schema::{BUILTIN_TYPES, CommandSpec, DeviceType, DeviceTypes, TypeError};
 pub use td::{SB_CONTEXT, TD_CONTEXT, data_schema, object_schema, thing_description};
 pub use validate::{FieldError, Rule, check_value, validate_object};

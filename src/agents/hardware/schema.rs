@@ -7,11 +7,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use regex::Regex;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::adapter::Radio;
+use super::fields::{FieldSchema, FieldType, Fields};
+use super::validate::check_value;
 
 /// The device types that ship with the crate: file name and contents.
 pub const BUILTIN_TYPES: [(&str, &str); 5] = [
@@ -24,119 +25,6 @@ pub const BUILTIN_TYPES: [(&str, &str); 5] = [
     ),
     ("scale.yml", include_str!("types/scale.yml")),
 ];
-
-/// A field's JSON type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FieldType {
-    /// `true` or `false`.
-    Boolean,
-    /// A whole number (`3`, or `3.0`).
-    Integer,
-    /// Any finite number.
-    Number,
-    /// A string.
-    String,
-}
-
-impl FieldType {
-    /// "a boolean", "an integer", ... for messages.
-    pub fn article(self) -> &'static str {
-        match self {
-            FieldType::Boolean => "a boolean",
-            FieldType::Integer => "an integer",
-            FieldType::Number => "a number",
-            FieldType::String => "a string",
-        }
-    }
-}
-
-/// A string format checked on top of the type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    /// Hex digits only (`0-9`, `a-f`, `A-F`).
-    Hex,
-    /// A dotted IPv4 address.
-    Ipv4,
-    /// Six hex byte pairs separated by `:` (`a4:cf:12:00:10:01`).
-    Mac,
-}
-
-impl Format {
-    /// How a value of this format is described in messages.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Format::Hex => "hexadecimal",
-            Format::Ipv4 => "an IPv4 address",
-            Format::Mac => "a MAC address like a4:cf:12:00:10:01",
-        }
-    }
-}
-
-/// The rules for one field of a state, payload or configuration.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FieldSchema {
-    /// JSON type.
-    #[serde(rename = "type")]
-    pub kind: FieldType,
-    /// Must be present (payloads and configuration).
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub required: bool,
-    /// Short name for people.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// Longer text for people.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Unit of a number, e.g. `percent`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
-    /// Smallest number allowed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub minimum: Option<f64>,
-    /// Largest number allowed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub maximum: Option<f64>,
-    /// Exact length of a string, in characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub length: Option<usize>,
-    /// Shortest string allowed, in characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_length: Option<usize>,
-    /// Longest string allowed, in characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_length: Option<usize>,
-    /// A regular expression the whole string must match.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub regex: Option<String>,
-    /// A format the string must have.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub format: Option<Format>,
-    /// The only values allowed.
-    #[serde(default, rename = "enum", skip_serializing_if = "Option::is_none")]
-    pub one_of: Option<Vec<Value>>,
-    /// The one value allowed.
-    #[serde(default, rename = "const", skip_serializing_if = "Option::is_none")]
-    pub constant: Option<Value>,
-    /// Filled in when an optional field is absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default: Option<Value>,
-    /// Set by the device only (sensor readings).
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub read_only: bool,
-    /// `regex`, compiled and anchored at load time.
-    #[serde(skip)]
-    pub(crate) compiled: Option<Regex>,
-}
-
-fn is_false(b: &bool) -> bool {
-    !*b
-}
-
-/// Named fields, in name order.
-pub type Fields = BTreeMap<String, FieldSchema>;
 
 /// One command a device type accepts.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -240,7 +128,7 @@ impl DeviceType {
                         "commands.{command}.effect sets {name:?}, which is not a state field"
                     ));
                 };
-                if let Err(e) = super::validate::check_value(name, field, value) {
+                if let Err(e) = check_value(name, field, value) {
                     return Err(format!("commands.{command}.effect: {e}"));
                 }
             }
@@ -310,7 +198,7 @@ fn check_field(path: &str, field: &mut FieldSchema) -> Result<(), String> {
     }
     let name = path.rsplit('.').next().unwrap_or(path);
     if let Some(default) = &field.default {
-        super::validate::check_value(name, field, default)
+        check_value(name, field, default)
             .map_err(|e| format!("{path}: default does not fit its own rules: {e}"))?;
     }
     if let Some(values) = &field.one_of {
@@ -320,7 +208,7 @@ fn check_field(path: &str, field: &mut FieldSchema) -> Result<(), String> {
         for value in values {
             let mut plain = field.clone();
             plain.one_of = None;
-            super::validate::check_value(name, &plain, value)
+            check_value(name, &plain, value)
                 .map_err(|e| format!("{path}: enum value does not fit the type: {e}"))?;
         }
     }
