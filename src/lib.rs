@@ -5,7 +5,7 @@
 //! listens on its own network thread (mio + tungstenite), verifies every
 //! frame clients send, and hands the game channel-tagged FlatBuffers
 //! messages; the game answers, publishes and asks through the same host.
-//! The wire protocol is in `docs/protocol.md`, the one schema in
+//! The wire protocol is in `docs/protocol/README.md`, the one schema in
 //! `schema/ipc.fbs`, the design in `docs/architecture.md`.
 //!
 //! This page is a tour. Each part points to the item with the details.
@@ -145,7 +145,7 @@
 //! a long frame) the host stops reading from clients, so their own
 //! transport pushes back, and resumes when the game drains. Each client's
 //! outbound queue is bounded too (the delivery policies above say what
-//! happens when it fills). Every bound is in [`Limits`]; `docs/protocol.md`
+//! happens when it fills). Every bound is in [`Limits`]; `docs/protocol/errors-and-limits.md`
 //! section 9 describes them as clients see them.
 //!
 //! ## 7. Transports

@@ -11,7 +11,7 @@
 //! `options.rs` lists every flag; the listening and access flags (`--bind`,
 //! `--token`, `--tls-cert`/`--tls-key`, `--allow-origin`, ...) fill in the
 //! host's `HostConfig`, so the demo refuses what the library refuses.
-//! docs/protocol.md describes the channels the agents advertise.
+//! docs/protocol/demo-and-worked-example.md describes the channels the agents advertise.
 
 mod echo;
 mod options;

@@ -1,6 +1,6 @@
 //! A small blocking client for the Switchboard protocol, for scripts, tools
 //! and tests. It speaks the same wire protocol as any other client
-//! (`docs/protocol.md`); nothing in it is privileged.
+//! (`docs/protocol/README.md`); nothing in it is privileged.
 //!
 //! ```no_run
 //! use std::time::Duration;

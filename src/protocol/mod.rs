@@ -3,7 +3,7 @@
 //! ids, and the verified views of what clients send.
 //!
 //! One WebSocket binary message carries exactly one [`ipc::Frame`]. The
-//! schema lives in `schema/ipc.fbs`; `docs/protocol.md` describes the
+//! schema lives in `schema/ipc.fbs`; `docs/protocol/README.md` describes the
 //! exchanges.
 
 mod channel;

@@ -1,4 +1,4 @@
-// Building and reading Switchboard frames (schema/ipc.fbs, docs/protocol.md).
+// Building and reading Switchboard frames (schema/ipc.fbs, docs/protocol/README.md).
 //
 // Everything FlatBuffers-specific stays in this module: the rest of the editor
 // works with the plain objects defined here.

@@ -1,5 +1,5 @@
 // Unit tests of src/protocol.ts: frames built here read back as built, with
-// the layout docs/protocol.md fixes (identifier, union tags, 64-bit ids).
+// the layout docs/protocol/transport-and-lifecycle.md fixes (identifier, union tags, 64-bit ids).
 
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';

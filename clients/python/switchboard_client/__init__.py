@@ -1,4 +1,4 @@
-"""A Python client for the Switchboard IPC protocol (see docs/protocol.md).
+"""A Python client for the Switchboard IPC protocol (see docs/protocol/README.md).
 
 ``generated/ipc_generated.py`` is generated from ``schema/ipc.fbs`` by
 ``flatc --python --gen-onefile -o clients/python/switchboard_client schema/ipc.fbs``;

@@ -1,4 +1,4 @@
-"""A blocking Switchboard client (docs/protocol.md), for scripts and tests.
+"""A blocking Switchboard client (docs/protocol/README.md), for scripts and tests.
 
     from switchboard_client import Client
 

@@ -1,4 +1,4 @@
-"""Encoding and decoding of Switchboard frames (docs/protocol.md, section 1.1).
+"""Encoding and decoding of Switchboard frames (docs/protocol/transport-and-lifecycle.md, section 1.1).
 
 Every WebSocket binary message is one FlatBuffers ``Frame`` (root table of
 ``schema/ipc.fbs``), finished with the file identifier ``SWBD`` and not size
@@ -399,7 +399,7 @@ DATA_CONTENT = 12  # Data: channel, request_id, sequence, timestamp_ns, content
 RESPONSE_CONTENT = 10  # Response: request_id, channel, status, content, error
 
 
-# body_as and byte_vector are quoted in docs/protocol.md, section 12;
+# body_as and byte_vector are quoted in docs/protocol/writing-a-client.md, section 12;
 # tests/test_protocol_doc.py keeps the two copies equal.
 def body_as(cls, table):
     """The union body `table` (what ``Frame.Body()`` returns) read as the

@@ -1,4 +1,4 @@
-"""docs/protocol.md, section 12 (Python): the documented reader, run as
+"""docs/protocol/writing-a-client.md, section 12 (Python): the documented reader, run as
 written against the demo, and the same helpers as the client's wire module."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from websockets.sync.client import connect as ws_connect
 
 from switchboard_client import wire
 
-DOC = Path(__file__).resolve().parents[3] / "docs" / "protocol.md"
+DOC = Path(__file__).resolve().parents[3] / "docs" / "protocol" / "writing-a-client.md"
 GENERATED = Path(wire.__file__).resolve().parent / "generated"
 
 

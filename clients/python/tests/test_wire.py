@@ -1,4 +1,4 @@
-"""Encoding round trips and the frame layout of docs/protocol.md section 1.1."""
+"""Encoding round trips and the frame layout of docs/protocol/transport-and-lifecycle.md, section 1.1."""
 
 from __future__ import annotations
 

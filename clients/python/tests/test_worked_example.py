@@ -1,4 +1,4 @@
-"""docs/protocol.md, section 10: the worked example, step by step, against
+"""docs/protocol/demo-and-worked-example.md, section 10: the worked example, step by step, against
 the demo binary, with raw frames (the wire module's encoders and decoder)
 so every frame is the one the document shows. Texts the document quotes
 (error messages, descriptions) are checked to appear there verbatim, so the
@@ -19,7 +19,7 @@ from websockets.sync.client import connect as ws_connect
 from switchboard_client import wire
 from switchboard_client.wire import DeliveryPolicy, ErrorCode, Publishers, ResponseStatus
 
-DOC = Path(__file__).resolve().parents[3] / "docs" / "protocol.md"
+DOC = Path(__file__).resolve().parents[3] / "docs" / "protocol" / "demo-and-worked-example.md"
 
 # Section 10.1, row by row: (encoding, delivery, publishers).
 TABLE = {
@@ -41,12 +41,15 @@ HARDWARE_EVENTS = ["discovered", "changed", "error", "adapters"]
 def section10() -> str:
     text = DOC.read_text()
     start = text.index("## 10. Worked example")
-    return text[start:text.index("## 11.", start)]
+    # Up to the next section, if one is ever added to this part: a quote
+    # must come from section 10 itself.
+    after = re.compile(r"^## ", re.M).search(text, start + 1)
+    return text[start:after.start() if after else len(text)]
 
 
 def quoted_in(section: str, text: str) -> None:
     """`text` appears in the section as a JSON-style string literal."""
-    assert json.dumps(text) in section, f"docs/protocol.md section 10 does not show {text!r}"
+    assert json.dumps(text) in section, f"docs/protocol/demo-and-worked-example.md, section 10, does not show {text!r}"
 
 
 class Session:
