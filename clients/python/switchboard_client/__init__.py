@@ -1,7 +1,12 @@
 """A Python client for the Switchboard IPC protocol (see docs/protocol/README.md).
 
+``client`` holds :class:`Client`; ``connection`` opens the socket and does the
+handshake, ``errors`` and ``events`` hold what the client raises and returns,
+and ``wire`` encodes and decodes frames. Everything public is importable from
+the package, and from ``switchboard_client.client``, which re-exports it.
+
 ``generated/ipc_generated.py`` is generated from ``schema/ipc.fbs`` by
-``flatc --python --gen-onefile -o clients/python/switchboard_client schema/ipc.fbs``;
+``flatc --python --gen-onefile -o clients/python/switchboard_client/generated schema/ipc.fbs``;
 do not edit it.
 """
 

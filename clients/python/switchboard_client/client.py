@@ -22,162 +22,29 @@ import logging
 import queue
 import threading
 import time
-from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, Optional, Sequence, Union
 
 from websockets.exceptions import ConnectionClosed as _WsClosed
-from websockets.sync.client import connect as _ws_connect
 
 from . import wire
+from .connection import close_of, open_connection
+# Re-exported: callers import these from switchboard_client.client too.
+from .errors import (
+    ConnectionClosed,
+    HandshakeError,
+    ProtocolError,
+    RemoteError,
+    RequestFailed,
+    SwitchboardError,
+    Timeout,
+)
+from .events import ChannelsAdded, ChannelsRemoved, Event, Limits, Message, Request
 from .wire import ChannelInfo, ErrorCode, PROTOCOL_VERSION
 
 log = logging.getLogger("switchboard_client")
 
 Content = Union[bytes, bytearray, memoryview, str, None]
 ChannelRef = Union[int, str]
-
-
-# --------------------------------------------------------------------------
-# Exceptions
-# --------------------------------------------------------------------------
-
-
-class SwitchboardError(Exception):
-    """Base class of everything this client raises."""
-
-
-class RemoteError(SwitchboardError):
-    """The host refused something with an ``Error`` frame."""
-
-    def __init__(self, code: int, message: str, request_id: int = 0, channel: int = 0):
-        self.code = code
-        self.code_name = ErrorCode.name(code)
-        self.message = message
-        self.request_id = request_id
-        self.channel = channel
-        super().__init__(f"{self.code_name} ({code}): {message}")
-
-    @classmethod
-    def from_frame(cls, frame: wire.ErrorFrame) -> "RemoteError":
-        return cls(frame.code, frame.message, frame.request_id, frame.channel)
-
-
-class HandshakeError(RemoteError):
-    """``Hello`` was refused (UnsupportedVersion, Unauthorized, ...).
-
-    ``close_code``/``close_reason`` hold the WebSocket close that followed,
-    or None when none arrived in time.
-    """
-
-    def __init__(self, error: wire.ErrorFrame, close_code=None, close_reason=None):
-        super().__init__(error.code, error.message, error.request_id, error.channel)
-        self.close_code = close_code
-        self.close_reason = close_reason
-
-
-class RequestFailed(SwitchboardError):
-    """The game answered a request with ``Response{status: Failed}``."""
-
-    def __init__(self, reason: str, request_id: int, channel: int):
-        self.reason = reason
-        self.request_id = request_id
-        self.channel = channel
-        super().__init__(f"request {request_id} on channel {channel} failed: {reason}")
-
-
-class ConnectionClosed(SwitchboardError):
-    """The WebSocket is closed; ``code``/``reason`` are the close frame's."""
-
-    def __init__(self, code: Optional[int], reason: str):
-        self.code = code
-        self.reason = reason
-        super().__init__(f"connection closed ({code}): {reason}")
-
-
-class ProtocolError(SwitchboardError):
-    """The host sent something this client cannot read."""
-
-
-class Timeout(SwitchboardError, TimeoutError):
-    """Nothing arrived in time."""
-
-
-# --------------------------------------------------------------------------
-# What recv() returns
-# --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Message:
-    """A ``Data`` frame from the host: a publish (``sequence`` >= 1) or a
-    message to this client only (``sequence`` 0).
-
-    ``skipped`` is the number of publishes that did not reach this client
-    between the previous one and this one (Latest channels conflate); 0 for
-    the first message seen on a channel and for direct messages.
-    """
-
-    channel: int
-    channel_name: str
-    sequence: int
-    timestamp_ns: int
-    content: bytes
-    skipped: int = 0
-
-    @property
-    def text(self) -> str:
-        return self.content.decode("utf-8", errors="replace")
-
-    def json(self):
-        import json
-
-        return json.loads(self.content)
-
-
-@dataclass(frozen=True)
-class Request:
-    """A request from the game (``Data`` with a non-zero request id). Answer
-    it with :meth:`Client.respond` or :meth:`Client.respond_error`."""
-
-    channel: int
-    channel_name: str
-    request_id: int
-    timestamp_ns: int
-    content: bytes
-
-    @property
-    def text(self) -> str:
-        return self.content.decode("utf-8", errors="replace")
-
-    def json(self):
-        import json
-
-        return json.loads(self.content)
-
-
-@dataclass(frozen=True)
-class ChannelsAdded:
-    """An ``Advertise``; the client's channel list already includes them."""
-
-    channels: tuple
-
-
-@dataclass(frozen=True)
-class ChannelsRemoved:
-    """An ``Unadvertise``; ``channels`` are the removed ones this client knew."""
-
-    channel_ids: tuple
-    channels: tuple
-
-
-Event = Union[Message, Request, ChannelsAdded, ChannelsRemoved]
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_message_size: int
-    max_pending_requests: int
-    request_timeout_ms: int
 
 
 class _Closed:
@@ -280,45 +147,12 @@ class Client:
         :class:`Timeout` when no answer comes within ``timeout`` seconds, and
         ``OSError``/websockets errors when the socket cannot be opened.
         """
-        deadline = time.monotonic() + timeout
-        ws = _ws_connect(
-            url,
-            compression=None,  # the host negotiates no extensions
-            proxy=None,  # connect directly; ignore *_proxy environment variables
-            max_size=None,  # the host's frames are bounded by its own queue limit
-            open_timeout=timeout,
-            ping_interval=ping_interval,
-            ping_timeout=ping_interval,
-            close_timeout=2.0,
-            user_agent_header=None,
-            legacy=True,  # a plain connection, closed by close() (websockets >= 17.1)
-        )
+        ws, welcome = open_connection(url, name, token, protocol_versions, timeout, ping_interval)
         try:
-            ws.send(wire.encode_hello(name, protocol_versions, token))
-            while True:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise Timeout(f"no Welcome within {timeout:g} s")
-                try:
-                    message = ws.recv(timeout=remaining)
-                except TimeoutError:
-                    raise Timeout(f"no Welcome within {timeout:g} s") from None
-                except _WsClosed as e:
-                    raise ConnectionClosed(*_close_of(ws, e)) from None
-                if isinstance(message, str):
-                    raise ProtocolError("the host sent a text message")
-                frame = wire.decode_frame(message)
-                if isinstance(frame, wire.WelcomeFrame):
-                    return cls(ws, frame, on_request=on_request)
-                if isinstance(frame, wire.ErrorFrame):
-                    # The host closes right after a refusal (4001/4002/4003).
-                    code, reason = _wait_for_close(ws, time.monotonic() + 3.0)
-                    raise HandshakeError(frame, code, reason)
-                raise ProtocolError(f"expected Welcome, got {type(frame).__name__}")
+            return cls(ws, welcome, on_request=on_request)
         except BaseException:
             ws.close()
             raise
-
     def __enter__(self) -> "Client":
         return self
 
@@ -506,7 +340,7 @@ class Client:
         try:
             self._ws.send(message)
         except _WsClosed as e:
-            raise ConnectionClosed(*_close_of(self._ws, e)) from None
+            raise ConnectionClosed(*close_of(self._ws, e)) from None
 
     def _register(self, channel: int) -> PendingRequest:
         with self._lock:
@@ -543,7 +377,7 @@ class Client:
                 try:
                     message = self._ws.recv()
                 except _WsClosed as e:
-                    self._closed = ConnectionClosed(*_close_of(self._ws, e))
+                    self._closed = ConnectionClosed(*close_of(self._ws, e))
                     return
                 if isinstance(message, str):
                     self._events.put(ProtocolError("the host sent a text message"))
@@ -649,30 +483,6 @@ class Client:
             self.respond(request, content)
         except SwitchboardError:
             pass
-
-
-def _close_of(ws, exc=None):
-    """(code, reason) of the close frame received, if any."""
-    rcvd = getattr(exc, "rcvd", None) if exc is not None else None
-    if rcvd is None:
-        rcvd = getattr(ws.protocol, "close_rcvd", None)
-    if rcvd is None:
-        return None, "connection lost without a close frame"
-    return rcvd.code, rcvd.reason
-
-
-def _wait_for_close(ws, deadline: float):
-    """After a refused Hello: read until the host's close (bounded)."""
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return None, None
-        try:
-            ws.recv(timeout=min(remaining, 2.0))
-        except TimeoutError:
-            continue
-        except _WsClosed as e:
-            return _close_of(ws, e)
 
 
 __all__ = [
