@@ -4,10 +4,14 @@
 
 #[cfg(feature = "hardware")]
 pub mod hardware;
+pub mod misbehaving;
+pub mod raw_ws;
+pub mod sabotage;
 
 use std::time::{Duration, Instant};
 
-use switchboard::{Host, HostConfig, HostEvent};
+use switchboard::client::Client;
+use switchboard::{ClientId, Host, HostConfig, HostEvent};
 
 /// Generous bound for anything that should happen "at once" on loopback.
 pub const PATIENCE: Duration = Duration::from_secs(10);
@@ -48,4 +52,9 @@ pub fn wait_connected(host: &Host, client_id: u32) {
         HostEvent::Connected(info) if info.id.0 == client_id => Some(()),
         _ => None,
     })
+}
+
+/// The id the host gave `client` in its Welcome.
+pub fn client_id(client: &Client) -> ClientId {
+    ClientId(client.welcome().client_id)
 }
