@@ -17,7 +17,7 @@
 //! disconnected unexpectedly (the problems also go to stderr), 2 on bad
 //! arguments.
 
-#[path = "../tests/support/soak.rs"]
+#[path = "../tests/support/soak/mod.rs"]
 mod soak;
 
 use std::process::ExitCode;

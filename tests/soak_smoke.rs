@@ -3,7 +3,7 @@
 //! game loop that drains once per frame; nothing may be lost, duplicated,
 //! reordered or corrupted, and no client may be disconnected.
 
-#[path = "support/soak.rs"]
+#[path = "support/soak/mod.rs"]
 mod soak;
 
 use std::time::Duration;
