@@ -14,11 +14,18 @@ use crate::{ClientId, HostEvent, RemoteMessage, RemoteResponse};
 /// every field of the body through the generated accessors and, for `Data`
 /// and `Response`, through the zero-copy views handed to the game. Every
 /// body is re-encoded with the crate's encoders and must verify and read
-/// back the same.
+/// back the same. The fast path for `Data` frames must agree with the
+/// general FlatBuffers verifier on every input.
 pub fn frame(bytes: &[u8]) {
     if bytes.len() > MAX_INPUT {
         return;
     }
+    let general = ipc::root_as_frame(bytes).is_ok_and(|f| f.body_type() == ipc::Body::Data);
+    assert_eq!(
+        crate::protocol::fast_verify::is_data_frame(bytes),
+        general,
+        "the Data fast path and the general verifier disagree"
+    );
     let Ok(frame) = verify_frame(bytes) else {
         return;
     };

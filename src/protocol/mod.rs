@@ -9,6 +9,7 @@
 mod channel;
 mod close;
 mod codec;
+pub(crate) mod fast_verify;
 mod ids;
 mod pattern;
 mod remote;
