@@ -1,7 +1,7 @@
 //! The bridge's state: its adapters and their health, the devices, the
-//! registry and the jobs in flight; the public view game code gets of it,
-//! and the steps every request and result share (submitting a job,
-//! publishing an event).
+//! registry, the jobs in flight and the [`Timeouts`] that bound them; the
+//! public view game code gets of it, and the steps every request and result
+//! share (submitting a job, publishing an event).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -13,16 +13,51 @@ use serde_json::{Value, json};
 
 use super::adapter::{AdapterInfo, Object, Pairing, Radio};
 use super::api::{ApiError, CommandRequest, Device, DiscoverRequest};
-use super::channels::{Event, Routes};
+use super::channels::Routes;
 use super::events::HardwareEvent;
-use super::plugin::Timeouts;
+use super::out::{Event, Out};
 use super::radios::sim::SimControl;
 use super::registry::Registry;
 use super::schema::{DeviceType, DeviceTypes, TypeError};
-use super::systems::Out;
 use super::td::thing_description;
 use super::worker::{AdapterJob, OpId, SubmitError, Worker};
 use crate::bevy::{FromRemote, ToRemote};
+
+/// How long each kind of job may take before the client gets a timeout.
+/// Keep them below the host's request timeout (10 s by default), or the
+/// host answers the client's request with its own `Timeout` error first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Opening a radio.
+    pub start: Duration,
+    /// A discovery scan (a request may ask for less).
+    pub discover: Duration,
+    /// Pairing or restoring a device.
+    pub pair: Duration,
+    /// A command.
+    pub command: Duration,
+    /// Reading a device's state.
+    pub state: Duration,
+    /// Configuring a device.
+    pub configure: Duration,
+    /// Extra time the game waits beyond a job's timeout for its adapter
+    /// thread to report, before answering with a timeout itself.
+    pub grace: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            start: Duration::from_secs(5),
+            discover: Duration::from_secs(3),
+            pair: Duration::from_secs(5),
+            command: Duration::from_secs(2),
+            state: Duration::from_secs(2),
+            configure: Duration::from_secs(2),
+            grace: Duration::from_millis(250),
+        }
+    }
+}
 
 /// An adapter's health.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

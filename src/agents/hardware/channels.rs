@@ -9,12 +9,10 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
-
 use super::api::ApiError;
 use super::bridge::HardwareBridge;
+use super::out::{Answer, Event, Out};
 use super::requests;
-use super::systems::Out;
 use crate::bevy::FromRemote;
 use crate::{ChannelId, ChannelSpec};
 
@@ -45,26 +43,10 @@ pub const ERROR: &str = "hardware/events/error";
 /// Event (latest): the adapters and their status, on every change.
 pub const ADAPTER_STATUS: &str = "hardware/events/adapters";
 
-/// What a request handler did: answered at once, or started a job on an
-/// adapter thread whose result answers later.
-pub(super) enum Answer {
-    Now(Value),
-    Later,
-}
-
 /// Answers one request on its channel. The body is the request's content;
 /// the handler keeps the message to answer later when it starts a job.
 pub(super) type Handler =
     fn(&mut HardwareBridge, &FromRemote, &mut Out) -> Result<Answer, ApiError>;
-
-/// The event channels the bridge publishes on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(super) enum Event {
-    Discovered,
-    Changed,
-    Error,
-    AdapterStatus,
-}
 
 /// What the bridge does with a channel.
 #[derive(Clone, Copy)]

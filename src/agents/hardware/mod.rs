@@ -47,6 +47,7 @@ mod bridge;
 pub mod channels;
 mod events;
 mod fields;
+mod out;
 mod plugin;
 pub mod radios;
 mod registry;
@@ -64,10 +65,10 @@ pub use adapter::{
     Adapter, AdapterError, AdapterEvent, AdapterInfo, FoundDevice, Object, Pairing, Radio,
 };
 pub use api::{ApiError, ChangeCause, Device, device_id, parse_device_id};
-pub use bridge::{AdapterStatus, AdapterView, HardwareBridge};
+pub use bridge::{AdapterStatus, AdapterView, HardwareBridge, Timeouts};
 pub use events::HardwareEvent;
 pub use fields::{FieldSchema, FieldType, Fields, Format};
-pub use plugin::{AdapterFactory, HardwareBridgePlugin, Timeouts};
+pub use plugin::{AdapterFactory, HardwareBridgePlugin};
 pub use radios::sim::{SimControl, SimulatedDongle, SimulationConfig};
 pub use radios::zwave;
 pub use registry::{Registry, RegistryError, StoredDevice};

@@ -13,55 +13,20 @@ use bevy_ecs::prelude::*;
 
 use super::adapter::{Adapter, AdapterError, Radio};
 use super::api::DiscoverRequest;
-use super::bridge::{HardwareBridge, Slot};
+use super::bridge::{HardwareBridge, Slot, Timeouts};
 use super::events::HardwareEvent;
+use super::out::Out;
 use super::radios::sim::{SimulatedDongle, SimulationConfig};
 use super::radios::zwave;
 use super::registry::Registry;
 use super::schema::DeviceTypes;
-use super::systems::{Out, advertise, drain_adapters, handle_requests};
+use super::systems::{advertise, drain_adapters, handle_requests};
 use super::worker::Worker;
 use crate::bevy::{FromRemote, ToRemote};
 
 /// Builds an adapter for a radio; called once when the plugin is built.
 pub type AdapterFactory =
     Arc<dyn Fn(&DeviceTypes) -> Result<Box<dyn Adapter>, AdapterError> + Send + Sync>;
-
-/// How long each kind of job may take before the client gets a timeout.
-/// Keep them below the host's request timeout (10 s by default), or the
-/// host answers the client's request with its own `Timeout` error first.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Timeouts {
-    /// Opening a radio.
-    pub start: Duration,
-    /// A discovery scan (a request may ask for less).
-    pub discover: Duration,
-    /// Pairing or restoring a device.
-    pub pair: Duration,
-    /// A command.
-    pub command: Duration,
-    /// Reading a device's state.
-    pub state: Duration,
-    /// Configuring a device.
-    pub configure: Duration,
-    /// Extra time the game waits beyond a job's timeout for its adapter
-    /// thread to report, before answering with a timeout itself.
-    pub grace: Duration,
-}
-
-impl Default for Timeouts {
-    fn default() -> Self {
-        Self {
-            start: Duration::from_secs(5),
-            discover: Duration::from_secs(3),
-            pair: Duration::from_secs(5),
-            command: Duration::from_secs(2),
-            state: Duration::from_secs(2),
-            configure: Duration::from_secs(2),
-            grace: Duration::from_millis(250),
-        }
-    }
-}
 
 /// Adds the hardware bridge to an app with [`IpcHostPlugin`](crate::bevy::IpcHostPlugin).
 ///

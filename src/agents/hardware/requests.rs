@@ -14,9 +14,8 @@ use super::api::{
     parse,
 };
 use super::bridge::{DiscoverGroup, HardwareBridge, Purpose};
-use super::channels::Answer;
+use super::out::{Answer, Out};
 use super::schema::DeviceType;
-use super::systems::Out;
 use super::validate::validate_object;
 use super::worker::AdapterJob;
 use crate::bevy::FromRemote;

@@ -4,35 +4,12 @@
 //! at the end of the system.
 
 use bevy_ecs::prelude::*;
-use serde_json::Value;
 
-use super::api::ApiError;
 use super::bridge::HardwareBridge;
-use super::channels::{Answer, Routes, TABLE};
+use super::channels::{Routes, TABLE};
 use super::events::HardwareEvent;
+use super::out::{Answer, Out};
 use crate::bevy::{FromRemote, IpcHost, ToRemote};
-
-/// What a frame's work produced, written out at the end of the system.
-#[derive(Default)]
-pub(super) struct Out {
-    pub(super) to: Vec<ToRemote>,
-    pub(super) events: Vec<HardwareEvent>,
-}
-
-impl Out {
-    pub(super) fn reply(&mut self, message: &FromRemote, value: &Value) {
-        self.to.push(message.reply(value.to_string().as_bytes()));
-    }
-
-    pub(super) fn reply_error(&mut self, message: &FromRemote, error: &ApiError) {
-        self.to.push(message.reply_error(&error.to_json()));
-    }
-
-    fn flush(self, to: &mut MessageWriter<ToRemote>, events: &mut MessageWriter<HardwareEvent>) {
-        to.write_batch(self.to);
-        events.write_batch(self.events);
-    }
-}
 
 /// Advertises every channel of the table. If the host refuses one, the
 /// bridge advertises nothing more and stays silent (logged): a bridge with
