@@ -1,7 +1,7 @@
 //! A bounded soak of the host over loopback: clients publishing, requesting
 //! and answering on reliable channels while a game loop drains, echoes and
 //! broadcasts, every message numbered and checked at the other end (see
-//! `tests/support/soak.rs`, which `tests/soak_smoke.rs` runs for a few
+//! `tests/support/soak/`, which `tests/soak_smoke.rs` runs for a few
 //! seconds).
 //!
 //! ```sh
