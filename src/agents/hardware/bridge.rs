@@ -13,9 +13,8 @@ use serde_json::{Value, json};
 
 use super::adapter::{AdapterInfo, Object, Pairing, Radio};
 use super::api::{ApiError, CommandRequest, Device, DiscoverRequest};
-use super::channels::Routes;
 use super::events::HardwareEvent;
-use super::out::{Event, Out};
+use super::out::{Event, EventChannels, Out};
 use super::radios::sim::SimControl;
 use super::registry::Registry;
 use super::schema::{DeviceType, DeviceTypes, TypeError};
@@ -173,8 +172,8 @@ pub struct HardwareBridge {
     pub(super) next_op: u64,
     pub(super) timeouts: Timeouts,
     /// Set once the channels are advertised; until then nothing is
-    /// published and requests cannot arrive.
-    pub(super) routes: Option<Routes>,
+    /// published (and no request is routed to a handler).
+    pub(super) event_channels: Option<EventChannels>,
     pub(super) base: Option<String>,
     pub(super) status_dirty: bool,
 }
@@ -209,7 +208,7 @@ impl HardwareBridge {
             groups: HashMap::new(),
             next_op: 1,
             timeouts,
-            routes: None,
+            event_channels: None,
             base: None,
             status_dirty: true,
         }
@@ -425,7 +424,7 @@ impl HardwareBridge {
 
     /// Publishes `body` on an event channel, once the channels exist.
     pub(super) fn publish(&self, event: Event, body: &Value, out: &mut Out) {
-        if let Some(channel) = self.routes.as_ref().and_then(|r| r.event(event)) {
+        if let Some(channel) = self.event_channels.as_ref().and_then(|c| c.get(event)) {
             out.to
                 .push(ToRemote::publish(channel, body.to_string().as_bytes()));
         }

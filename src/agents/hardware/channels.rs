@@ -9,6 +9,8 @@
 
 use std::collections::HashMap;
 
+use bevy_ecs::prelude::*;
+
 use super::api::ApiError;
 use super::bridge::HardwareBridge;
 use super::out::{Answer, Event, Out};
@@ -161,33 +163,24 @@ pub(super) const TABLE: &[Channel] = &[
     .latest(),
 ];
 
-/// The table wired to the ids the host gave each channel.
-#[derive(Default)]
+/// The request channels' handlers, by the id the host gave each channel.
+/// A resource of its own: the handlers take the bridge, so the bridge
+/// holding them would tie its state to every handler. The event channels'
+/// ids go to the bridge instead ([`EventChannels`](super::out::EventChannels)), since results publish
+/// on them.
+#[derive(Resource, Default)]
 pub(super) struct Routes {
     requests: HashMap<ChannelId, Handler>,
-    events: HashMap<Event, ChannelId>,
 }
 
 impl Routes {
-    pub(super) fn add(&mut self, id: ChannelId, route: Route) {
-        match route {
-            Route::Request(handler) => {
-                self.requests.insert(id, handler);
-            }
-            Route::Event(event) => {
-                self.events.insert(event, id);
-            }
-        }
+    pub(super) fn add(&mut self, id: ChannelId, handler: Handler) {
+        self.requests.insert(id, handler);
     }
 
     /// The handler of a request channel.
     pub(super) fn handler(&self, channel: ChannelId) -> Option<Handler> {
         self.requests.get(&channel).copied()
-    }
-
-    /// The channel an event is published on.
-    pub(super) fn event(&self, event: Event) -> Option<ChannelId> {
-        self.events.get(&event).copied()
     }
 }
 

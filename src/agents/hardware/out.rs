@@ -1,14 +1,18 @@
 //! The small types every layer of the bridge shares to say what its work
 //! produced: replies and game events collected in an [`Out`], a handler's
-//! [`Answer`], and the [`Event`] channels results are published on. They
+//! [`Answer`], and the [`Event`] channels results are published on (and
+//! the ids the host gave them, in [`EventChannels`]). They
 //! sit below the bridge's state so that the state, the handlers, the
 //! results and the systems can all use them without importing each other.
+
+use std::collections::HashMap;
 
 use bevy_ecs::prelude::*;
 use serde_json::Value;
 
 use super::api::ApiError;
 use super::events::HardwareEvent;
+use crate::ChannelId;
 use crate::bevy::{FromRemote, ToRemote};
 
 /// What a frame's work produced, written out at the end of the system.
@@ -51,4 +55,21 @@ pub(super) enum Event {
     Changed,
     Error,
     AdapterStatus,
+}
+
+/// The id the host gave each event channel.
+#[derive(Debug, Default)]
+pub(super) struct EventChannels {
+    ids: HashMap<Event, ChannelId>,
+}
+
+impl EventChannels {
+    pub(super) fn add(&mut self, event: Event, id: ChannelId) {
+        self.ids.insert(event, id);
+    }
+
+    /// The channel an event is published on.
+    pub(super) fn get(&self, event: Event) -> Option<ChannelId> {
+        self.ids.get(&event).copied()
+    }
 }

@@ -14,6 +14,7 @@ use bevy_ecs::prelude::*;
 use super::adapter::{Adapter, AdapterError, Radio};
 use super::api::DiscoverRequest;
 use super::bridge::{HardwareBridge, Slot, Timeouts};
+use super::channels::Routes;
 use super::events::HardwareEvent;
 use super::out::Out;
 use super::radios::sim::{SimulatedDongle, SimulationConfig};
@@ -263,6 +264,7 @@ impl Plugin for HardwareBridgePlugin {
             .add_message::<ToRemote>()
             .add_message::<HardwareEvent>()
             .insert_resource(bridge)
+            .init_resource::<Routes>()
             .add_systems(Startup, advertise)
             .add_systems(Update, (handle_requests, drain_adapters).chain());
         let world = app.world_mut();

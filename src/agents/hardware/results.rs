@@ -58,7 +58,7 @@ impl HardwareBridge {
             }
         }
         self.expire(Instant::now(), out);
-        if self.status_dirty && self.routes.is_some() {
+        if self.status_dirty && self.event_channels.is_some() {
             self.status_dirty = false;
             let body = json!({ "adapters": self.adapters() });
             self.publish(Event::AdapterStatus, &body, out);

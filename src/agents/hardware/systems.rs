@@ -6,33 +6,43 @@
 use bevy_ecs::prelude::*;
 
 use super::bridge::HardwareBridge;
-use super::channels::{Routes, TABLE};
+use super::channels::{Route, Routes, TABLE};
 use super::events::HardwareEvent;
-use super::out::{Answer, Out};
+use super::out::{Answer, EventChannels, Out};
 use crate::bevy::{FromRemote, IpcHost, ToRemote};
 
 /// Advertises every channel of the table. If the host refuses one, the
 /// bridge advertises nothing more and stays silent (logged): a bridge with
 /// half its channels would answer some requests and never others.
-pub(super) fn advertise(host: Option<Res<IpcHost>>, mut bridge: ResMut<HardwareBridge>) {
+pub(super) fn advertise(
+    host: Option<Res<IpcHost>>,
+    mut bridge: ResMut<HardwareBridge>,
+    mut routes: ResMut<Routes>,
+) {
     let Some(host) = host else { return };
-    let mut routes = Routes::default();
+    let mut requests = Routes::default();
+    let mut events = EventChannels::default();
     for channel in TABLE {
         match host.advertise(channel.spec()) {
-            Ok(id) => routes.add(id, channel.route),
+            Ok(id) => match channel.route {
+                Route::Request(handler) => requests.add(id, handler),
+                Route::Event(event) => events.add(event, id),
+            },
             Err(e) => {
                 tracing::error!("hardware bridge: cannot advertise {}: {e}", channel.name);
                 return;
             }
         }
     }
-    bridge.routes = Some(routes);
+    *routes = requests;
+    bridge.event_channels = Some(events);
     bridge.base = Some(format!("ws://{}/", host.local_addr()));
     bridge.status_dirty = true;
 }
 
 pub(super) fn handle_requests(
     mut bridge: ResMut<HardwareBridge>,
+    routes: Res<Routes>,
     mut from: MessageReader<FromRemote>,
     mut to: MessageWriter<ToRemote>,
     mut events: MessageWriter<HardwareEvent>,
@@ -42,11 +52,7 @@ pub(super) fn handle_requests(
         if message.request_id().is_none() {
             continue;
         }
-        let Some(handler) = bridge
-            .routes
-            .as_ref()
-            .and_then(|r| r.handler(message.channel()))
-        else {
+        let Some(handler) = routes.handler(message.channel()) else {
             continue;
         };
         match handler(&mut bridge, message, &mut out) {
