@@ -126,37 +126,44 @@ pub fn encode_data(
     const DATA_VTABLE: usize = 32;
     const DATA_TABLE: usize = 48;
     const CONTENT: usize = 88;
-    let mut buf = Vec::with_capacity(CONTENT + 4 + content.len());
-    let u16s = |buf: &mut Vec<u8>, values: &[u16]| {
-        for v in values {
-            buf.extend_from_slice(&v.to_le_bytes());
-        }
+    // Everything before the content, written into a fixed array so the
+    // frame is one allocation and two copies.
+    let mut head = [0u8; CONTENT + 4];
+    let mut at = 0;
+    let mut put = |bytes: &[u8]| {
+        head[at..at + bytes.len()].copy_from_slice(bytes);
+        at += bytes.len();
     };
     let offset = |from: usize, to: usize| ((to - from) as u32).to_le_bytes();
-    buf.extend_from_slice(&(FRAME_TABLE as u32).to_le_bytes());
-    buf.extend_from_slice(FILE_IDENTIFIER);
+    put(&(FRAME_TABLE as u32).to_le_bytes());
+    put(FILE_IDENTIFIER);
     // Frame vtable: its size, the table's size, then per field (body_type,
     // body) the field's position in the table.
-    u16s(&mut buf, &[8, 12, 8, 4]);
+    for v in [8u16, 12, 8, 4] {
+        put(&v.to_le_bytes());
+    }
     // Frame table: offset back to its vtable, body offset, body type.
-    buf.extend_from_slice(&((FRAME_TABLE - FRAME_VTABLE) as i32).to_le_bytes());
-    buf.extend_from_slice(&offset(FRAME_TABLE + 4, DATA_TABLE));
-    buf.extend_from_slice(&[ipc::Body::Data.0, 0, 0, 0]);
-    buf.extend_from_slice(&[0; 4]);
+    put(&((FRAME_TABLE - FRAME_VTABLE) as i32).to_le_bytes());
+    put(&offset(FRAME_TABLE + 4, DATA_TABLE));
+    put(&[ipc::Body::Data.0, 0, 0, 0]);
+    put(&[0; 4]);
     // Data vtable: fields channel, request_id, sequence, timestamp_ns, content.
-    u16s(&mut buf, &[14, 40, 4, 8, 16, 24, 32]);
-    buf.extend_from_slice(&[0; 2]);
-    debug_assert_eq!(buf.len(), DATA_TABLE);
-    buf.extend_from_slice(&((DATA_TABLE - DATA_VTABLE) as i32).to_le_bytes());
-    buf.extend_from_slice(&channel.to_le_bytes());
-    buf.extend_from_slice(&request_id.to_le_bytes());
-    buf.extend_from_slice(&sequence.to_le_bytes());
-    buf.extend_from_slice(&timestamp_ns.to_le_bytes());
-    buf.extend_from_slice(&offset(DATA_TABLE + 32, CONTENT));
-    buf.extend_from_slice(&[0; 4]);
-    debug_assert_eq!(buf.len(), CONTENT);
+    for v in [14u16, 40, 4, 8, 16, 24, 32] {
+        put(&v.to_le_bytes());
+    }
+    put(&[0; 2]);
+    put(&((DATA_TABLE - DATA_VTABLE) as i32).to_le_bytes());
+    put(&channel.to_le_bytes());
+    put(&request_id.to_le_bytes());
+    put(&sequence.to_le_bytes());
+    put(&timestamp_ns.to_le_bytes());
+    put(&offset(DATA_TABLE + 32, CONTENT));
+    put(&[0; 4]);
     let len = u32::try_from(content.len()).expect("content larger than 4 GiB");
-    buf.extend_from_slice(&len.to_le_bytes());
+    put(&len.to_le_bytes());
+    debug_assert_eq!(at, CONTENT + 4);
+    let mut buf = Vec::with_capacity(head.len() + content.len());
+    buf.extend_from_slice(&head);
     buf.extend_from_slice(content);
     Bytes::from(buf)
 }

@@ -64,15 +64,18 @@ struct Table {
 impl Buffer<'_> {
     /// `size` bytes at `pos`, aligned to `align` (relative to the buffer's
     /// start, as the verifier counts alignment).
+    #[inline(always)]
     fn holds(&self, pos: usize, size: usize, align: usize) -> Option<()> {
         (pos % align == 0 && pos.saturating_add(size) <= self.0.len()).then_some(())
     }
 
+    #[inline(always)]
     fn u16(&self, pos: usize) -> Option<u16> {
         self.holds(pos, 2, 2)?;
         Some(u16::from_le_bytes([self.0[pos], self.0[pos + 1]]))
     }
 
+    #[inline(always)]
     fn bytes4(&self, pos: usize) -> Option<[u8; 4]> {
         self.holds(pos, 4, 4)?;
         Some([
@@ -83,10 +86,12 @@ impl Buffer<'_> {
         ])
     }
 
+    #[inline(always)]
     fn uoffset(&self, pos: usize) -> Option<u32> {
         self.bytes4(pos).map(u32::from_le_bytes)
     }
 
+    #[inline(always)]
     fn table(&self, pos: usize) -> Option<Table> {
         let soffset = i32::from_le_bytes(self.bytes4(pos)?);
         let distance = soffset.unsigned_abs() as usize;
@@ -110,6 +115,7 @@ impl Buffer<'_> {
 
     /// `Some(None)` when the field is absent, `None` when the vtable entry
     /// itself is out of bounds.
+    #[inline(always)]
     fn field(&self, table: &Table, slot: u16) -> Option<Option<usize>> {
         let slot = usize::from(slot);
         if slot >= table.vtable_len {
