@@ -11,8 +11,8 @@ use bevy_ecs::prelude::*;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::adapter::{AdapterInfo, Object, Pairing, Radio};
-use super::api::{ApiError, CommandRequest, Device, DiscoverRequest};
+use super::adapter::{AdapterInfo, Object, Radio};
+use super::api::{ApiError, Device};
 use super::events::HardwareEvent;
 use super::out::{Event, EventChannels, Out};
 use super::radios::sim::SimControl;
@@ -272,23 +272,6 @@ impl HardwareBridge {
         Ok(thing_description(device, ty, self.base.as_deref()))
     }
 
-    /// Sends a validated command from game code; the outcome arrives as a
-    /// [`HardwareEvent::Changed`] or [`HardwareEvent::Error`].
-    pub fn command(&mut self, device: &str, command: &str, payload: Value) -> Result<(), ApiError> {
-        let request = CommandRequest {
-            device: device.to_owned(),
-            command: command.to_owned(),
-            payload: Some(payload),
-        };
-        self.start_command(request, None)
-    }
-
-    /// Starts a discovery on every radio from game code; new devices arrive
-    /// as [`HardwareEvent::Discovered`].
-    pub fn discover(&mut self) -> Result<(), ApiError> {
-        self.start_discover(DiscoverRequest::default(), None, false)
-    }
-
     pub(super) fn registry(&self) -> MutexGuard<'_, Registry> {
         self.registry.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -373,53 +356,6 @@ impl HardwareBridge {
             },
         );
         Ok(())
-    }
-
-    /// Loads the registry and re-attaches every registered device.
-    pub(super) fn restore(&mut self, out: &mut Out) {
-        let loaded = self.registry().load_all();
-        let stored = match loaded {
-            Ok(stored) => stored,
-            Err(e) => {
-                tracing::error!("hardware bridge: cannot read the registry: {e}");
-                self.registry_error = Some(e.to_string());
-                return;
-            }
-        };
-        for d in stored {
-            let type_name = self
-                .types
-                .get(&d.type_id)
-                .map_or_else(|| "unknown type".to_owned(), |t| t.name.clone());
-            let device = Device {
-                id: d.id.clone(),
-                radio: d.radio,
-                address: d.address.clone(),
-                type_id: d.type_id.clone(),
-                type_name,
-                manufacturer: d.manufacturer,
-                model: d.model,
-                name: Some(d.name),
-                registered: true,
-                available: false,
-                config: d.config.clone(),
-                state: d.state.clone(),
-            };
-            self.devices.insert(d.id.clone(), device);
-            let pairing = Pairing {
-                address: d.address,
-                type_id: d.type_id,
-                config: d.config,
-                last_state: Some(d.state),
-            };
-            let purpose = Purpose::Restore {
-                device: d.id.clone(),
-            };
-            let job = AdapterJob::Pair(pairing);
-            if let Err(e) = self.submit(d.radio, self.timeouts.pair, job, None, purpose) {
-                self.error_event(d.radio, Some(&d.id), &e, out);
-            }
-        }
     }
 
     /// Publishes `body` on an event channel, once the channels exist.

@@ -26,20 +26,31 @@
 //!
 //! ## Layout
 //!
+//! From the top down; each file uses only files listed below it, so data
+//! flows one way through the folder.
+//!
 //! - `plugin`: [`HardwareBridgePlugin`], its builder and what building it
 //!   sets up.
+//! - `systems`: the Bevy systems: advertising the channels at start-up,
+//!   then each frame answering requests and taking in results.
 //! - [`channels`]: every channel declared once (name, description,
-//!   delivery, handler or event), and the routes from channel ids to them.
-//! - `requests`: one handler per request channel; `results`: what the
-//!   adapter threads report, and the adapters' status; `systems`: the Bevy
-//!   systems that run both each frame.
-//! - `bridge`: the [`HardwareBridge`] resource and what requests and
-//!   results share; `events`: [`HardwareEvent`] for game systems.
-//! - `adapter`: the [`Adapter`] contract every radio implements; `worker`:
-//!   the thread each adapter runs on; [`radios`]: the implementations.
-//! - `api`, `fields`, `validate`, `schema`, `td`, `registry`: the JSON
-//!   shapes, the rules a field can declare, checking values against them,
-//!   device types, Thing Descriptions and the SQLite registry.
+//!   delivery, handler or event), and the routes from request channel ids
+//!   to their handlers.
+//! - `requests`: one handler per request channel.
+//! - `results`: what the adapter threads report, and the adapters' status.
+//! - `jobs`: starting discoveries, registrations, commands and restores,
+//!   for requests, results, game code and start-up alike.
+//! - `bridge`: the [`HardwareBridge`] resource, its [`Timeouts`], and what
+//!   every file above shares (submitting a job, publishing an event).
+//! - `out`: what a frame's work produces (replies, game events, a
+//!   handler's answer, the event channels); `events`: [`HardwareEvent`]
+//!   for game systems.
+//! - [`radios`]: the implementations of the [`Adapter`] contract;
+//!   `worker`: the thread each adapter runs on; `registry`: the SQLite
+//!   registry; `td`: Thing Descriptions.
+//! - `schema`: device types; `api`: the JSON shapes; `validate`: checking
+//!   values against a field's rules; `fields`: the rules a field can
+//!   declare; `adapter`: the contract every radio implements.
 
 mod adapter;
 pub(crate) mod api;
@@ -47,6 +58,7 @@ mod bridge;
 pub mod channels;
 mod events;
 mod fields;
+mod jobs;
 mod out;
 mod plugin;
 pub mod radios;

@@ -1,9 +1,9 @@
 //! The small types every layer of the bridge shares to say what its work
 //! produced: replies and game events collected in an [`Out`], a handler's
-//! [`Answer`], and the [`Event`] channels results are published on (and
-//! the ids the host gave them, in [`EventChannels`]). They
-//! sit below the bridge's state so that the state, the handlers, the
-//! results and the systems can all use them without importing each other.
+//! [`Answer`], and the [`Event`](enum@Event) channels results are published
+//! on, with the ids the host gave them ([`EventChannels`]). They sit below
+//! the bridge's state so that the state, the handlers, the results and the
+//! systems can all use them without importing each other.
 
 use std::collections::HashMap;
 
