@@ -1,7 +1,7 @@
 //! WebSocket over TCP, plain or TLS: the first transport. A TCP listener
 //! accepts, each socket answers one HTTP request (an upgrade, a static file
 //! of `web_root`, or a refusal), and an upgraded socket becomes a
-//! [`WsLink`].
+//! [`WsLink`](link::WsLink).
 
 mod acceptor;
 pub(crate) mod access;
