@@ -4,19 +4,25 @@
 //! messages on `bench/fanout`, encoded once and shared by every subscriber,
 //! or (with `--per-client`) encoded separately for each connected client.
 //!
+//! By default it waits for each event and answers it at once, which is the
+//! latency-first way. With `--drain` it works the way a game loop does:
+//! sleep until something arrives, then take everything waiting and answer
+//! it all, so answers leave in batches.
+//!
 //! ```text
-//! cargo run --release --example host_echo -- [--port N] [--max-clients N] [--per-client] [--size BYTES]
+//! cargo run --release --example host_echo -- [--port N] [--max-clients N] [--per-client] [--drain] [--size BYTES]
 //! ```
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use switchboard::{ChannelSpec, Host, HostConfig, HostEvent, Limits};
+use switchboard::{ChannelId, ChannelSpec, ClientId, Host, HostConfig, HostEvent, Limits};
 
 struct Options {
     port: u16,
     max_clients: usize,
     per_client: bool,
+    drain: bool,
     size: usize,
 }
 
@@ -25,6 +31,7 @@ fn parse() -> Result<Options, String> {
         port: 0,
         max_clients: 2048,
         per_client: false,
+        drain: false,
         size: 64,
     };
     let mut args = std::env::args().skip(1);
@@ -39,6 +46,7 @@ fn parse() -> Result<Options, String> {
             }
             "--size" => o.size = value("--size")?.parse().map_err(|e| format!("{e}"))?,
             "--per-client" => o.per_client = true,
+            "--drain" => o.drain = true,
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -76,33 +84,62 @@ fn main() {
         .expect("advertise fanout");
     println!("ws://{}", host.local_addr());
 
-    let payload = vec![0x5a; options.size];
-    let mut clients = BTreeSet::new();
+    let mut server = Echo {
+        host: &host,
+        echo,
+        control,
+        fanout,
+        payload: vec![0x5a; options.size],
+        per_client: options.per_client,
+        clients: BTreeSet::new(),
+    };
     loop {
-        let Some(event) = host.wait_event(Duration::from_secs(3600)) else {
-            continue;
-        };
+        if options.drain {
+            if host.wait_for_event(Duration::from_secs(3600)) {
+                for event in host.drain_events() {
+                    server.handle(event);
+                }
+            }
+        } else if let Some(event) = host.wait_event(Duration::from_secs(3600)) {
+            server.handle(event);
+        }
+    }
+}
+
+struct Echo<'a> {
+    host: &'a Host,
+    echo: ChannelId,
+    control: ChannelId,
+    fanout: ChannelId,
+    payload: Vec<u8>,
+    per_client: bool,
+    clients: BTreeSet<ClientId>,
+}
+
+impl Echo<'_> {
+    fn handle(&mut self, event: HostEvent) {
+        let host = self.host;
         match event {
             HostEvent::Connected(info) => {
-                clients.insert(info.id);
+                self.clients.insert(info.id);
             }
             HostEvent::Disconnected { client, .. } => {
-                clients.remove(&client);
+                self.clients.remove(&client);
             }
-            HostEvent::Message(message) if message.channel() == echo => {
+            HostEvent::Message(message) if message.channel() == self.echo => {
                 let result = match message.request_id() {
                     Some(request) => {
                         host.respond(message.client(), request, message.content_bytes())
                     }
-                    None => host.send_to(message.client(), echo, message.content_bytes()),
+                    None => host.send_to(message.client(), self.echo, message.content_bytes()),
                 };
                 if let Err(e) = result {
                     eprintln!("host_echo: echo dropped: {e}");
                 }
             }
-            HostEvent::Message(message) if message.channel() == control => {
+            HostEvent::Message(message) if message.channel() == self.control => {
                 let Some(request) = message.request_id() else {
-                    continue;
+                    return;
                 };
                 let count = std::str::from_utf8(message.content())
                     .ok()
@@ -110,15 +147,17 @@ fn main() {
                     .and_then(|n| n.parse::<usize>().ok());
                 let Some(count) = count else {
                     let _ = host.respond_error(message.client(), request, "expected \"publish N\"");
-                    continue;
+                    return;
                 };
                 for _ in 0..count {
-                    if options.per_client {
-                        for client in &clients {
-                            send_retrying(|| host.send_to(*client, fanout, payload.clone()));
+                    if self.per_client {
+                        for client in &self.clients {
+                            send_retrying(|| {
+                                host.send_to(*client, self.fanout, self.payload.clone())
+                            });
                         }
                     } else {
-                        send_retrying(|| host.publish(fanout, payload.clone()));
+                        send_retrying(|| host.publish(self.fanout, self.payload.clone()));
                     }
                 }
                 let _ = host.respond(message.client(), request, &b"ok"[..]);
