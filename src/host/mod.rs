@@ -4,6 +4,7 @@
 mod channel;
 mod error;
 
+use std::collections::VecDeque;
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::net::SocketAddr;
@@ -87,7 +88,9 @@ use channel::ChannelRegistry;
 /// [`HostEvent::RequestFailed`].
 pub struct Host {
     commands: Sender<Command>,
-    events: Receiver<HostEvent>,
+    events: Receiver<Vec<HostEvent>>,
+    /// The batch being handed out, one event at a time.
+    taken: Mutex<VecDeque<HostEvent>>,
     handoff: std::sync::Arc<Handoff>,
     channels: Mutex<ChannelRegistry>,
     next_request: AtomicU64,
@@ -144,6 +147,7 @@ impl Host {
         Ok(Self {
             commands: net.commands,
             events: net.events,
+            taken: Mutex::new(VecDeque::new()),
             handoff: net.handoff,
             channels: Mutex::new(ChannelRegistry::default()),
             next_request: AtomicU64::new(1),
@@ -170,7 +174,22 @@ impl Host {
 
     /// Takes one event if there is one; never blocks.
     pub fn try_event(&self) -> Option<HostEvent> {
-        let event = self.events.try_recv().ok()?;
+        let mut taken = self.taken();
+        if taken.is_empty() {
+            taken.extend(self.events.try_recv().ok()?);
+        }
+        self.hand_out(&mut taken)
+    }
+
+    fn taken(&self) -> std::sync::MutexGuard<'_, VecDeque<HostEvent>> {
+        // Popping or extending a VecDeque cannot leave it half changed.
+        self.taken
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn hand_out(&self, taken: &mut VecDeque<HostEvent>) -> Option<HostEvent> {
+        let event = taken.pop_front()?;
         self.handoff.took(&event);
         Some(event)
     }
@@ -183,20 +202,28 @@ impl Host {
 
     /// Waits up to `timeout` for an event. For tools and tests; a game loop
     /// uses [`drain_events`](Self::drain_events).
+    ///
+    /// Events are handed out in order whichever thread takes them, so a
+    /// thread blocked here holds back other threads' `try_event` until an
+    /// event arrives or the timeout passes.
     pub fn wait_event(&self, timeout: Duration) -> Option<HostEvent> {
-        match self.events.recv_timeout(timeout) {
-            Ok(event) => {
-                self.handoff.took(&event);
-                Some(event)
+        let mut taken = self.taken();
+        if taken.is_empty() {
+            match self.events.recv_timeout(timeout) {
+                Ok(batch) => taken.extend(batch),
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => return None,
             }
-            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
         }
+        self.hand_out(&mut taken)
     }
 
     /// Blocks until an event is waiting (without taking it) or `timeout`
     /// passes; returns whether one is waiting. Lets a loop that has nothing
     /// else to do sleep until the network has something for it.
     pub fn wait_for_event(&self, timeout: Duration) -> bool {
+        if !self.taken().is_empty() {
+            return true;
+        }
         let mut select = crossbeam_channel::Select::new();
         select.recv(&self.events);
         select.ready_timeout(timeout).is_ok()
@@ -204,7 +231,7 @@ impl Host {
 
     /// Events waiting to be drained (for diagnostics and benchmarks).
     pub fn pending_events(&self) -> usize {
-        self.events.len()
+        self.handoff.queued_events.load(Ordering::Acquire)
     }
 
     /// Commands waiting for the network thread (for diagnostics and

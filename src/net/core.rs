@@ -21,7 +21,13 @@ pub(crate) struct Core {
     pub timers: Timers,
     /// Sessions with something to write, written at the end of the turn.
     pub write_list: Vec<ClientId>,
-    events: Sender<HostEvent>,
+    events: Sender<Vec<HostEvent>>,
+    /// This turn's events, handed to the game in one batch at its end: one
+    /// queue operation and at most one wake-up of the game per turn, not
+    /// one per event. They count against the queue's bounds already.
+    batch: Vec<HostEvent>,
+    batch_bytes: usize,
+    /// Events that found no room, in order; reading stops while any wait.
     backlog: VecDeque<HostEvent>,
     pub handoff: Arc<Handoff>,
     /// The game dropped its end of the event queue.
@@ -31,7 +37,7 @@ pub(crate) struct Core {
 impl Core {
     pub(crate) fn new(
         config: Arc<NetConfig>,
-        events: Sender<HostEvent>,
+        events: Sender<Vec<HostEvent>>,
         handoff: Arc<Handoff>,
     ) -> Self {
         Self {
@@ -40,71 +46,104 @@ impl Core {
             timers: Timers::default(),
             write_list: Vec::new(),
             events,
+            batch: Vec::new(),
+            batch_bytes: 0,
             backlog: VecDeque::new(),
             handoff,
             game_gone: false,
         }
     }
 
-    /// Hands an event to the game. When the game's queue is full the event
-    /// waits in the backlog (in order) and reading stops until it drains.
+    /// Hands an event to the game (at the end of this turn). When the
+    /// game's queue has no room the event waits in the backlog, in order,
+    /// and reading stops until the game drains.
     pub(crate) fn emit(&mut self, event: HostEvent) {
-        if !self.backlog.is_empty() {
-            self.backlog.push_back(event);
+        if self.backlog.is_empty() && self.fits(&event) {
+            self.add_to_batch(event);
             return;
         }
-        if let Err(event) = self.offer(event) {
-            self.backlog.push_back(event);
-            self.handoff
-                .waiting_for_space
-                .store(true, Ordering::Release);
-            // The game may have drained between the failed offer and the
-            // flag; try once more so no wake-up is lost.
-            self.flush_backlog();
-        }
+        self.backlog.push_back(event);
+        self.handoff
+            .waiting_for_space
+            .store(true, Ordering::Release);
+        // The game may have drained between the check and the flag; look
+        // once more so no wake-up is lost.
+        self.flush_backlog();
     }
 
-    /// Puts an event in the game's queue unless it is full (by count, or by
-    /// bytes of client frames); gives the event back when it is.
-    fn offer(&mut self, event: HostEvent) -> Result<(), HostEvent> {
+    /// Whether the game's queue has room for `event` beside this turn's
+    /// batch: bounded by count, and by bytes of client frames (one frame
+    /// always fits in an empty queue, however large).
+    fn fits(&self, event: &HostEvent) -> bool {
+        let queued = self.handoff.queued_events.load(Ordering::Acquire) + self.batch.len();
+        if queued >= self.handoff.queued_events_limit {
+            return false;
+        }
         let size = event.queued_size();
-        let queued = &self.handoff.queued_bytes;
-        if size > 0 {
-            let before = queued.fetch_add(size, Ordering::AcqRel);
-            // One frame always fits in an empty queue, however large.
-            if before > 0 && before + size > self.handoff.queued_bytes_limit {
-                queued.fetch_sub(size, Ordering::AcqRel);
-                return Err(event);
-            }
-        }
-        match self.events.try_send(event) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Full(event)) => {
-                queued.fetch_sub(size, Ordering::AcqRel);
-                Err(event)
-            }
-            Err(TrySendError::Disconnected(_)) => {
-                queued.fetch_sub(size, Ordering::AcqRel);
-                self.game_gone = true;
-                Ok(())
-            }
-        }
+        let bytes = self.handoff.queued_bytes.load(Ordering::Acquire) + self.batch_bytes;
+        size == 0 || bytes == 0 || bytes + size <= self.handoff.queued_bytes_limit
     }
 
+    fn add_to_batch(&mut self, event: HostEvent) {
+        self.batch_bytes += event.queued_size();
+        self.batch.push(event);
+    }
+
+    /// Moves waiting events into the batch as far as the game made room.
     pub(crate) fn flush_backlog(&mut self) {
         while let Some(event) = self.backlog.pop_front() {
-            if let Err(event) = self.offer(event) {
+            if !self.fits(&event) {
                 self.backlog.push_front(event);
                 self.handoff
                     .waiting_for_space
                     .store(true, Ordering::Release);
                 return;
             }
-            if self.game_gone {
+            self.add_to_batch(event);
+        }
+    }
+
+    /// Hands this turn's events to the game, as one batch.
+    pub(crate) fn send_batch(&mut self) {
+        if self.batch.is_empty() || self.game_gone {
+            self.batch.clear();
+            self.batch_bytes = 0;
+            return;
+        }
+        let batch = std::mem::take(&mut self.batch);
+        let (count, bytes) = (batch.len(), std::mem::take(&mut self.batch_bytes));
+        // Counted before they are visible, so the game's decrements never
+        // run ahead of these.
+        self.handoff
+            .queued_events
+            .fetch_add(count, Ordering::AcqRel);
+        self.handoff.queued_bytes.fetch_add(bytes, Ordering::AcqRel);
+        match self.events.try_send(batch) {
+            Ok(()) => {}
+            // Never full: a batch holds at least one event, and the queue
+            // holds at most `inbound_queue` of them, so there are never more
+            // batches than its capacity.
+            Err(TrySendError::Full(batch)) => {
+                tracing::error!(
+                    "event queue full although counted: {} events held",
+                    batch.len()
+                );
+                self.uncount(count, bytes);
+                self.backlog.extend(batch);
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                self.uncount(count, bytes);
+                self.game_gone = true;
                 self.backlog.clear();
-                return;
             }
         }
+    }
+
+    fn uncount(&self, count: usize, bytes: usize) {
+        self.handoff
+            .queued_events
+            .fetch_sub(count, Ordering::AcqRel);
+        self.handoff.queued_bytes.fetch_sub(bytes, Ordering::AcqRel);
     }
 
     /// True while events wait for room in the game's queue.

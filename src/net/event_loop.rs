@@ -93,6 +93,7 @@ impl NetLoop {
             self.read_connections();
             self.fire_timers();
             self.write_connections();
+            self.core.send_batch();
             deadlines::compact(&mut self.core, &self.conns);
             if self.core.game_gone && self.shutdown_deadline.is_none() {
                 self.begin_shutdown();

@@ -15,6 +15,10 @@ pub(crate) struct Handoff {
     /// The network thread holds events the game's queue had no room for,
     /// and has stopped reading until the game drains.
     pub(crate) waiting_for_space: AtomicBool,
+    /// Events handed to the game and not yet taken (the queue carries them
+    /// in batches, so its own length does not count them).
+    pub(crate) queued_events: AtomicUsize,
+    pub(crate) queued_events_limit: usize,
     /// Bytes of client frames in the game's event queue, so the queue is
     /// bounded in memory and not only in count.
     pub(crate) queued_bytes: AtomicUsize,
@@ -22,11 +26,13 @@ pub(crate) struct Handoff {
 }
 
 impl Handoff {
-    pub(crate) fn new(waker: Waker, queued_bytes_limit: usize) -> Self {
+    pub(crate) fn new(waker: Waker, queued_events_limit: usize, queued_bytes_limit: usize) -> Self {
         Self {
             waker,
             wake_pending: AtomicBool::new(false),
             waiting_for_space: AtomicBool::new(false),
+            queued_events: AtomicUsize::new(0),
+            queued_events_limit,
             queued_bytes: AtomicUsize::new(0),
             queued_bytes_limit,
         }
@@ -47,6 +53,7 @@ impl Handoff {
 
     /// Called by the game for each event it takes off the queue.
     pub(crate) fn took(&self, event: &HostEvent) {
+        self.queued_events.fetch_sub(1, Ordering::AcqRel);
         let size = event.queued_size();
         if size > 0 {
             self.queued_bytes.fetch_sub(size, Ordering::AcqRel);

@@ -49,7 +49,8 @@ pub(crate) use handoff::Handoff;
 /// The game's ends of the queues, and the running thread.
 pub(crate) struct NetHandle {
     pub commands: Sender<Command>,
-    pub events: Receiver<HostEvent>,
+    /// Events in batches, one per network loop turn that had any.
+    pub events: Receiver<Vec<HostEvent>>,
     pub handoff: Arc<Handoff>,
     pub thread: JoinHandle<()>,
 }
@@ -59,7 +60,11 @@ pub(crate) fn spawn(config: NetConfig, listener: mio::net::TcpListener) -> io::R
     let poll = mio::Poll::new()?;
     let waker = Waker::new(poll.registry(), event_loop::WAKER_TOKEN)?;
     let limits = &config.host.limits;
-    let handoff = Arc::new(Handoff::new(waker, limits.inbound_queue_bytes));
+    let handoff = Arc::new(Handoff::new(
+        waker,
+        limits.inbound_queue,
+        limits.inbound_queue_bytes,
+    ));
     let (command_tx, command_rx) = crossbeam_channel::bounded(limits.command_queue);
     let (event_tx, event_rx) = crossbeam_channel::bounded(limits.inbound_queue);
     let config = Arc::new(config);
