@@ -15,7 +15,8 @@
 //! [`Host::start`] binds the port and starts the network thread. The game
 //! drains [`HostEvent`]s once per frame, never blocking, and sends through
 //! the host; every send is queued and returns at once. Any engine can drive
-//! it from its own loop.
+//! it from its own loop. A game that sends many messages per frame collects
+//! them in a [`Host::batch`], handed over in one go.
 //!
 //! ```
 //! use std::time::Duration;
@@ -199,7 +200,7 @@ pub mod memory {
     pub use crate::net::transport::memory::{MemoryConnection, MemoryError, MemoryIncoming};
 }
 
-pub use host::{ChannelSpec, Host, HostError, MAX_CHANNEL_NAME_LEN, validate_channel_name};
+pub use host::{Batch, ChannelSpec, Host, HostError, MAX_CHANNEL_NAME_LEN, validate_channel_name};
 pub use net::{ClientInfo, DEFAULT_PORT, HostConfig, HostEvent, Limits, Peer, RequestFailure};
 #[cfg(feature = "tls")]
 pub use net::{TlsConfig, TlsError};

@@ -215,18 +215,23 @@ fn receive(
     }
 }
 
-/// Hands every `ToRemote` written this frame to the network thread. The
-/// messages are taken, not read: owning them lets their bytes go to the
-/// sockets without a copy, so systems that run after `IpcSet::Send` do not
-/// see this frame's `ToRemote` messages.
+/// Hands every `ToRemote` written this frame to the network thread, in one
+/// batch: one queue operation and one wake-up per frame. The messages are
+/// taken, not read: owning them lets their bytes go to the sockets without
+/// a copy, so systems that run after `IpcSet::Send` do not see this
+/// frame's `ToRemote` messages.
 fn send(host: Option<Res<IpcHost>>, mut to_remote: ResMut<Messages<ToRemote>>) {
     let Some(host) = host else {
         to_remote.clear();
         return;
     };
+    let mut batch = host.batch();
     for message in to_remote.drain() {
-        if let Err(e) = message.dispatch(&host) {
+        if let Err(e) = message.add_to(&mut batch) {
             tracing::warn!("message to remote not sent: {e}");
         }
+    }
+    if let Err(e) = batch.commit() {
+        tracing::warn!("messages to remote not sent: {e}");
     }
 }

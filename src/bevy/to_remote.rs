@@ -7,7 +7,7 @@ use bytes::Bytes;
 use flatbuffers::{FlatBufferBuilder, WIPOffset};
 
 use crate::protocol::{FILE_IDENTIFIER, Stamp, ipc};
-use crate::{ChannelId, ClientId, Host, HostError, RequestId};
+use crate::{Batch, ChannelId, ClientId, Host, HostError, RequestId};
 
 /// A message for remote clients: a finished `MessageToRemote` FlatBuffer.
 ///
@@ -194,6 +194,14 @@ impl ToRemote {
     /// when nothing else holds them (the Bevy plugin's send system takes
     /// the frame's messages for that reason).
     pub fn dispatch(self, host: &Host) -> Result<(), HostError> {
+        let mut batch = host.batch();
+        self.add_to(&mut batch)?;
+        batch.commit()
+    }
+
+    /// Adds the message to a [`Batch`], to leave with the others (the
+    /// plugin's send system puts each frame's messages in one batch).
+    pub fn add_to(self, batch: &mut Batch<'_>) -> Result<(), HostError> {
         let message = self.message();
         let channel = ChannelId(message.channel());
         let client = ClientId(message.client());
@@ -202,10 +210,11 @@ impl ToRemote {
             if let Some(stamp) = self.stamp {
                 // Moved, not cloned, so the host can write into it in place.
                 let frame = self.frame;
-                return match client.0 {
-                    0 => host.publish_frame(channel, frame, stamp),
-                    _ => host.send_frame(client, channel, frame, stamp),
-                };
+                match client.0 {
+                    0 => batch.publish_frame(channel, frame, stamp),
+                    _ => batch.send_frame(client, channel, frame, stamp),
+                }
+                return Ok(());
             }
         }
         let content = message
@@ -213,17 +222,23 @@ impl ToRemote {
             .map(|c| self.frame.slice_ref(c.bytes()))
             .unwrap_or_default();
         match (request, client.0) {
-            (0, 0) => host.publish(channel, content),
-            (0, _) => host.send_to(client, channel, content),
+            (0, 0) => batch.publish(channel, content),
+            (0, _) => batch.send_to(client, channel, content),
             (_, 0) => Err(HostError::InvalidMessage(
                 "a response (request_id set) needs the client it answers".to_owned(),
             )),
-            (request, _) if message.status() == ipc::ResponseStatus::Failed => host.respond_error(
-                client,
-                RequestId(request),
-                message.error().unwrap_or("failed").to_owned(),
-            ),
-            (request, _) => host.respond(client, RequestId(request), content),
+            (request, _) if message.status() == ipc::ResponseStatus::Failed => {
+                batch.respond_error(
+                    client,
+                    RequestId(request),
+                    message.error().unwrap_or("failed").to_owned(),
+                );
+                Ok(())
+            }
+            (request, _) => {
+                batch.respond(client, RequestId(request), content);
+                Ok(())
+            }
         }
     }
 }

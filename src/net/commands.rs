@@ -66,6 +66,8 @@ pub(crate) enum Command {
         client: ClientId,
         reason: String,
     },
+    /// These, in order (`Host::batch`): one queue operation for many.
+    Batch(Vec<Command>),
     /// Start a session over a link made outside the network thread.
     Attach(Box<dyn Link>),
     Shutdown,
@@ -83,6 +85,7 @@ impl std::fmt::Debug for Command {
             Command::Respond { .. } => "Respond",
             Command::Request(_) => "Request",
             Command::Disconnect { .. } => "Disconnect",
+            Command::Batch(commands) => return write!(f, "Batch({})", commands.len()),
             Command::Attach(link) => return write!(f, "Attach({})", link.peer()),
             Command::Shutdown => "Shutdown",
         };
@@ -133,6 +136,11 @@ pub(crate) fn apply(command: Command, conns: &mut Connections, core: &mut Core) 
             result,
         } => respond(conns, core, client, request_id, result),
         Command::Request(asked) => request(conns, core, &asked),
+        Command::Batch(commands) => {
+            for command in commands {
+                apply(command, conns, core);
+            }
+        }
         Command::Disconnect { client, reason } => {
             if let Some(session) = conns.session_mut(client) {
                 close_session(core, client, session, CloseCode::Normal, &reason, true);

@@ -1,0 +1,92 @@
+//! `Host::batch`: many sends handed over at once, in order, with the same
+//! sequence numbers and refusals as one at a time.
+
+mod common;
+
+use common::{PATIENCE, start_host, wait_for};
+use switchboard::client::{Client, Incoming};
+use switchboard::{ChannelId, ChannelSpec, ClientId, HostError, HostEvent};
+
+fn next_data(client: &mut Client) -> (u32, u64, Vec<u8>) {
+    loop {
+        match client.recv(PATIENCE).expect("data arrives") {
+            Incoming::Data {
+                channel,
+                sequence,
+                content,
+                ..
+            } => return (channel, sequence, content),
+            Incoming::Advertise(_) | Incoming::Unadvertise(_) => continue,
+            other => panic!("expected Data, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_batch_arrives_in_order_and_shares_sequences_with_single_publishes() {
+    let host = start_host(|c| c);
+    let a = host.advertise(ChannelSpec::new("scene/a")).unwrap();
+    let b = host.advertise(ChannelSpec::new("scene/b")).unwrap();
+    let mut client = Client::connect(host.local_addr(), "batched").unwrap();
+    let me = ClientId(client.welcome().client_id);
+    client.subscribe(&[], &["scene/*"]).unwrap();
+
+    host.publish(a, &b"single 1"[..]).unwrap();
+    let mut batch = host.batch();
+    batch.publish(a, &b"batch 1"[..]).unwrap();
+    batch.publish(b, &b"batch b"[..]).unwrap();
+    batch.send_to(me, a, &b"direct"[..]).unwrap();
+    batch.publish(a, &b"batch 2"[..]).unwrap();
+    assert_eq!(batch.len(), 4);
+    batch.commit().unwrap();
+    host.publish(a, &b"single 2"[..]).unwrap();
+
+    let got: Vec<_> = (0..6).map(|_| next_data(&mut client)).collect();
+    let expect: Vec<(u32, u64, &[u8])> = vec![
+        (a.0, 1, b"single 1"),
+        (a.0, 2, b"batch 1"),
+        (b.0, 1, b"batch b"),
+        (a.0, 0, b"direct"),
+        (a.0, 3, b"batch 2"),
+        (a.0, 4, b"single 2"),
+    ];
+    for (got, want) in got.iter().zip(expect) {
+        assert_eq!((got.0, got.1, got.2.as_slice()), want);
+    }
+}
+
+#[test]
+fn an_unknown_channel_is_named_and_the_rest_still_go() {
+    let host = start_host(|c| c);
+    let rpc = host
+        .advertise(ChannelSpec::new("rpc").clients_may_publish())
+        .unwrap();
+    let mut client = Client::connect(host.local_addr(), "asker").unwrap();
+    let me = ClientId(client.welcome().client_id);
+    let request = client.request(rpc.0, b"question").unwrap();
+    let asked = wait_for(&host, |e| match e {
+        HostEvent::Message(m) => m.request_id(),
+        _ => None,
+    });
+    let mut batch = host.batch();
+    batch.send_to(me, ChannelId(999), &b"nowhere"[..]).unwrap();
+    batch.respond(me, asked, &b"answer"[..]);
+    match batch.commit() {
+        Err(HostError::UnknownChannel(ChannelId(999))) => {}
+        other => panic!("expected UnknownChannel(999), got {other:?}"),
+    }
+    assert_eq!(client.wait_response(request, PATIENCE).unwrap(), b"answer");
+}
+
+#[test]
+fn a_dropped_batch_is_sent() {
+    let host = start_host(|c| c);
+    let a = host.advertise(ChannelSpec::new("scene/a")).unwrap();
+    let mut client = Client::connect(host.local_addr(), "dropped").unwrap();
+    client.subscribe(&[a.0], &[]).unwrap();
+    {
+        let mut batch = host.batch();
+        batch.publish(a, &b"left in scope"[..]).unwrap();
+    }
+    assert_eq!(next_data(&mut client), (a.0, 1, b"left in scope".to_vec()));
+}
