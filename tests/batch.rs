@@ -3,24 +3,9 @@
 
 mod common;
 
-use common::{PATIENCE, start_host, wait_for};
-use switchboard::client::{Client, Incoming};
+use common::{PATIENCE, next_data, start_host, wait_for};
+use switchboard::client::Client;
 use switchboard::{ChannelId, ChannelSpec, ClientId, HostError, HostEvent};
-
-fn next_data(client: &mut Client) -> (u32, u64, Vec<u8>) {
-    loop {
-        match client.recv(PATIENCE).expect("data arrives") {
-            Incoming::Data {
-                channel,
-                sequence,
-                content,
-                ..
-            } => return (channel, sequence, content),
-            Incoming::Advertise(_) | Incoming::Unadvertise(_) => continue,
-            other => panic!("expected Data, got {other:?}"),
-        }
-    }
-}
 
 #[test]
 fn a_batch_arrives_in_order_and_shares_sequences_with_single_publishes() {

@@ -5,24 +5,9 @@ mod common;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use common::{PATIENCE, start_host, wait_connected, wait_for};
+use common::{PATIENCE, next_data, start_host, wait_connected, wait_for};
 use switchboard::client::{Client, ClientError, Incoming};
 use switchboard::{ChannelSpec, ErrorCode, HostEvent, RequestFailure};
-
-fn next_data(client: &mut Client) -> (u32, u64, Vec<u8>) {
-    loop {
-        match client.recv(PATIENCE).expect("data arrives") {
-            Incoming::Data {
-                channel,
-                sequence,
-                content,
-                ..
-            } => return (channel, sequence, content),
-            Incoming::Advertise(_) | Incoming::Unadvertise(_) => continue,
-            other => panic!("expected Data, got {other:?}"),
-        }
-    }
-}
 
 fn assert_quiet(client: &mut Client) {
     match client.recv(Duration::from_millis(200)) {

@@ -10,7 +10,7 @@ pub mod sabotage;
 
 use std::time::{Duration, Instant};
 
-use switchboard::client::Client;
+use switchboard::client::{Client, Incoming};
 use switchboard::{ClientId, Host, HostConfig, HostEvent};
 
 /// Generous bound for anything that should happen "at once" on loopback.
@@ -57,4 +57,21 @@ pub fn wait_connected(host: &Host, client_id: u32) {
 /// The id the host gave `client` in its Welcome.
 pub fn client_id(client: &Client) -> ClientId {
     ClientId(client.welcome().client_id)
+}
+
+/// The next `Data` as (channel, sequence, content), skipping channel
+/// announcements; panics on anything else or after PATIENCE.
+pub fn next_data(client: &mut Client) -> (u32, u64, Vec<u8>) {
+    loop {
+        match client.recv(PATIENCE).expect("data arrives") {
+            Incoming::Data {
+                channel,
+                sequence,
+                content,
+                ..
+            } => return (channel, sequence, content),
+            Incoming::Advertise(_) | Incoming::Unadvertise(_) => continue,
+            other => panic!("expected Data, got {other:?}"),
+        }
+    }
 }
