@@ -44,6 +44,8 @@ SERVERS = [
      [BIN / "ipc_agent", "--port", "0", "--max-clients", "2048"],
      "switchboard", r"websocket:\s+(ws://\S+)"),
     ("Host API (no Bevy)", [BIN / "host_echo", "--port", "0"], "switchboard", r"^(ws://\S+)"),
+    ("Host API, game loop (drain, then one batch)", [BIN / "host_echo", "--port", "0", "--drain"],
+     "switchboard", r"^(ws://\S+)"),
     ("network layer, echo mode", [BIN / "ws_echo"], "raw", r"^(ws://\S+)"),
     ("floor: minimal mio+tungstenite echo", [BIN / "mio_echo"], "raw", r"^(ws://\S+)"),
     ("tokio-tungstenite echo (split + forward)", [BIN / "tokio_echo"], "raw", r"^(ws://\S+)"),

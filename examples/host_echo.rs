@@ -7,7 +7,7 @@
 //! By default it waits for each event and answers it at once, which is the
 //! latency-first way. With `--drain` it works the way a game loop does:
 //! sleep until something arrives, then take everything waiting and answer
-//! it all, so answers leave in batches.
+//! it all in one `Host::batch`.
 //!
 //! ```text
 //! cargo run --release --example host_echo -- [--port N] [--max-clients N] [--per-client] [--drain] [--size BYTES]
@@ -16,7 +16,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use switchboard::{ChannelId, ChannelSpec, ClientId, Host, HostConfig, HostEvent, Limits};
+use switchboard::{Batch, ChannelId, ChannelSpec, ClientId, Host, HostConfig, HostEvent, Limits};
 
 struct Options {
     port: u16,
@@ -96,12 +96,16 @@ fn main() {
     loop {
         if options.drain {
             if host.wait_for_event(Duration::from_secs(3600)) {
+                let mut batch = host.batch();
                 for event in host.drain_events() {
-                    server.handle(event);
+                    server.handle(event, Some(&mut batch));
+                }
+                if let Err(e) = batch.commit() {
+                    eprintln!("host_echo: echoes dropped: {e}");
                 }
             }
         } else if let Some(event) = host.wait_event(Duration::from_secs(3600)) {
-            server.handle(event);
+            server.handle(event, None);
         }
     }
 }
@@ -117,7 +121,8 @@ struct Echo<'a> {
 }
 
 impl Echo<'_> {
-    fn handle(&mut self, event: HostEvent) {
+    /// Answers one event; echoes go into `batch` when there is one.
+    fn handle(&mut self, event: HostEvent, batch: Option<&mut Batch<'_>>) {
         let host = self.host;
         match event {
             HostEvent::Connected(info) => {
@@ -127,11 +132,15 @@ impl Echo<'_> {
                 self.clients.remove(&client);
             }
             HostEvent::Message(message) if message.channel() == self.echo => {
-                let result = match message.request_id() {
-                    Some(request) => {
-                        host.respond(message.client(), request, message.content_bytes())
+                let (client, content) = (message.client(), message.content_bytes());
+                let result = match (message.request_id(), batch) {
+                    (Some(request), Some(batch)) => {
+                        batch.respond(client, request, content);
+                        Ok(())
                     }
-                    None => host.send_to(message.client(), self.echo, message.content_bytes()),
+                    (None, Some(batch)) => batch.send_to(client, self.echo, content),
+                    (Some(request), None) => host.respond(client, request, content),
+                    (None, None) => host.send_to(client, self.echo, content),
                 };
                 if let Err(e) = result {
                     eprintln!("host_echo: echo dropped: {e}");
