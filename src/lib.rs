@@ -15,8 +15,11 @@
 //! [`Host::start`] binds the port and starts the network thread. The game
 //! drains [`HostEvent`]s once per frame, never blocking, and sends through
 //! the host; every send is queued and returns at once. Any engine can drive
-//! it from its own loop. A game that sends many messages per frame collects
-//! them in a [`Host::batch`], handed over in one go.
+//! it from its own loop. The cheap way, and the one a game loop has anyway:
+//! once per frame, [`Host::drain_events`] and answer everything in one
+//! [`Host::batch`]. Answering each event the moment it arrives wakes the
+//! network thread once per answer, which costs about twice the CPU per
+//! message (BENCHMARKS.md).
 //!
 //! ```
 //! use std::time::Duration;
