@@ -96,7 +96,6 @@ fn non_loopback_needs_token_and_tls_or_an_explicit_opt_out() {
 
 #[cfg(feature = "tls")]
 mod tls {
-    use std::sync::Arc;
 
     use super::*;
     use switchboard::TlsConfig;
@@ -112,37 +111,12 @@ mod tls {
         (certified.cert.pem(), certified.signing_key.serialize_pem())
     }
 
-    fn tls_client(
-        addr: std::net::SocketAddr,
-        cert_pem: &str,
-    ) -> tungstenite::WebSocket<rustls::StreamOwned<rustls::ClientConnection, TcpStream>> {
-        use rustls::pki_types::pem::PemObject;
-        let mut roots = rustls::RootCertStore::empty();
-        for cert in rustls::pki_types::CertificateDer::pem_slice_iter(cert_pem.as_bytes()) {
-            roots.add(cert.unwrap()).unwrap();
-        }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let name = "localhost".try_into().unwrap();
-        let connection = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
-        let tcp = TcpStream::connect(addr).unwrap();
-        tcp.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        let stream = rustls::StreamOwned::new(connection, tcp);
-        let url = format!("wss://localhost:{}/", addr.port());
-        let (ws, _) = tungstenite::client(url, stream).expect("TLS WebSocket handshake");
-        ws
-    }
-
     #[test]
     fn wss_with_a_certificate_made_in_the_test() {
         let (cert, key) = certificate();
         let tls = TlsConfig::from_pem(cert.as_bytes(), key.as_bytes()).unwrap();
         let host = start_host(|c| c.tls(tls));
-        let mut ws = tls_client(host.local_addr(), &cert);
+        let mut ws = common::tls::wss_client(host.local_addr(), &cert, Duration::from_secs(5));
         ws.send(Message::Binary(encode_hello(&HelloArgs {
             client_name: "secure",
             protocol_versions: &[1],

@@ -350,8 +350,7 @@ fn allowed_origins_and_host_names_are_let_in() {
 mod tls {
     use super::*;
 
-    type TlsSocket =
-        tungstenite::WebSocket<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>;
+    use common::tls::{TlsSocket, wss_client};
 
     /// A self-signed certificate for localhost, written where the demo can
     /// read it; returns the PEM (for the client's trust store) and the
@@ -370,29 +369,6 @@ mod tls {
         std::fs::write(&cert_path, &cert).unwrap();
         std::fs::write(&key_path, certified.signing_key.serialize_pem()).unwrap();
         (cert, cert_path, key_path)
-    }
-
-    fn wss_client(addr: SocketAddr, cert_pem: &str) -> TlsSocket {
-        use rustls::pki_types::pem::PemObject;
-        let mut roots = rustls::RootCertStore::empty();
-        for cert in rustls::pki_types::CertificateDer::pem_slice_iter(cert_pem.as_bytes()) {
-            roots.add(cert.unwrap()).unwrap();
-        }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let name = "localhost".try_into().unwrap();
-        let connection = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
-        let tcp = TcpStream::connect(addr).unwrap();
-        tcp.set_read_timeout(Some(PATIENCE)).unwrap();
-        let stream = rustls::StreamOwned::new(connection, tcp);
-        let url = format!("wss://localhost:{}/", addr.port());
-        tungstenite::client(url, stream)
-            .expect("TLS WebSocket handshake")
-            .0
     }
 
     fn welcome_over(ws: &mut TlsSocket, token: Option<&str>) -> Vec<String> {
@@ -429,7 +405,7 @@ mod tls {
             ],
         );
         assert!(demo.url.starts_with("wss://127.0.0.1:"), "{}", demo.url);
-        let mut ws = wss_client(demo.loopback_addr(), &cert);
+        let mut ws = wss_client(demo.loopback_addr(), &cert, PATIENCE);
         assert!(
             welcome_over(&mut ws, None)
                 .iter()
@@ -458,7 +434,7 @@ mod tls {
             ],
         );
         assert!(demo.url.starts_with("wss://0.0.0.0:"), "{}", demo.url);
-        let mut ws = wss_client(demo.loopback_addr(), &cert);
+        let mut ws = wss_client(demo.loopback_addr(), &cert, PATIENCE);
         assert!(!welcome_over(&mut ws, Some("s3cret")).is_empty());
         let logs = demo.stderr_with("switchboard host listening on");
         assert!(!logs.contains("INSECURE"), "{logs}");

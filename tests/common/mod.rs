@@ -7,6 +7,8 @@ pub mod hardware;
 pub mod misbehaving;
 pub mod raw_ws;
 pub mod sabotage;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 use std::time::{Duration, Instant};
 
