@@ -287,24 +287,16 @@ impl Host {
         let content = content.into();
         Self::check_size(&content)?;
         let timestamp_ns = now_ns();
-        self.publish_with(channel, |sequence| Command::Publish {
+        // Numbered and queued under the registry's lock, so sequence
+        // numbers reach the network thread in order from any thread.
+        let mut registry = self.registry();
+        let sequence = registry.next_sequence(channel)?;
+        let sent = self.send(Command::Publish {
             channel,
             content,
             sequence,
             timestamp_ns,
-        })
-    }
-
-    /// Numbers a publish and queues it, under the registry's lock so that
-    /// sequence numbers reach the network thread in order from any thread.
-    fn publish_with(
-        &self,
-        channel: ChannelId,
-        command: impl FnOnce(u64) -> Command,
-    ) -> Result<(), HostError> {
-        let mut registry = self.registry();
-        let sequence = registry.next_sequence(channel)?;
-        let sent = self.send(command(sequence));
+        });
         if sent.is_err() {
             registry.unpublish(channel);
         }
