@@ -39,6 +39,32 @@ fn scratch(what: &str) -> PathBuf {
     ))
 }
 
+/// Scratch files removed when dropped, so test runs leave nothing behind.
+struct ScratchFiles(Vec<PathBuf>);
+
+impl Drop for ScratchFiles {
+    fn drop(&mut self) {
+        for path in &self.0 {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// A SQLite file and the journal files SQLite puts beside it.
+fn scratch_registry(name: &str) -> (PathBuf, ScratchFiles) {
+    let registry = scratch(&format!("{name}.sqlite"));
+    let files = ["", "-shm", "-wal", "-journal"]
+        .iter()
+        .map(|suffix| PathBuf::from(format!("{}{suffix}", registry.display())))
+        .collect();
+    let files = ScratchFiles(files);
+    // A run killed earlier may have left them; the demo must start empty.
+    for path in &files.0 {
+        let _ = std::fs::remove_file(path);
+    }
+    (registry, files)
+}
+
 /// Runs the demo to completion (for arguments that make it exit at once).
 fn run_to_end(args: &[&str]) -> Output {
     let mut child = Command::new(demo_binary())
@@ -64,14 +90,15 @@ struct Demo {
     child: Child,
     url: String,
     stderr: Arc<Mutex<String>>,
+    /// Dropped after the child is killed (fields drop after `Drop::drop`).
+    _registry: ScratchFiles,
 }
 
 impl Demo {
     /// Starts the demo with `args` (plus a free port and a private
     /// registry) and waits for the WebSocket URL it prints.
     fn start(name: &str, args: &[&str]) -> Demo {
-        let registry = scratch(&format!("{name}.sqlite"));
-        let _ = std::fs::remove_file(&registry);
+        let (registry, registry_files) = scratch_registry(name);
         let mut child = Command::new(demo_binary())
             .args(args)
             .env("RUST_LOG", "info")
@@ -114,7 +141,12 @@ impl Demo {
                 );
             }
         };
-        Demo { child, url, stderr }
+        Demo {
+            child,
+            url,
+            stderr,
+            _registry: registry_files,
+        }
     }
 
     /// The port from the printed URL, on loopback (the demo may listen on
@@ -354,8 +386,8 @@ mod tls {
 
     /// A self-signed certificate for localhost, written where the demo can
     /// read it; returns the PEM (for the client's trust store) and the
-    /// certificate and key paths.
-    fn certificate(name: &str) -> (String, PathBuf, PathBuf) {
+    /// certificate and key paths, and a guard that removes both.
+    fn certificate(name: &str) -> (String, PathBuf, PathBuf, ScratchFiles) {
         let certified = rcgen::generate_simple_self_signed(vec![
             "localhost".to_owned(),
             "127.0.0.1".to_owned(),
@@ -368,7 +400,8 @@ mod tls {
         );
         std::fs::write(&cert_path, &cert).unwrap();
         std::fs::write(&key_path, certified.signing_key.serialize_pem()).unwrap();
-        (cert, cert_path, key_path)
+        let files = ScratchFiles(vec![cert_path.clone(), key_path.clone()]);
+        (cert, cert_path, key_path, files)
     }
 
     fn welcome_over(ws: &mut TlsSocket, token: Option<&str>) -> Vec<String> {
@@ -392,7 +425,7 @@ mod tls {
 
     #[test]
     fn tls_flags_serve_wss() {
-        let (cert, cert_path, key_path) = certificate("loopback");
+        let (cert, cert_path, key_path, _files) = certificate("loopback");
         let demo = Demo::start(
             "tls",
             &[
@@ -417,7 +450,7 @@ mod tls {
 
     #[test]
     fn token_and_tls_may_listen_beyond_loopback() {
-        let (cert, cert_path, key_path) = certificate("remote");
+        let (cert, cert_path, key_path, _files) = certificate("remote");
         let demo = Demo::start(
             "tls-remote",
             &[
