@@ -4,6 +4,8 @@
 //! Scenarios (pick with `--scenario`):
 //! - `echo`: N connections each send M messages of S content bytes with at
 //!   most W in flight; reports msgs/s and the round-trip histogram.
+//! - `request`: the same, but each message is a request (a `Data` with a
+//!   request id) and each answer a `Response` (Switchboard servers only).
 //! - `fanout`: N subscribers to `bench/fanout` on a Switchboard host; one
 //!   control client asks the host to publish in rounds; reports deliveries/s.
 //! - `idle-memory`: RSS of the server with N idle clients minus with none.
@@ -181,10 +183,29 @@ struct ConnectionResult {
 }
 
 /// One connection's echo loop with a window of in-flight messages.
+/// What one connection sends: the same frame every time, or a request
+/// with a new id each time.
+#[derive(Debug, Clone)]
+enum Outgoing {
+    Same(Bytes),
+    Requests { channel: u32, content: Bytes },
+}
+
+impl Outgoing {
+    fn next(&self, sent: u64) -> Bytes {
+        match self {
+            Outgoing::Same(payload) => payload.clone(),
+            Outgoing::Requests { channel, content } => {
+                encode_data(*channel, sent + 1, 0, 0, content)
+            }
+        }
+    }
+}
+
 async fn echo_connection(
     o: Options,
     mut ws: Socket,
-    payload: Bytes,
+    outgoing: Outgoing,
     deadline: Instant,
 ) -> Result<ConnectionResult, String> {
     let mut latencies =
@@ -196,7 +217,7 @@ async fn echo_connection(
             break;
         }
         while in_flight.len() < o.window && sent < o.messages {
-            ws.feed(Message::Binary(payload.clone()))
+            ws.feed(Message::Binary(outgoing.next(sent)))
                 .await
                 .map_err(|e| e.to_string())?;
             in_flight.push_back(Instant::now());
@@ -238,15 +259,25 @@ async fn echo_connection(
     })
 }
 
-async fn scenario_echo(o: &Options) -> Result<serde_json::Value, String> {
+async fn scenario_echo(o: &Options, requests: bool) -> Result<serde_json::Value, String> {
+    if requests && o.protocol != Protocol::Switchboard {
+        return Err("the request scenario needs --protocol switchboard".into());
+    }
     let content = vec![0x5au8; o.size];
     let mut sockets = Vec::new();
-    let mut payload = Bytes::new();
+    let mut outgoing = Outgoing::Same(Bytes::new());
     for _ in 0..o.connections {
         let (ws, ids) = connect(o, &["echo"]).await?;
+        let channel = ids.first().copied().unwrap_or(1);
         // Every server gets the same bytes on the wire: a Data frame on the
         // echo channel (raw servers echo it without reading it).
-        payload = encode_data(ids.first().copied().unwrap_or(1), 0, 0, 0, &content);
+        outgoing = match requests {
+            false => Outgoing::Same(encode_data(channel, 0, 0, 0, &content)),
+            true => Outgoing::Requests {
+                channel,
+                content: Bytes::from(content.clone()),
+            },
+        };
         sockets.push(ws);
     }
     let cpu_before = server_cpu_ns(o.server_pid);
@@ -254,7 +285,7 @@ async fn scenario_echo(o: &Options) -> Result<serde_json::Value, String> {
     let deadline = start + o.time_limit;
     let tasks: Vec<_> = sockets
         .into_iter()
-        .map(|ws| tokio::spawn(echo_connection(o.clone(), ws, payload.clone(), deadline)))
+        .map(|ws| tokio::spawn(echo_connection(o.clone(), ws, outgoing.clone(), deadline)))
         .collect();
     let mut all =
         Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).map_err(|e| e.to_string())?;
@@ -269,7 +300,7 @@ async fn scenario_echo(o: &Options) -> Result<serde_json::Value, String> {
     let expected = o.messages * o.connections as u64;
     let cpu_ns = cpu_before.zip(cpu_after).map(|(b, a)| a.saturating_sub(b));
     Ok(serde_json::json!({
-        "scenario": "echo",
+        "scenario": if requests { "request" } else { "echo" },
         "connections": o.connections,
         "size": o.size,
         "window": o.window,
@@ -473,7 +504,8 @@ fn main() {
     };
     let result = runtime.block_on(async {
         match options.scenario.as_str() {
-            "echo" => scenario_echo(&options).await,
+            "echo" => scenario_echo(&options, false).await,
+            "request" => scenario_echo(&options, true).await,
             "fanout" => scenario_fanout(&options).await,
             "idle-memory" => scenario_idle_memory(&options).await,
             "idle-cpu" => scenario_idle_cpu(&options).await,
