@@ -6,7 +6,9 @@ use bevy_ecs::prelude::Message;
 use bytes::Bytes;
 use flatbuffers::{FlatBufferBuilder, WIPOffset};
 
-use crate::protocol::{FILE_IDENTIFIER, Stamp, ipc};
+use crate::protocol::{
+    FILE_IDENTIFIER, Stamp, TO_REMOTE_TABLE, ToRemoteFields, encode_to_remote, ipc, to_remote_stamp,
+};
 use crate::{Batch, ChannelId, ClientId, Host, HostError, RequestId};
 
 /// A message for remote clients: a finished `MessageToRemote` FlatBuffer.
@@ -149,26 +151,20 @@ impl ToRemote {
         content: &[u8],
         error: Option<&str>,
     ) -> Self {
-        Self::build(|fbb| {
-            let content = fbb.create_vector(content);
-            let error = error.map(|e| fbb.create_string(e));
-            ipc::MessageToRemote::create(
-                fbb,
-                &ipc::MessageToRemoteArgs {
-                    channel: channel.0,
-                    client: client.0,
-                    request_id: request.0,
-                    status: if error.is_some() {
-                        ipc::ResponseStatus::Failed
-                    } else {
-                        ipc::ResponseStatus::Ok
-                    },
-                    content: Some(content),
-                    error,
-                    ..Default::default()
-                },
-            )
-        })
+        // The common shapes are laid out by hand (no builder); the result
+        // is the same table `build` would make with every field written.
+        let frame = encode_to_remote(ToRemoteFields {
+            channel: channel.0,
+            client: client.0,
+            request_id: request.0,
+            content,
+            error,
+        });
+        Self {
+            frame,
+            table: TO_REMOTE_TABLE,
+            stamp: Some(to_remote_stamp()),
+        }
     }
 
     /// The FlatBuffers view.

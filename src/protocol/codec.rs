@@ -168,38 +168,6 @@ pub fn encode_data(
     Bytes::from(buf)
 }
 
-/// Encodes a `Response` frame: `Ok(content)` or `Err(reason)`.
-pub fn encode_response(request_id: u64, channel: u32, result: Result<&[u8], &str>) -> Bytes {
-    let len = match result {
-        Ok(c) => c.len(),
-        Err(e) => e.len(),
-    };
-    let mut fbb = FlatBufferBuilder::with_capacity(len + 64);
-    let (status, content, error) = match result {
-        Ok(content) => (
-            ipc::ResponseStatus::Ok,
-            Some(fbb.create_vector(content)),
-            None,
-        ),
-        Err(reason) => (
-            ipc::ResponseStatus::Failed,
-            None,
-            Some(fbb.create_string(reason)),
-        ),
-    };
-    let response = ipc::Response::create(
-        &mut fbb,
-        &ipc::ResponseArgs {
-            request_id,
-            channel,
-            status,
-            content,
-            error,
-        },
-    );
-    finish(fbb, ipc::Body::Response, response.as_union_value())
-}
-
 /// Encodes an `Error` frame.
 pub fn encode_error(code: ipc::ErrorCode, message: &str, request_id: u64, channel: u32) -> Bytes {
     let mut fbb = FlatBufferBuilder::with_capacity(message.len() + 64);
@@ -420,6 +388,7 @@ fn write_key_values<'b>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::encode_response;
 
     #[test]
     fn data_round_trips_and_reads_as_message_from_remote() {

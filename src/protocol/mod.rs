@@ -13,19 +13,25 @@ pub(crate) mod fast_verify;
 mod ids;
 mod pattern;
 mod remote;
+mod response_frame;
 mod stamp;
+mod to_remote_frame;
 
 pub use channel::ChannelDescription;
 pub use close::CloseCode;
 pub use codec::{
     FrameError, HelloArgs, WelcomeArgs, encode_advertise, encode_data, encode_error, encode_hello,
-    encode_response, encode_subscribe, encode_unadvertise, encode_unsubscribe, encode_welcome,
-    verify_frame,
+    encode_subscribe, encode_unadvertise, encode_unsubscribe, encode_welcome, verify_frame,
 };
 pub use ids::{ChannelId, ClientId, RequestId};
 pub use pattern::{ChannelPattern, MAX_PATTERN_LEN, PatternError};
 pub use remote::{RemoteMessage, RemoteResponse};
+pub use response_frame::encode_response;
 pub(crate) use stamp::Stamp;
+#[cfg_attr(not(feature = "bevy"), allow(dead_code))]
+pub(crate) use to_remote_frame::{
+    TO_REMOTE_TABLE, ToRemoteFields, encode_to_remote, to_remote_stamp,
+};
 
 #[allow(
     dead_code,

@@ -14,6 +14,14 @@ pub(crate) struct Stamp {
 }
 
 impl Stamp {
+    /// Both fields at known offsets, for frames laid out by hand.
+    pub(crate) const fn at(sequence_at: usize, timestamp_at: usize) -> Self {
+        Self {
+            sequence_at,
+            timestamp_at,
+        }
+    }
+
     /// Finds both fields in the `Data`-shaped table at `table`; `None` when
     /// either is absent (a builder that left them at their default).
     pub(crate) fn locate(table: &flatbuffers::Table<'_>) -> Option<Self> {
