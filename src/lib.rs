@@ -180,7 +180,7 @@
 //! |---|---|---|
 //! | `bevy` | yes | [`bevy`] (the plugin, system sets, ECS messages, on-demand runner) and [`agents`]' telemetry agent; only `bevy_ecs` and `bevy_app` |
 //! | `hardware` | no | the hardware-bridge agent (radios, YAML device types, SQLite registry) |
-//! | `tls` | no | `wss://` through rustls ([`TlsConfig`]) |
+//! | `tls` | no | `wss://` through rustls: serving it ([`TlsConfig`]) and dialling it ([`DialTlsConfig`]) |
 //! | `fuzzing` | no | entry points for the fuzz targets; not an API |
 
 #![warn(missing_docs)]
@@ -205,7 +205,8 @@ pub mod memory {
 
 pub use host::{Batch, ChannelSpec, Host, HostError, MAX_CHANNEL_NAME_LEN, validate_channel_name};
 pub use net::{ClientInfo, DEFAULT_PORT, HostConfig, HostEvent, Limits, Peer, RequestFailure};
+pub use net::{DialBackoff, DialState, DialStatus};
 #[cfg(feature = "tls")]
-pub use net::{TlsConfig, TlsError};
+pub use net::{DialTlsConfig, TlsConfig, TlsError};
 pub use protocol::ipc::{DeliveryPolicy, ErrorCode, Publishers};
 pub use protocol::{ChannelId, ClientId, RemoteMessage, RemoteResponse, RequestId};

@@ -211,6 +211,11 @@ fn receive(
                     reason,
                 });
             }
+            // Outbound connection changes are logged by the host; a dialled
+            // peer that says Hello arrives as ClientConnected like any other.
+            HostEvent::Dial(status) => {
+                tracing::debug!("dial {}: {:?}", status.url, status.state);
+            }
         }
     }
 }

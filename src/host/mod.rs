@@ -112,6 +112,8 @@ impl Host {
     /// is not on this machine.
     pub fn start(config: HostConfig) -> Result<Self, HostError> {
         config.validate().map_err(HostError::InvalidConfig)?;
+        let dial =
+            net::transport::dial::DialPlan::new(&config).map_err(HostError::InvalidConfig)?;
         let addr = config.bind;
         if !addr.ip().is_loopback() && config.allow_insecure_remote {
             tracing::warn!(
@@ -143,6 +145,7 @@ impl Host {
                 session_id: session_id.clone(),
             },
             mio::net::TcpListener::from_std(listener),
+            dial,
         )
         .map_err(HostError::Start)?;
         tracing::info!("switchboard host listening on ws://{local_addr} (session {session_id})");

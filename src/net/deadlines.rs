@@ -25,6 +25,8 @@ pub(crate) fn fire(core: &mut Core, conns: &mut Connections, timer: Timer, at: I
             inbound_request_expired(core, conns, id, request_id, at);
             Verdict::Keep
         }
+        // The loop's dialer handles these before calling here.
+        Timer::Dial(_) => Verdict::Keep,
         Timer::OutboundRequest(id, request_id) => {
             let Some(session) = conns.session_mut(id) else {
                 return Verdict::Keep;
@@ -155,6 +157,8 @@ fn close_grace_expired(core: &mut Core, conns: &mut Connections, id: ClientId) -
 pub(crate) fn compact(core: &mut Core, conns: &Connections) {
     core.timers.compact(|at, timer| match timer {
         Timer::Handshake(id) | Timer::CloseGrace(id) => conns.contains(*id),
+        // At most one per outbound connection is ever armed.
+        Timer::Dial(_) => true,
         Timer::InboundRequest(id, request) => conns
             .session(*id)
             .and_then(|s| s.pending_in.get(request).map(|p| p.deadline == at))
