@@ -181,6 +181,7 @@
 //! | `bevy` | yes | [`bevy`] (the plugin, system sets, ECS messages, on-demand runner) and [`agents`]' telemetry agent; only `bevy_ecs` and `bevy_app` |
 //! | `hardware` | no | the hardware-bridge agent (radios, YAML device types, SQLite registry) |
 //! | `tls` | no | `wss://` through rustls: serving it ([`TlsConfig`]) and dialling it ([`DialTlsConfig`]) |
+//! | `discovery` | no | reading the records of running hosts ([`discovery::list`]); every host writes its record without it |
 //! | `fuzzing` | no | entry points for the fuzz targets; not an API |
 
 #![warn(missing_docs)]
@@ -190,6 +191,7 @@ pub mod agents;
 #[cfg(feature = "bevy")]
 pub mod bevy;
 pub mod client;
+pub mod discovery;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;

@@ -58,6 +58,11 @@ Outbound connections (the game dials the editor):
   --dial-ca FILE           PEM CA certificates to trust for wss:// dial URLs
                            (default: the system's roots)
 
+Discovery (switchboard ls):
+  --name NAME              the host's name in Welcome and in its discovery
+                           record (default: switchboard demo)
+  --no-discovery           publish no discovery record
+
 Content:
   --web-root DIR           folder served over HTTP (default: the editor)
   --registry FILE          SQLite file that keeps registered devices
@@ -94,6 +99,8 @@ pub struct Options {
     max_clients: usize,
     dial: Vec<String>,
     dial_ca: Option<PathBuf>,
+    name: String,
+    discovery: bool,
 }
 
 /// Reads the arguments after the program name. An error is a sentence for
@@ -118,6 +125,8 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         max_clients: switchboard::Limits::default().max_clients,
         dial: Vec::new(),
         dial_ca: None,
+        name: "switchboard demo".to_owned(),
+        discovery: true,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -137,6 +146,8 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             "--allow-host" => options.allowed_hosts.push(value()?),
             "--allow-insecure-remote" => options.allow_insecure_remote = true,
             "--max-clients" => options.max_clients = number(&arg, value()?)?,
+            "--name" => options.name = value()?,
+            "--no-discovery" => options.discovery = false,
             "--dial" => options.dial.push(value()?),
             "--dial-ca" => options.dial_ca = Some(PathBuf::from(value()?)),
             "--web-root" => options.web_root = PathBuf::from(value()?),
@@ -168,7 +179,8 @@ impl Options {
     pub fn host_config(&self) -> Result<HostConfig, String> {
         let mut config = HostConfig::default()
             .bind(self.bind_addr()?)
-            .host_name("switchboard demo")
+            .host_name(&self.name)
+            .discovery(self.discovery)
             .web_root(&self.web_root)
             .max_clients(self.max_clients);
         if let Some(token) = &self.token {

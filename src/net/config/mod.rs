@@ -68,6 +68,11 @@ pub struct HostConfig {
     /// Roots trusted for `wss://` dial URLs; `None`: the system's.
     #[cfg(feature = "tls")]
     pub dial_tls: Option<DialTlsConfig>,
+    /// Publish a record of this host for local tools
+    /// ([`discovery`](crate::discovery)). Default true.
+    pub discovery: bool,
+    /// Where to publish it; `None`: [`discovery::runtime_dir`](crate::discovery::runtime_dir).
+    pub discovery_dir: Option<PathBuf>,
     /// Every bound on memory and time.
     pub limits: Limits,
     /// Testing only: skip the protocol and echo every WebSocket message back
@@ -162,6 +167,8 @@ impl Default for HostConfig {
             dial_backoff: DialBackoff::default(),
             #[cfg(feature = "tls")]
             dial_tls: None,
+            discovery: true,
+            discovery_dir: None,
             limits: Limits::default(),
             echo_mode: false,
         }
@@ -222,6 +229,19 @@ impl HostConfig {
     /// Accept requests whose Host header names `host`.
     pub fn allow_host(mut self, host: impl Into<String>) -> Self {
         self.allowed_hosts.push(host.into());
+        self
+    }
+
+    /// Publish a discovery record, or not ([`HostConfig::discovery`]).
+    pub fn discovery(mut self, publish: bool) -> Self {
+        self.discovery = publish;
+        self
+    }
+
+    /// Publish the discovery record into `dir` instead of the runtime
+    /// folder (a sandbox, a test).
+    pub fn discovery_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.discovery_dir = Some(dir.into());
         self
     }
 
