@@ -55,8 +55,12 @@ fn handshake_expired(core: &mut Core, conns: &mut Connections, id: ClientId) -> 
     let timeout = core.config.host.limits.handshake_timeout;
     match &mut conn.endpoint {
         Endpoint::Opening(_) | Endpoint::Switching => {
-            tracing::debug!("{id}: HTTP request not complete within {timeout:?}");
-            Verdict::Remove(id, "HTTP request not complete in time".to_owned())
+            tracing::debug!("{id}: not open within {timeout:?}");
+            Verdict::Remove(
+                id,
+                "connection not open in time (HTTP request, or for a dialled URL the connect and upgrade)"
+                    .to_owned(),
+            )
         }
         Endpoint::Session(session) if session.state == SessionState::AwaitingHello => {
             let reason = format!("no Hello within {} ms", timeout.as_millis());
