@@ -152,3 +152,37 @@ fn a_folder_of_another_user_is_refused() {
         let _ = std::fs::remove_dir_all(&foreign);
     }
 }
+
+#[test]
+fn files_that_are_not_records_are_skipped_and_records_of_reused_pids_cleaned() {
+    use std::os::unix::fs::DirBuilderExt;
+    let dir =
+        std::env::temp_dir().join(format!("switchboard-discovery-{}-odd", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::DirBuilder::new().mode(0o700).create(&dir).unwrap();
+    let host = Host::start(HostConfig::default().port(0).discovery_dir(&dir)).unwrap();
+    let real = discovery::list_in(&dir).unwrap();
+    assert_eq!(real.len(), 1);
+
+    // Not JSON, and too big: skipped, left alone (a writer may be alive).
+    std::fs::write(dir.join("garbage.json"), "{not json").unwrap();
+    std::fs::write(dir.join("huge.json"), vec![b' '; 100 << 10]).unwrap();
+    // This process's pid, but another process's start time: the pid was
+    // reused, so the record is stale and goes.
+    let mut stale = serde_json::to_value(&real[0]).unwrap();
+    stale["session_id"] = "stale".into();
+    stale["process_start"] = (real[0].process_start.unwrap() + 1).into();
+    let stale_path = dir.join("stale.json");
+    std::fs::write(&stale_path, stale.to_string()).unwrap();
+    // A process that is gone.
+    let mut gone = serde_json::to_value(&real[0]).unwrap();
+    gone["pid"] = u32::MAX.into();
+    let gone_path = dir.join("gone.json");
+    std::fs::write(&gone_path, gone.to_string()).unwrap();
+
+    assert_eq!(discovery::list_in(&dir).unwrap(), real);
+    assert!(!stale_path.exists() && !gone_path.exists());
+    assert!(dir.join("garbage.json").exists() && dir.join("huge.json").exists());
+    drop(host);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -34,8 +34,8 @@ impl Published {
                 .truncate(true)
                 .mode(0o600)
                 .open(&temporary)?;
+            // No fsync: a record outlives no reboot that could lose it.
             file.write_all(record.to_json().as_bytes())?;
-            file.sync_all()?;
             fs::rename(&temporary, &path)
         })();
         if let Err(e) = written {

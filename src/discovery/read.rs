@@ -16,12 +16,11 @@ pub fn list() -> Result<Vec<Record>, DiscoveryError> {
 
 /// [`list`] for a given folder.
 pub fn list_in(dir: &Path) -> Result<Vec<Record>, DiscoveryError> {
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
+    match fs::symlink_metadata(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(DiscoveryError::io(dir, e)),
-    };
-    folder::check_owned(dir)?;
+        _ => folder::check_owned(dir)?,
+    }
+    let entries = fs::read_dir(dir).map_err(|e| DiscoveryError::io(dir, e))?;
     let mut records = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| DiscoveryError::io(dir, e))?;

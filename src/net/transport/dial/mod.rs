@@ -152,10 +152,19 @@ impl Dialer {
         }
         let attempt = target.failures + 1;
         emit(core, &target.url, DialState::Connecting { attempt });
-        match target.url.literal_ip() {
-            Some(ip) => {
-                let addr = SocketAddr::new(ip, target.url.port);
-                self.open(index, addr, core)
+        match target.url.literal_ips() {
+            Some(ips) => {
+                let addrs: Vec<SocketAddr> = ips
+                    .into_iter()
+                    .map(|ip| SocketAddr::new(ip, target.url.port))
+                    .collect();
+                match pick(&addrs, target.failures) {
+                    Some(addr) => self.open(index, addr, core),
+                    None => {
+                        self.fail(index, "no address to dial".to_owned(), core);
+                        Step::Nothing
+                    }
+                }
             }
             None => {
                 match Lookup::start(&target.url, Arc::clone(&core.handoff)) {
@@ -178,12 +187,10 @@ impl Dialer {
                 continue;
             };
             match result {
-                Ok(addrs) => {
-                    // Successive failures try the next address.
-                    let failures = self.targets[index].failures as usize;
-                    let addr = addrs[failures % addrs.len()];
-                    steps.push(self.open(index, addr, core));
-                }
+                Ok(addrs) => match pick(&addrs, self.targets[index].failures) {
+                    Some(addr) => steps.push(self.open(index, addr, core)),
+                    None => self.fail(index, "no address to dial".to_owned(), core),
+                },
                 Err(reason) => self.fail(index, reason, core),
             }
         }
@@ -286,6 +293,12 @@ impl Dialer {
             target.state = TargetState::Stopped;
         }
     }
+}
+
+/// Successive failures try the next address.
+fn pick(addrs: &[SocketAddr], failures: u32) -> Option<SocketAddr> {
+    let count = addrs.len().max(1);
+    addrs.get(failures as usize % count).copied()
 }
 
 fn emit(core: &mut Core, url: &DialUrl, state: DialState) {

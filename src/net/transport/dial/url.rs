@@ -1,6 +1,6 @@
 //! The URLs the host dials: `ws://` or `wss://`, a host, a port, a path.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use tungstenite::http::Uri;
 
@@ -58,18 +58,22 @@ impl DialUrl {
         })
     }
 
-    /// The host as an address, when it is one (or `localhost`), so no name
-    /// lookup is needed.
-    pub(crate) fn literal_ip(&self) -> Option<IpAddr> {
+    /// The host's addresses when no name lookup is needed: an IP literal,
+    /// or `localhost` (IPv4 and IPv6 loopback, tried in turn).
+    pub(crate) fn literal_ips(&self) -> Option<Vec<IpAddr>> {
         if self.host.eq_ignore_ascii_case("localhost") {
-            return Some(IpAddr::from([127, 0, 0, 1]));
+            return Some(vec![
+                IpAddr::from(Ipv4Addr::LOCALHOST),
+                IpAddr::from(Ipv6Addr::LOCALHOST),
+            ]);
         }
-        self.host.parse().ok()
+        self.host.parse().ok().map(|ip| vec![ip])
     }
 
     /// Whether the peer is on this machine.
     pub(crate) fn is_loopback(&self) -> bool {
-        self.literal_ip().is_some_and(|ip| ip.is_loopback())
+        self.literal_ips()
+            .is_some_and(|ips| ips.iter().all(IpAddr::is_loopback))
     }
 }
 
@@ -90,7 +94,7 @@ mod tests {
         assert!(url.is_loopback());
         let url = DialUrl::parse("ws://editor.lan:9/").unwrap();
         assert!(!url.is_loopback());
-        assert_eq!(url.literal_ip(), None);
+        assert_eq!(url.literal_ips(), None);
         assert!(DialUrl::parse("ws://localhost:1/").unwrap().is_loopback());
     }
 
