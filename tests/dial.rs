@@ -354,3 +354,52 @@ fn the_demo_dials_every_url_given() {
     let _ = demo.kill();
     let _ = demo.wait();
 }
+
+#[cfg(feature = "bevy")]
+#[test]
+fn the_bevy_plugin_reports_dial_changes_as_messages() {
+    use bevy_app::prelude::*;
+    use bevy_ecs::prelude::*;
+    use switchboard::bevy::{ClientConnected, DialChanged, IpcHostPlugin};
+
+    #[derive(Resource, Default)]
+    struct Seen {
+        states: Vec<DialState>,
+        names: Vec<String>,
+    }
+    fn collect(
+        mut seen: ResMut<Seen>,
+        mut dials: MessageReader<DialChanged>,
+        mut connected: MessageReader<ClientConnected>,
+    ) {
+        seen.states.extend(dials.read().map(|d| d.0.state.clone()));
+        seen.names
+            .extend(connected.read().map(|c| c.0.name.clone()));
+    }
+
+    common::init_logs();
+    let editor = Editor::start(&[]);
+    let mut app = App::new();
+    app.add_plugins(IpcHostPlugin::new(
+        switchboard::HostConfig::default()
+            .port(0)
+            .dial(editor.url()),
+    ))
+    .init_resource::<Seen>()
+    .add_systems(Update, collect);
+    let deadline = Instant::now() + PATIENCE;
+    while app.world().resource::<Seen>().names.is_empty() {
+        assert!(Instant::now() < deadline, "no ClientConnected");
+        app.update();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let seen = app.world().resource::<Seen>();
+    assert_eq!(seen.names, ["dialled-editor"]);
+    assert_eq!(seen.states[0], DialState::Connecting { attempt: 1 });
+    assert!(
+        matches!(seen.states[1], DialState::Open { .. }),
+        "{:?}",
+        seen.states
+    );
+    editor.next("welcome");
+}
