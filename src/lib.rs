@@ -174,6 +174,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! The game can also open the connection itself: [`HostConfig::dial`]
+//! takes `ws://` (and `wss://`) URLs of editors that listen; the host dials
+//! them, reconnects with backoff, and reports each change as
+//! [`HostEvent::Dial`]. The dialled peer then speaks as a client, so an
+//! editor works both ways. Every host also publishes a record of itself
+//! for local tools ([`discovery`], `switchboard ls`).
+//!
 //! ## 8. Features
 //!
 //! | feature | default | what it brings |
