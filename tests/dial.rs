@@ -258,6 +258,39 @@ fn an_unreachable_url_is_retried_with_growing_delays_while_others_are_served() {
 }
 
 #[test]
+fn no_attempts_pile_up_while_the_game_does_not_drain() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let every_10ms = DialBackoff {
+        initial: Duration::from_millis(10),
+        max: Duration::from_millis(10),
+        ..DialBackoff::default()
+    };
+    let host = start_host(|mut c| {
+        c.limits.inbound_queue = 8;
+        c.dial(format!("ws://127.0.0.1:{port}/"))
+            .dial_backoff(every_10ms)
+    });
+    // Two events per attempt, one attempt per 7.5-10 ms: without the rule
+    // some 400 events would wait after two seconds.
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(host.pending_events(), 8, "the game's queue is full");
+    let draining = Instant::now();
+    let mut seen = 0;
+    while draining.elapsed() < Duration::from_millis(100) {
+        if host.wait_event(Duration::from_millis(5)).is_some() {
+            seen += 1;
+        }
+    }
+    // The queue, what waited behind it, and what 100 ms of attempts add.
+    assert!(seen < 60, "{seen} events after the stall");
+    assert!(seen > 8, "attempts resume once the game drains: {seen}");
+}
+
+#[test]
 fn refuses_urls_it_cannot_dial() {
     for (url, says) in [
         ("http://127.0.0.1:1/", "ws:// or wss://"),
