@@ -291,6 +291,71 @@ fn no_attempts_pile_up_while_the_game_does_not_drain() {
 }
 
 #[test]
+fn a_peer_that_accepts_but_never_answers_the_upgrade_is_dropped_in_time() {
+    // Takes the TCP connection and holds it, saying nothing.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let holder = std::thread::spawn(move || listener.accept().map(|(socket, _)| socket));
+    let started = Instant::now();
+    let host = start_host(|c| {
+        c.dial(format!("ws://127.0.0.1:{port}/"))
+            .handshake_timeout(Duration::from_millis(300))
+    });
+    let reason = wait_for(&host, |e| match e {
+        HostEvent::Dial(DialStatus {
+            state: DialState::Retrying { reason, .. },
+            ..
+        }) => Some(reason),
+        _ => None,
+    });
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert!(reason.contains("not open in time"), "{reason}");
+    drop(holder.join());
+}
+
+#[test]
+fn names_are_looked_up_off_the_network_thread() {
+    // RFC 6761: .invalid never resolves.
+    let host = start_host(|mut c| {
+        // A name is not known to be loopback.
+        c.allow_insecure_remote = true;
+        c.dial("ws://no-such-editor.invalid:7000/")
+    });
+    let reason = wait_for(&host, |e| match e {
+        HostEvent::Dial(DialStatus {
+            state: DialState::Retrying { reason, .. },
+            ..
+        }) => Some(reason),
+        _ => None,
+    });
+    assert!(
+        reason.contains("cannot resolve no-such-editor.invalid"),
+        "{reason}"
+    );
+
+    // This machine's own name, looked up the same way, reaches an editor
+    // listening on the address it resolves to.
+    use std::net::ToSocketAddrs;
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let name = name.trim();
+    let Some(ip) = (name, 0)
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.find(|a| a.is_ipv4()))
+        .map(|a| a.ip().to_string())
+    else {
+        eprintln!("skipped the lookup of {name:?}: it does not resolve on this machine");
+        return;
+    };
+    let editor = Editor::start(&["--bind", &ip]);
+    let host = start_host(|mut c| {
+        c.allow_insecure_remote = true;
+        c.dial(format!("ws://{name}:{}/", editor.port))
+    });
+    assert_eq!(editor.next("welcome")["session_id"], host.session_id());
+}
+
+#[test]
 fn refuses_urls_it_cannot_dial() {
     for (url, says) in [
         ("http://127.0.0.1:1/", "ws:// or wss://"),

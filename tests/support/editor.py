@@ -50,6 +50,7 @@ async def serve_one(ws, args):
 
 async def main():
     parser = argparse.ArgumentParser()
+    parser.add_argument("--bind", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--cert")
     parser.add_argument("--key")
@@ -61,7 +62,7 @@ async def main():
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.cert, args.key)
     async with websockets.serve(
-        lambda ws: serve_one(ws, args), "127.0.0.1", args.port, ssl=context
+        lambda ws: serve_one(ws, args), args.bind, args.port, ssl=context
     ) as server:
         port = server.sockets[0].getsockname()[1]
         report(event="listening", port=port)
