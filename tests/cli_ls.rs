@@ -74,6 +74,15 @@ fn lists_running_demos_as_a_table_and_as_json_lines() {
             .all(|v| v["queues"].is_null() && v["session_id"].is_string())
     );
 
+    let only = stdout(&ls(&folder.0, &["south"]));
+    assert_eq!(only.lines().count(), 2, "{only}");
+    assert!(only.contains(&south.pid().to_string()), "{only}");
+    let by_pid = stdout(&ls(&folder.0, &["--json", &north.pid().to_string()]));
+    assert_eq!(by_pid.lines().count(), 1, "{by_pid}");
+    assert!(by_pid.contains("\"north\""), "{by_pid}");
+    let none = stdout(&ls(&folder.0, &["west"]));
+    assert!(none.starts_with("no game \"west\" running"), "{none}");
+
     south.kill();
     let text = stdout(&ls(&folder.0, &[]));
     assert_eq!(text.lines().count(), 2, "only north is left: {text}");

@@ -18,11 +18,17 @@ pub struct Args {
     /// url, queues, started_unix_ms, process_start), for scripts.
     #[arg(long)]
     json: bool,
+    /// Only the games with this pid (a number) or this name.
+    target: Option<String>,
 }
 
 pub fn run(args: &Args) -> Result<(), Failure> {
     let dir = discovery::runtime_dir().map_err(Failure::failed)?;
-    let records = discovery::list_in(&dir).map_err(Failure::failed)?;
+    let records = match &args.target {
+        Some(target) => discovery::find_in(&dir, target),
+        None => discovery::list_in(&dir),
+    }
+    .map_err(Failure::failed)?;
     if args.json {
         for record in &records {
             let line = serde_json::to_string(record).map_err(Failure::failed)?;
@@ -31,7 +37,10 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         return Ok(());
     }
     if records.is_empty() {
-        println!("no games running (looked in {})", dir.display());
+        match &args.target {
+            Some(target) => println!("no game {target:?} running (looked in {})", dir.display()),
+            None => println!("no games running (looked in {})", dir.display()),
+        }
         return Ok(());
     }
     print!("{}", table(&records, now_ms()));
