@@ -174,13 +174,21 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! The game can also open the connection itself: [`HostConfig::dial`]
+//! takes `ws://` (and `wss://`) URLs of editors that listen; the host dials
+//! them, reconnects with backoff, and reports each change as
+//! [`HostEvent::Dial`]. The dialled peer then speaks as a client, so an
+//! editor works both ways. Every host also publishes a record of itself
+//! for local tools ([`discovery`], `switchboard ls`).
+//!
 //! ## 8. Features
 //!
 //! | feature | default | what it brings |
 //! |---|---|---|
 //! | `bevy` | yes | [`bevy`] (the plugin, system sets, ECS messages, on-demand runner) and [`agents`]' telemetry agent; only `bevy_ecs` and `bevy_app` |
 //! | `hardware` | no | the hardware-bridge agent (radios, YAML device types, SQLite registry) |
-//! | `tls` | no | `wss://` through rustls ([`TlsConfig`]) |
+//! | `tls` | no | `wss://` through rustls: serving it ([`TlsConfig`]) and dialling it ([`DialTlsConfig`]) |
+//! | `discovery` | no | reading the records of running hosts ([`discovery::list`]); every host writes its record without it |
 //! | `fuzzing` | no | entry points for the fuzz targets; not an API |
 
 #![warn(missing_docs)]
@@ -190,6 +198,7 @@ pub mod agents;
 #[cfg(feature = "bevy")]
 pub mod bevy;
 pub mod client;
+pub mod discovery;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
@@ -205,7 +214,8 @@ pub mod memory {
 
 pub use host::{Batch, ChannelSpec, Host, HostError, MAX_CHANNEL_NAME_LEN, validate_channel_name};
 pub use net::{ClientInfo, DEFAULT_PORT, HostConfig, HostEvent, Limits, Peer, RequestFailure};
+pub use net::{DialBackoff, DialState, DialStatus};
 #[cfg(feature = "tls")]
-pub use net::{TlsConfig, TlsError};
+pub use net::{DialTlsConfig, TlsConfig, TlsError};
 pub use protocol::ipc::{DeliveryPolicy, ErrorCode, Publishers};
 pub use protocol::{ChannelId, ClientId, RemoteMessage, RemoteResponse, RequestId};

@@ -50,6 +50,19 @@ Listening and access (see SECURITY.md):
                            anyone who can reach the port can drive the game
   --max-clients N          most connections at once (default 256)
 
+Outbound connections (the game dials the editor):
+  --dial URL               dial ws://HOST:PORT/PATH (or wss://, tls feature)
+                           and keep reconnecting; the peer there speaks as a
+                           client (sends Hello, and --token if one is set);
+                           repeatable
+  --dial-ca FILE           PEM CA certificates to trust for wss:// dial URLs
+                           (default: the system's roots)
+
+Discovery (switchboard ls):
+  --name NAME              the host's name in Welcome and in its discovery
+                           record (default: switchboard demo)
+  --no-discovery           publish no discovery record
+
 Content:
   --web-root DIR           folder served over HTTP (default: the editor)
   --registry FILE          SQLite file that keeps registered devices
@@ -84,6 +97,10 @@ pub struct Options {
     allowed_hosts: Vec<String>,
     allow_insecure_remote: bool,
     max_clients: usize,
+    dial: Vec<String>,
+    dial_ca: Option<PathBuf>,
+    name: String,
+    discovery: bool,
 }
 
 /// Reads the arguments after the program name. An error is a sentence for
@@ -106,6 +123,10 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         allowed_hosts: Vec::new(),
         allow_insecure_remote: false,
         max_clients: switchboard::Limits::default().max_clients,
+        dial: Vec::new(),
+        dial_ca: None,
+        name: "switchboard demo".to_owned(),
+        discovery: true,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -125,6 +146,10 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             "--allow-host" => options.allowed_hosts.push(value()?),
             "--allow-insecure-remote" => options.allow_insecure_remote = true,
             "--max-clients" => options.max_clients = number(&arg, value()?)?,
+            "--name" => options.name = value()?,
+            "--no-discovery" => options.discovery = false,
+            "--dial" => options.dial.push(value()?),
+            "--dial-ca" => options.dial_ca = Some(PathBuf::from(value()?)),
             "--web-root" => options.web_root = PathBuf::from(value()?),
             "--registry" => options.registry = PathBuf::from(value()?),
             "--zwave-port" => options.zwave_port = Some(PathBuf::from(value()?)),
@@ -154,7 +179,8 @@ impl Options {
     pub fn host_config(&self) -> Result<HostConfig, String> {
         let mut config = HostConfig::default()
             .bind(self.bind_addr()?)
-            .host_name("switchboard demo")
+            .host_name(&self.name)
+            .discovery(self.discovery)
             .web_root(&self.web_root)
             .max_clients(self.max_clients);
         if let Some(token) = &self.token {
@@ -165,6 +191,9 @@ impl Options {
         }
         for host in &self.allowed_hosts {
             config = config.allow_host(host);
+        }
+        for url in &self.dial {
+            config = config.dial(url);
         }
         config.allow_insecure_remote = self.allow_insecure_remote;
         self.with_tls(config)
@@ -198,7 +227,12 @@ impl Options {
     }
 
     #[cfg(feature = "tls")]
-    fn with_tls(&self, config: HostConfig) -> Result<HostConfig, String> {
+    fn with_tls(&self, mut config: HostConfig) -> Result<HostConfig, String> {
+        if let Some(ca) = &self.dial_ca {
+            let tls = switchboard::DialTlsConfig::from_ca_pem_file(ca)
+                .map_err(|e| format!("--dial-ca: {e}"))?;
+            config = config.dial_tls(tls);
+        }
         match (&self.tls_cert, &self.tls_key) {
             (None, None) => Ok(config),
             (Some(cert), Some(key)) => switchboard::TlsConfig::from_pem_files(cert, key)
@@ -211,6 +245,9 @@ impl Options {
 
     #[cfg(not(feature = "tls"))]
     fn with_tls(&self, config: HostConfig) -> Result<HostConfig, String> {
+        if self.dial_ca.is_some() {
+            return Err("--dial-ca needs the tls feature".into());
+        }
         if self.tls_cert.is_some() || self.tls_key.is_some() {
             return Err("--tls-cert/--tls-key need the tls feature: \
                  cargo run --example ipc_agent --features hardware,tls -- ..."

@@ -6,7 +6,9 @@ use std::ops::Deref;
 use bevy_ecs::prelude::Message;
 
 use super::to_remote::ToRemote;
-use crate::{ClientId, ClientInfo, RemoteMessage, RemoteResponse, RequestFailure, RequestId};
+use crate::{
+    ClientId, ClientInfo, DialStatus, RemoteMessage, RemoteResponse, RequestFailure, RequestId,
+};
 
 /// A message from a remote client, read zero-copy: [`message`] is the
 /// schema's `MessageFromRemote`, viewed in place in the buffer the socket
@@ -47,6 +49,12 @@ impl FromRemote {
 /// A client finished the handshake.
 #[derive(Message, Debug, Clone)]
 pub struct ClientConnected(pub ClientInfo);
+
+/// An outbound connection (`HostConfig::dial`) changed state: the
+/// [`HostEvent::Dial`](crate::HostEvent::Dial) of the frame. A dialled peer
+/// that says `Hello` also arrives as [`ClientConnected`].
+#[derive(Message, Debug, Clone)]
+pub struct DialChanged(pub DialStatus);
 
 /// A known client left.
 #[derive(Message, Debug, Clone)]

@@ -40,7 +40,9 @@ use std::time::Duration;
 use bevy_app::{App, Plugin, PostUpdate, PreUpdate};
 use bevy_ecs::prelude::*;
 
-pub use messages::{ClientConnected, ClientDisconnected, FromRemote, HostStatus, RemoteAnswer};
+pub use messages::{
+    ClientConnected, ClientDisconnected, DialChanged, FromRemote, HostStatus, RemoteAnswer,
+};
 pub use to_remote::{ToRemote, ToRemoteWriter};
 
 use crate::{Host, HostConfig, HostEvent};
@@ -120,6 +122,7 @@ impl Plugin for IpcHostPlugin {
             .add_message::<ClientConnected>()
             .add_message::<ClientDisconnected>()
             .add_message::<RemoteAnswer>()
+            .add_message::<DialChanged>()
             .add_message::<HostStatus>()
             .configure_sets(PreUpdate, IpcSet::Receive)
             .configure_sets(PostUpdate, IpcSet::Send)
@@ -184,6 +187,7 @@ fn receive(
     mut connected: MessageWriter<ClientConnected>,
     mut disconnected: MessageWriter<ClientDisconnected>,
     mut answers: MessageWriter<RemoteAnswer>,
+    mut dials: MessageWriter<DialChanged>,
 ) {
     let Some(host) = host else { return };
     for event in host.drain_events() {
@@ -210,6 +214,9 @@ fn receive(
                     request_id,
                     reason,
                 });
+            }
+            HostEvent::Dial(status) => {
+                dials.write(DialChanged(status));
             }
         }
     }

@@ -1,6 +1,7 @@
 //! The engine-agnostic host: start it, drain its events each frame, and send
 //! through it. No Bevy here; the Bevy plugin is a thin layer over this.
 
+mod announce;
 mod batch;
 mod channel;
 mod error;
@@ -103,6 +104,8 @@ pub struct Host {
     command_capacity: usize,
     event_capacity: usize,
     thread: Option<JoinHandle<()>>,
+    /// The discovery record; removed first at shutdown.
+    record: Option<crate::discovery::Published>,
 }
 
 impl Host {
@@ -112,6 +115,8 @@ impl Host {
     /// is not on this machine.
     pub fn start(config: HostConfig) -> Result<Self, HostError> {
         config.validate().map_err(HostError::InvalidConfig)?;
+        let dial =
+            net::transport::dial::DialPlan::new(&config).map_err(HostError::InvalidConfig)?;
         let addr = config.bind;
         if !addr.ip().is_loopback() && config.allow_insecure_remote {
             tracing::warn!(
@@ -137,12 +142,14 @@ impl Host {
         let max_message_size = config.limits.max_message_size;
         let command_capacity = config.limits.command_queue;
         let event_capacity = config.limits.inbound_queue;
+        let record = announce::publish(&config, local_addr, &session_id);
         let net = net::spawn(
             NetConfig {
                 host: config,
                 session_id: session_id.clone(),
             },
             mio::net::TcpListener::from_std(listener),
+            dial,
         )
         .map_err(HostError::Start)?;
         tracing::info!("switchboard host listening on ws://{local_addr} (session {session_id})");
@@ -160,6 +167,7 @@ impl Host {
             command_capacity,
             event_capacity,
             thread: Some(net.thread),
+            record,
         })
     }
 
@@ -410,6 +418,7 @@ impl Host {
     }
 
     fn stop(&mut self) {
+        drop(self.record.take());
         let Some(thread) = self.thread.take() else {
             return;
         };

@@ -25,6 +25,8 @@ pub(crate) fn fire(core: &mut Core, conns: &mut Connections, timer: Timer, at: I
             inbound_request_expired(core, conns, id, request_id, at);
             Verdict::Keep
         }
+        // The loop's dialer handles these before calling here.
+        Timer::Dial(_) => Verdict::Keep,
         Timer::OutboundRequest(id, request_id) => {
             let Some(session) = conns.session_mut(id) else {
                 return Verdict::Keep;
@@ -53,8 +55,12 @@ fn handshake_expired(core: &mut Core, conns: &mut Connections, id: ClientId) -> 
     let timeout = core.config.host.limits.handshake_timeout;
     match &mut conn.endpoint {
         Endpoint::Opening(_) | Endpoint::Switching => {
-            tracing::debug!("{id}: HTTP request not complete within {timeout:?}");
-            Verdict::Remove(id, "HTTP request not complete in time".to_owned())
+            tracing::debug!("{id}: not open within {timeout:?}");
+            Verdict::Remove(
+                id,
+                "connection not open in time (HTTP request, or for a dialled URL the connect and upgrade)"
+                    .to_owned(),
+            )
         }
         Endpoint::Session(session) if session.state == SessionState::AwaitingHello => {
             let reason = format!("no Hello within {} ms", timeout.as_millis());
@@ -155,6 +161,8 @@ fn close_grace_expired(core: &mut Core, conns: &mut Connections, id: ClientId) -
 pub(crate) fn compact(core: &mut Core, conns: &Connections) {
     core.timers.compact(|at, timer| match timer {
         Timer::Handshake(id) | Timer::CloseGrace(id) => conns.contains(*id),
+        // At most one per outbound connection is ever armed.
+        Timer::Dial(_) => true,
         Timer::InboundRequest(id, request) => conns
             .session(*id)
             .and_then(|s| s.pending_in.get(request).map(|p| p.deadline == at))

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use crate::protocol::{ClientId, RemoteMessage, RemoteResponse, RequestId};
 
@@ -32,6 +33,10 @@ pub enum HostEvent {
         /// Why.
         reason: RequestFailure,
     },
+    /// An outbound connection ([`HostConfig::dial`](crate::HostConfig::dial))
+    /// changed state. Once it is [`DialState::Open`], the dialled peer is a
+    /// client like any other: [`HostEvent::Connected`] follows its `Hello`.
+    Dial(DialStatus),
 }
 
 impl HostEvent {
@@ -97,4 +102,45 @@ impl fmt::Display for Peer {
             Peer::Memory => f.write_str("memory"),
         }
     }
+}
+
+/// Where one outbound connection stands, sent as [`HostEvent::Dial`] on
+/// every change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DialStatus {
+    /// The URL as configured.
+    pub url: String,
+    /// What just happened.
+    pub state: DialState,
+}
+
+/// The states of an outbound connection.
+///
+/// Each attempt goes `Connecting`, then `Open` or `Retrying`; an open
+/// connection that ends goes to `Retrying`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DialState {
+    /// An attempt started: name lookup, TCP connect, TLS and WebSocket
+    /// handshakes. `attempt` counts from 1 since the last healthy
+    /// connection.
+    Connecting {
+        /// Which attempt this is.
+        attempt: u32,
+    },
+    /// The WebSocket is open; the dialled peer speaks as a client under
+    /// this id (it must send `Hello` within the handshake timeout).
+    Open {
+        /// The id its session has.
+        client: ClientId,
+    },
+    /// There is no connection; the next attempt starts after `retry_in`.
+    Retrying {
+        /// Why the attempt failed or the connection ended.
+        reason: String,
+        /// The delay before the next attempt (backoff with jitter).
+        retry_in: Duration,
+        /// Failed attempts in a row (a healthy connection resets it).
+        failures: u32,
+    },
 }

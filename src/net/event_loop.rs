@@ -17,6 +17,7 @@ use super::session::inbound;
 use super::session::outbound::{self, close_session, reply_error, schedule_write};
 use super::session::{Class, OutboundQueue, ReadOutcome, Session, SessionState};
 use super::timers::Timer;
+use super::transport::dial::{DialPlan, Dialer, Step};
 use super::transport::{Acceptor, Doorbell, Link, OpenProgress, Payload, Ring};
 use crate::protocol::{ClientId, CloseCode, ipc};
 
@@ -37,6 +38,7 @@ pub(crate) struct NetLoop {
     doorbell: Arc<Doorbell>,
     rung: Vec<Token>,
     core: Core,
+    dialer: Dialer,
     read_list: Vec<ClientId>,
     more_commands: bool,
     shutdown_deadline: Option<Instant>,
@@ -47,12 +49,16 @@ impl NetLoop {
         poll: Poll,
         mut acceptors: Vec<Box<dyn Acceptor>>,
         commands: Receiver<Command>,
-        core: Core,
+        mut core: Core,
+        dial: DialPlan,
     ) -> io::Result<Self> {
         for (i, acceptor) in acceptors.iter_mut().enumerate() {
             acceptor.register(poll.registry(), Token(FIRST_ACCEPTOR_TOKEN - i))?;
         }
+        let backoff = core.config.host.dial_backoff;
+        let dialer = Dialer::new(dial, backoff, &mut core);
         Ok(Self {
+            dialer,
             doorbell: Arc::new(Doorbell::new(Arc::clone(&core.handoff))),
             poll,
             acceptors,
@@ -89,6 +95,7 @@ impl NetLoop {
                 .store(false, Ordering::Release);
             self.answer_doorbell();
             self.run_commands();
+            self.dial_resolved();
             self.core.flush_backlog();
             self.read_connections();
             self.fire_timers();
@@ -271,7 +278,34 @@ impl NetLoop {
         self.more_commands = true;
     }
 
+    /// Starts an outbound attempt as a connection, like an accepted one:
+    /// it counts against `max_clients` and has the handshake timeout.
+    fn dial_step(&mut self, step: Step) {
+        let Step::Attempt(index, mut opening) = step else {
+            return;
+        };
+        let id = self.next_id();
+        if let Err(e) = opening.register(self.poll.registry(), Token(id.0 as usize)) {
+            let reason = format!("cannot register {}: {e}", opening.peer());
+            self.dialer.not_attached(index, reason, &mut self.core);
+            return;
+        }
+        let deadline = Instant::now() + self.core.config.host.limits.handshake_timeout;
+        self.core.timers.add(deadline, Timer::Handshake(id));
+        tracing::debug!("{id} dialling {}", opening.peer());
+        self.dialer.attached(index, id);
+        self.conns.insert(id, Endpoint::Opening(opening));
+        // A failed connect reports itself as an event; nothing to do now.
+    }
+
+    fn dial_resolved(&mut self) {
+        for step in self.dialer.resolved(&mut self.core) {
+            self.dial_step(step);
+        }
+    }
+
     fn begin_shutdown(&mut self) {
+        self.dialer.stop();
         tracing::info!(
             "host shutting down; closing {} connections",
             self.conns.len()
@@ -296,8 +330,15 @@ impl NetLoop {
     }
 
     fn remove(&mut self, id: ClientId, reason: &str) {
+        let healthy_after = self.dialer.healthy_after();
+        let healthy = self
+            .conns
+            .session(id)
+            .and_then(|s| s.welcomed_at)
+            .is_some_and(|at| at.elapsed() >= healthy_after);
         self.conns
             .remove(id, reason, self.poll.registry(), &mut self.core);
+        self.dialer.removed(id, reason, healthy, &mut self.core);
     }
 
     fn read_connections(&mut self) {
@@ -413,6 +454,7 @@ impl NetLoop {
                 let link = opening.into_link();
                 tracing::debug!("{id} opened ({})", link.peer());
                 self.start_session(id, link);
+                self.dialer.opened(id, &mut self.core);
             }
         }
     }
@@ -420,6 +462,12 @@ impl NetLoop {
     fn fire_timers(&mut self) {
         let now = Instant::now();
         while let Some((at, timer)) = self.core.timers.pop_due(now) {
+            if let Timer::Dial(index) = timer {
+                let room = self.has_room();
+                let step = self.dialer.due(index, at, room, &mut self.core);
+                self.dial_step(step);
+                continue;
+            }
             match deadlines::fire(&mut self.core, &mut self.conns, timer, at) {
                 deadlines::Verdict::Keep => {}
                 deadlines::Verdict::Remove(id, reason) => self.remove(id, &reason),

@@ -40,10 +40,10 @@ use mio::Waker;
 
 pub(crate) use commands::{Command, GameRequest};
 pub(crate) use config::NetConfig;
-pub use config::{DEFAULT_PORT, HostConfig, Limits};
+pub use config::{DEFAULT_PORT, DialBackoff, HostConfig, Limits};
 #[cfg(feature = "tls")]
-pub use config::{TlsConfig, TlsError};
-pub use event::{ClientInfo, HostEvent, Peer, RequestFailure};
+pub use config::{DialTlsConfig, TlsConfig, TlsError};
+pub use event::{ClientInfo, DialState, DialStatus, HostEvent, Peer, RequestFailure};
 pub(crate) use handoff::Handoff;
 
 /// The game's ends of the queues, and the running thread.
@@ -56,7 +56,11 @@ pub(crate) struct NetHandle {
 }
 
 /// Starts the network thread on an already bound TCP listener.
-pub(crate) fn spawn(config: NetConfig, listener: mio::net::TcpListener) -> io::Result<NetHandle> {
+pub(crate) fn spawn(
+    config: NetConfig,
+    listener: mio::net::TcpListener,
+    dial: transport::dial::DialPlan,
+) -> io::Result<NetHandle> {
     let poll = mio::Poll::new()?;
     let waker = Waker::new(poll.registry(), event_loop::WAKER_TOKEN)?;
     let limits = &config.host.limits;
@@ -70,7 +74,7 @@ pub(crate) fn spawn(config: NetConfig, listener: mio::net::TcpListener) -> io::R
     let config = Arc::new(config);
     let acceptors = transport::accepting(&config, listener);
     let core = core::Core::new(config, event_tx, Arc::clone(&handoff));
-    let net = event_loop::NetLoop::new(poll, acceptors, command_rx, core)?;
+    let net = event_loop::NetLoop::new(poll, acceptors, command_rx, core, dial)?;
     let thread = std::thread::Builder::new()
         .name("switchboard-net".to_owned())
         .spawn(move || net.run())?;

@@ -22,6 +22,8 @@ pub(crate) enum Timer {
     InboundRequest(ClientId, u64),
     /// The client must have answered this game request by now.
     OutboundRequest(ClientId, u64),
+    /// Outbound connection `n` (in `HostConfig::dial` order) may try again.
+    Dial(usize),
 }
 
 #[derive(Debug)]

@@ -31,3 +31,21 @@ pub fn wss_client(addr: SocketAddr, cert_pem: &str, read_timeout: Duration) -> T
         .expect("TLS WebSocket handshake")
         .0
 }
+
+/// A test certificate authority and a `localhost` certificate it signed:
+/// (CA PEM, leaf certificate PEM, leaf key PEM).
+pub fn ca_and_localhost_cert() -> (String, String, String) {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "switchboard test CA");
+    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
+    let leaf_key = rcgen::KeyPair::generate().unwrap();
+    let leaf = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .signed_by(&leaf_key, &ca)
+        .unwrap();
+    (ca.pem(), leaf.pem(), leaf_key.serialize_pem())
+}

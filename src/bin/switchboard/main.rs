@@ -9,6 +9,7 @@
 //! see [`exit`].
 
 mod exit;
+mod ls;
 
 use std::process::ExitCode;
 
@@ -28,6 +29,8 @@ struct Cli {
 enum Command {
     /// Print the exit codes every subcommand uses.
     ExitCodes,
+    /// List the games running on this machine (from discovery).
+    Ls(ls::Args),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
             print!("{}", exit::TABLE);
             Ok(())
         }
+        Command::Ls(args) => ls::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

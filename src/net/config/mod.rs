@@ -5,8 +5,14 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod dial;
+#[cfg(feature = "tls")]
+mod dial_tls;
 #[cfg(feature = "tls")]
 mod tls;
+pub use dial::DialBackoff;
+#[cfg(feature = "tls")]
+pub use dial_tls::DialTlsConfig;
 #[cfg(feature = "tls")]
 pub use tls::{TlsConfig, TlsError};
 
@@ -54,6 +60,19 @@ pub struct HostConfig {
     /// Serve `wss://` with this certificate.
     #[cfg(feature = "tls")]
     pub tls: Option<TlsConfig>,
+    /// URLs to dial and keep connected ([`dial`](Self::dial)); the peer
+    /// at each speaks as a client.
+    pub dial: Vec<String>,
+    /// Reconnect delays for [`dial`](Self::dial).
+    pub dial_backoff: DialBackoff,
+    /// Roots trusted for `wss://` dial URLs; `None`: the system's.
+    #[cfg(feature = "tls")]
+    pub dial_tls: Option<DialTlsConfig>,
+    /// Publish a record of this host for local tools
+    /// ([`discovery`](crate::discovery)). Default true.
+    pub discovery: bool,
+    /// Where to publish it; `None`: [`discovery::runtime_dir`](crate::discovery::runtime_dir).
+    pub discovery_dir: Option<PathBuf>,
     /// Every bound on memory and time.
     pub limits: Limits,
     /// Testing only: skip the protocol and echo every WebSocket message back
@@ -144,6 +163,12 @@ impl Default for HostConfig {
             allow_insecure_remote: false,
             #[cfg(feature = "tls")]
             tls: None,
+            dial: Vec::new(),
+            dial_backoff: DialBackoff::default(),
+            #[cfg(feature = "tls")]
+            dial_tls: None,
+            discovery: true,
+            discovery_dir: None,
             limits: Limits::default(),
             echo_mode: false,
         }
@@ -204,6 +229,19 @@ impl HostConfig {
     /// Accept requests whose Host header names `host`.
     pub fn allow_host(mut self, host: impl Into<String>) -> Self {
         self.allowed_hosts.push(host.into());
+        self
+    }
+
+    /// Publish a discovery record, or not ([`HostConfig::discovery`]).
+    pub fn discovery(mut self, publish: bool) -> Self {
+        self.discovery = publish;
+        self
+    }
+
+    /// Publish the discovery record into `dir` instead of the runtime
+    /// folder (a sandbox, a test).
+    pub fn discovery_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.discovery_dir = Some(dir.into());
         self
     }
 
@@ -271,6 +309,19 @@ impl HostConfig {
                     self.bind
                 ));
             }
+        }
+        for url in &self.dial {
+            let parsed = crate::net::transport::dial::DialUrl::parse(url)?;
+            if !parsed.tls && !parsed.is_loopback() && !self.allow_insecure_remote {
+                return Err(format!(
+                    "dialling {url} sends everything in the clear beyond this machine: use \
+                     wss://, or set allow_insecure_remote to accept the risk"
+                ));
+            }
+        }
+        if self.dial_backoff.initial.is_zero() || self.dial_backoff.max < self.dial_backoff.initial
+        {
+            return Err("dial_backoff: initial must be above zero and at most max".to_owned());
         }
         if u32::try_from(l.request_timeout.as_millis()).is_err() {
             return Err("limits.request_timeout must fit in u32 milliseconds".to_owned());

@@ -171,6 +171,7 @@ fn on_hello(core: &mut Core, id: ClientId, session: &mut Session, hello: ipc::He
     let name = clean_name(hello.client_name().unwrap_or(""));
     session.state = SessionState::Open { name: name.clone() };
     session.welcomed = true;
+    session.welcomed_at = Some(Instant::now());
 
     let host = &core.config.host;
     let mut capabilities = CAPABILITIES.to_vec();

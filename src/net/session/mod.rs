@@ -72,6 +72,9 @@ pub(crate) struct Session {
     pub close_reason: Option<String>,
     /// The handshake completed, so the game knows this client.
     pub welcomed: bool,
+    /// When the handshake completed; an outbound connection that lasted
+    /// long enough resets its reconnect backoff.
+    pub welcomed_at: Option<Instant>,
     /// Listed in the loop's write list.
     pub listed_for_write: bool,
     /// Past the close grace, kept only to deliver the close frame.
@@ -93,6 +96,7 @@ impl Session {
             write_blocked: false,
             close_reason: None,
             welcomed: false,
+            welcomed_at: None,
             listed_for_write: false,
             lingering: false,
             draining: false,

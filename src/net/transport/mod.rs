@@ -7,7 +7,9 @@
 //! in [`accepting`] (for transports that take connections from a listening
 //! endpoint) or a way to hand a finished link to the network thread
 //! ([`Command::Attach`](super::Command::Attach), for links made elsewhere,
-//! such as the in-memory pair).
+//! such as the in-memory pair). Outbound connections ([`dial`]) are
+//! [`Opening`]s the loop starts itself, on a timer, instead of taking them
+//! from an [`Acceptor`].
 //!
 //! # What a link must guarantee
 //!
@@ -47,6 +49,7 @@
 //! on, so a peer that is still writing is not reset before it has read why
 //! it was closed.
 
+pub(crate) mod dial;
 mod doorbell;
 pub(crate) mod memory;
 pub(crate) mod ws;

@@ -190,6 +190,8 @@ impl Game<'_> {
             } => self.board.problem(format!(
                 "game request {request_id:?} to {client:?} failed: {reason:?}"
             )),
+            // The soak game dials nothing.
+            HostEvent::Dial(status) => self.board.problem(format!("unexpected {status:?}")),
         }
     }
 

@@ -39,6 +39,17 @@ impl WsLink {
         }
     }
 
+    /// A connection the host dialled, after its client handshake: the host
+    /// masks its frames, as the WebSocket client role requires.
+    pub(crate) fn dialled(ws: WebSocket<Stream>, addr: SocketAddr) -> Self {
+        Self {
+            ws,
+            addr,
+            read_poisoned: false,
+            close_sent: false,
+        }
+    }
+
     fn classify_read_error(&mut self, error: WsError) -> Incoming {
         match error {
             WsError::Io(e) if e.kind() == io::ErrorKind::WouldBlock => Incoming::WouldBlock,

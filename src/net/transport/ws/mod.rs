@@ -6,9 +6,9 @@
 mod acceptor;
 pub(crate) mod access;
 pub(crate) mod http;
-mod link;
+pub(crate) mod link;
 pub(crate) mod static_files;
-mod stream;
+pub(crate) mod stream;
 mod upgrade;
 
 pub(crate) use acceptor::TcpAcceptor;

@@ -10,6 +10,9 @@ pub(crate) enum Stream {
     Plain(TcpStream),
     #[cfg(feature = "tls")]
     Tls(Box<rustls::StreamOwned<rustls::ServerConnection, TcpStream>>),
+    /// TLS on a connection the host dialled.
+    #[cfg(feature = "tls")]
+    TlsClient(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
 }
 
 impl Stream {
@@ -19,15 +22,24 @@ impl Stream {
             Stream::Plain(tcp) => tcp,
             #[cfg(feature = "tls")]
             Stream::Tls(tls) => &mut tls.sock,
+            #[cfg(feature = "tls")]
+            Stream::TlsClient(tls) => &mut tls.sock,
         }
     }
 
     /// Ends our direction of the stream (TLS: close_notify first).
     pub(crate) fn shutdown_write(&mut self) {
         #[cfg(feature = "tls")]
-        if let Stream::Tls(tls) = self {
-            tls.conn.send_close_notify();
-            let _ = tls.conn.complete_io(&mut tls.sock);
+        match self {
+            Stream::Plain(_) => {}
+            Stream::Tls(tls) => {
+                tls.conn.send_close_notify();
+                let _ = tls.conn.complete_io(&mut tls.sock);
+            }
+            Stream::TlsClient(tls) => {
+                tls.conn.send_close_notify();
+                let _ = tls.conn.complete_io(&mut tls.sock);
+            }
         }
         let _ = self.tcp_mut().shutdown(std::net::Shutdown::Write);
     }
@@ -39,6 +51,8 @@ impl Read for Stream {
             Stream::Plain(tcp) => tcp.read(buf),
             #[cfg(feature = "tls")]
             Stream::Tls(tls) => tls.read(buf),
+            #[cfg(feature = "tls")]
+            Stream::TlsClient(tls) => tls.read(buf),
         }
     }
 }
@@ -49,6 +63,8 @@ impl Write for Stream {
             Stream::Plain(tcp) => tcp.write(buf),
             #[cfg(feature = "tls")]
             Stream::Tls(tls) => tls.write(buf),
+            #[cfg(feature = "tls")]
+            Stream::TlsClient(tls) => tls.write(buf),
         }
     }
 
@@ -57,6 +73,8 @@ impl Write for Stream {
             Stream::Plain(tcp) => tcp.flush(),
             #[cfg(feature = "tls")]
             Stream::Tls(tls) => tls.flush(),
+            #[cfg(feature = "tls")]
+            Stream::TlsClient(tls) => tls.flush(),
         }
     }
 }
