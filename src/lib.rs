@@ -82,7 +82,7 @@
 //!
 //! ## 3. Agents
 //!
-//! An agent owns some channels. The crate ships two: the telemetry agent
+//! An agent owns some channels. The crate ships these: the telemetry agent
 //! ([`agents::TelemetryAgentPlugin`]: frame time, fps, entity count and
 //! your own metrics on latest-value channels) and, with the `hardware`
 //! feature, the hardware bridge (radios, their devices, their commands; see

@@ -771,3 +771,81 @@ fn a_query_over_ten_thousand_entities() {
     );
     assert_eq!(limited.as_array().unwrap().len(), 10);
 }
+
+#[test]
+fn oversized_answers_and_ecs_bookkeeping_are_refused_with_the_reason() {
+    init_logs();
+    let mut app = App::new();
+    app.add_plugins(IpcHostPlugin::new(HostConfig::default().port(0)))
+        .add_plugins(
+            InspectorPlugin::default()
+                .writes(Writes::Local)
+                .max_answer_bytes(2048),
+        )
+        .register_type::<Position>();
+    app.update();
+    app.world_mut().spawn_batch((0..200).map(|i| Position {
+        x: i as f64,
+        y: 0.0,
+    }));
+    let (a, _) = spawn_scene(&mut app);
+    let mut client = connect(&mut app);
+    let e = refused(
+        &mut app,
+        &mut client,
+        "world/query",
+        json!({ "data": { "components": [POSITION] } }),
+    );
+    assert_eq!(e["code"], "too_large");
+    assert!(e["message"].as_str().unwrap().contains("limit"), "{e}");
+    let some = ok(
+        &mut app,
+        &mut client,
+        "world/query",
+        json!({ "data": { "components": [POSITION] }, "limit": 5 }),
+    );
+    assert_eq!(some.as_array().unwrap().len(), 5);
+
+    let children = "bevy_ecs::hierarchy::Children";
+    let e = refused(
+        &mut app,
+        &mut client,
+        "world/insert",
+        json!({ "entity": a, "components": { children: [a] } }),
+    );
+    assert_eq!(
+        (e["code"].as_str(), e["component"].as_str()),
+        (Some("immutable"), Some(children))
+    );
+    assert!(
+        e["message"].as_str().unwrap().contains("world/reparent"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_client_that_leaves_takes_its_watch_channel_with_it() {
+    let mut app = app(Writes::Off);
+    spawn_scene(&mut app);
+    let mut client = connect(&mut app);
+    let name = watch_channel_name(ClientId(client.welcome().client_id));
+    ok(
+        &mut app,
+        &mut client,
+        "world/watch",
+        json!({ "components": [POSITION] }),
+    );
+    let host = |app: &App| {
+        app.world()
+            .resource::<switchboard::bevy::IpcHost>()
+            .find_channel(&name)
+    };
+    assert!(host(&app).is_some());
+    client.close().unwrap();
+    let deadline = Instant::now() + PATIENCE;
+    while host(&app).is_some() {
+        assert!(Instant::now() < deadline, "{name} still advertised");
+        app.update();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}

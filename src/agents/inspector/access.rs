@@ -36,6 +36,9 @@ pub(super) struct Access {
     pub(super) writes: Writes,
     pub(super) rule: Option<WriteRule>,
     pub(super) clients: HashMap<ClientId, ClientInfo>,
+    /// Largest answer or watch message sent; larger ones are refused with
+    /// `too_large`, so one request cannot fill a client's queue.
+    pub(super) max_answer_bytes: usize,
 }
 
 impl fmt::Debug for Access {

@@ -69,6 +69,7 @@ pub struct InspectorPlugin {
     writes: Writes,
     rule: Option<WriteRule>,
     max_watched_entities: usize,
+    max_answer_bytes: usize,
 }
 
 impl Default for InspectorPlugin {
@@ -77,6 +78,7 @@ impl Default for InspectorPlugin {
             writes: Writes::Off,
             rule: None,
             max_watched_entities: 10_000,
+            max_answer_bytes: 8 << 20,
         }
     }
 }
@@ -87,6 +89,7 @@ impl fmt::Debug for InspectorPlugin {
             .field("writes", &self.writes)
             .field("rule", &self.rule.is_some())
             .field("max_watched_entities", &self.max_watched_entities)
+            .field("max_answer_bytes", &self.max_answer_bytes)
             .finish()
     }
 }
@@ -126,6 +129,15 @@ impl InspectorPlugin {
         self.max_watched_entities = count.max(1);
         self
     }
+
+    /// Largest answer, and largest watch message, in bytes of JSON (default
+    /// 8 MiB, within the host's default outbound queue of 16 MiB). A larger
+    /// answer is refused with `too_large`; a larger watch message is
+    /// replaced by `{"frame", "error"}` on the stream.
+    pub fn max_answer_bytes(mut self, bytes: usize) -> Self {
+        self.max_answer_bytes = bytes.max(1024);
+        self
+    }
 }
 
 impl Plugin for InspectorPlugin {
@@ -141,6 +153,7 @@ impl Plugin for InspectorPlugin {
                 writes: self.writes,
                 rule: self.rule.clone(),
                 clients: Default::default(),
+                max_answer_bytes: self.max_answer_bytes,
             })
             .insert_resource(watch::Watches {
                 by_client: Default::default(),

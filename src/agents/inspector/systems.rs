@@ -8,6 +8,7 @@ use bevy_ecs::prelude::*;
 
 use super::access::Access;
 use super::channels::{Call, Routes, TABLE};
+use super::error::InspectorError;
 use super::watch::drop_watch;
 use crate::bevy::{ClientConnected, ClientDisconnected, FromRemote, IpcHost, ToRemote};
 
@@ -79,8 +80,20 @@ pub(super) fn handle_requests(world: &mut World, mut cursor: Local<MessageCursor
             Ok(())
         };
         let answer = allowed.and_then(|()| (channel.handler)(world, &call));
+        let max_answer = world.resource::<Access>().max_answer_bytes;
         let reply: ToRemote = match answer {
             Ok(value) => match serde_json::to_vec(&value) {
+                Ok(bytes) if bytes.len() > max_answer => {
+                    let e = InspectorError::new(
+                        "too_large",
+                        format!(
+                            "the answer has {} bytes, more than the inspector sends at once ({max_answer}); \
+                             narrow the request (world/query takes a limit)",
+                            bytes.len()
+                        ),
+                    );
+                    message.reply_error(&e.to_json())
+                }
                 Ok(bytes) => message.reply(&bytes),
                 Err(e) => message.reply_error(&format!("answer not serializable: {e}")),
             },

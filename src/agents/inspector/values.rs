@@ -55,6 +55,23 @@ pub(super) fn component_type<'r>(
     })
 }
 
+/// Refuses the ECS's own bookkeeping components for writes: inserting
+/// `IsResource` or `Children` by hand breaks invariants the ECS relies on
+/// (its hooks panic), so only the ECS may add them.
+pub(super) fn writable(t: &ComponentType<'_>) -> Result<(), InspectorError> {
+    let type_id = t.registration.type_id();
+    let internal = type_id == std::any::TypeId::of::<bevy_ecs::resource::IsResource>()
+        || type_id == std::any::TypeId::of::<bevy_ecs::hierarchy::Children>();
+    if internal {
+        return Err(InspectorError::new(
+            "immutable",
+            format!("`{}` is kept by the ECS itself and cannot be written (reparent with world/reparent)", t.path),
+        )
+        .component(t.path));
+    }
+    Ok(())
+}
+
 /// The entity with these bits, if it exists and is not a resource's holder.
 pub(super) fn entity(world: &World, bits: u64) -> Result<Entity, InspectorError> {
     let unknown = || {

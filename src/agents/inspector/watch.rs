@@ -182,6 +182,7 @@ pub(super) fn publish_watches(world: &mut World) {
     let this_tick = world.change_tick();
     let mut watches = std::mem::take(&mut world.resource_mut::<Watches>().by_client);
     let max_entities = world.resource::<Watches>().max_entities;
+    let max_bytes = world.resource::<super::access::Access>().max_answer_bytes;
     let mut out = Vec::new();
     for watch in watches.values_mut() {
         let (changes, truncated) = update(world, &registry, watch, this_tick, max_entities);
@@ -197,8 +198,24 @@ pub(super) fn publish_watches(world: &mut World) {
             changes,
             truncated,
         };
+        let frame = snapshot.frame;
         match serde_json::to_vec(&snapshot) {
-            Ok(bytes) => out.push(ToRemote::publish(watch.channel, &bytes)),
+            Ok(bytes) if bytes.len() <= max_bytes => {
+                out.push(ToRemote::publish(watch.channel, &bytes));
+            }
+            Ok(bytes) => {
+                // Said on the stream, not dropped silently.
+                let error = InspectorError::new(
+                    "too_large",
+                    format!(
+                        "the watched state has {} bytes, more than the inspector sends at once \
+                         ({max_bytes}); watch fewer entities or components",
+                        bytes.len()
+                    ),
+                );
+                let body = json!({ "frame": frame, "error": error }).to_string();
+                out.push(ToRemote::publish(watch.channel, body.as_bytes()));
+            }
             Err(e) => tracing::warn!("inspector: watch not sent: {e}"),
         }
     }

@@ -21,7 +21,7 @@ use super::request::{
 };
 use super::values::{
     ComponentType, apply_at_path, component_type, concrete_from_json, entity,
-    reflectable_components, to_json,
+    reflectable_components, to_json, writable,
 };
 
 fn registry(world: &World) -> AppTypeRegistry {
@@ -179,18 +179,14 @@ fn build_components(
         .iter()
         .map(|(path, value)| {
             let t = component_type(world, registry, path)?;
+            writable(&t)?;
             let value = concrete_from_json(value, t.registration, registry)?;
             Ok((t.reflect.clone(), value))
         })
         .collect()
 }
 
-fn insert_all(
-    world: &mut World,
-    target: Entity,
-    registry: &TypeRegistry,
-    built: Vec<Built>,
-) {
+fn insert_all(world: &mut World, target: Entity, registry: &TypeRegistry, built: Vec<Built>) {
     let mut entity_mut = world.entity_mut(target);
     for (reflect, value) in built {
         reflect.insert(&mut entity_mut, value.as_partial_reflect(), registry);
@@ -228,6 +224,7 @@ pub(super) fn mutate(world: &mut World, call: &Call<'_>) -> Result<Value, Inspec
     let registry = registry.read();
     let bits = request.entity;
     let t = component_type(world, &registry, &request.component)?;
+    writable(&t)?;
     let (path, reflect) = (t.path, t.reflect.clone());
     let id = t.id.ok_or_else(|| missing(bits, path))?;
     if !world.entity(target).contains_id(id) {
@@ -281,9 +278,13 @@ pub(super) fn remove(world: &mut World, call: &Call<'_>) -> Result<Value, Inspec
     let reflects: Vec<ReflectComponent> = request
         .components
         .iter()
-        .map(|p| component_type(world, &registry, p).map(|t| t.reflect.clone()))
+        .map(|p| {
+            let t = component_type(world, &registry, p)?;
+            writable(&t)?;
+            Ok(t.reflect.clone())
+        })
         .collect::<Result<_, _>>()
-        .map_err(|e| e.entity(request.entity))?;
+        .map_err(|e: InspectorError| e.entity(request.entity))?;
     let mut entity_mut = world.entity_mut(target);
     for reflect in reflects {
         reflect.remove(&mut entity_mut);
