@@ -82,11 +82,13 @@
 //!
 //! ## 3. Agents
 //!
-//! An agent owns some channels. The crate ships two: the telemetry agent
+//! An agent owns some channels. The crate ships these: the telemetry agent
 //! ([`agents::TelemetryAgentPlugin`]: frame time, fps, entity count and
 //! your own metrics on latest-value channels) and, with the `hardware`
 //! feature, the hardware bridge (radios, their devices, their commands; see
-//! `docs/hardware.md`). Your own agents are systems like `echo` above, or
+//! `docs/hardware.md`), and with the `inspector` feature the entity
+//! inspector (`agents::inspector`: the world by reflection, in bevy_remote's
+//! shapes; `docs/inspector.md`). Your own agents are systems like `echo` above, or
 //! code that calls [`Host`] directly.
 //!
 //! ## 4. Channels and delivery policies
@@ -187,6 +189,7 @@
 //! |---|---|---|
 //! | `bevy` | yes | [`bevy`] (the plugin, system sets, ECS messages, on-demand runner) and [`agents`]' telemetry agent; only `bevy_ecs` and `bevy_app` |
 //! | `hardware` | no | the hardware-bridge agent (radios, YAML device types, SQLite registry) |
+//! | `inspector` | no | the entity inspector agent: the world's entities, components and resources by reflection, BRP's requests as channels (`docs/inspector.md`) |
 //! | `tls` | no | `wss://` through rustls: serving it ([`TlsConfig`]) and dialling it ([`DialTlsConfig`]) |
 //! | `discovery` | no | reading the records of running hosts ([`discovery::list`]); every host writes its record without it |
 //! | `fuzzing` | no | entry points for the fuzz targets; not an API |

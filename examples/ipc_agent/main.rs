@@ -14,6 +14,8 @@
 //! docs/protocol/demo-and-worked-example.md describes the channels the agents advertise.
 
 mod echo;
+#[cfg(feature = "inspector")]
+mod inspect;
 mod options;
 mod scene;
 
@@ -132,5 +134,7 @@ fn main() -> AppExit {
     // After every agent advertised its channels in Startup.
     .add_systems(PostStartup, announce)
     .add_systems(Last, count_frames);
+    #[cfg(feature = "inspector")]
+    app.add_plugins(inspect::DemoInspectorPlugin);
     app.run()
 }

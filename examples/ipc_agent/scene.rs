@@ -6,25 +6,32 @@ use std::time::{Duration, Instant};
 
 use bevy_app::{App, Plugin, PostUpdate, Startup, Update};
 use bevy_ecs::prelude::*;
+#[cfg(feature = "inspector")]
+use bevy_ecs::reflect::ReflectComponent;
 use serde::{Deserialize, Serialize};
 use switchboard::bevy::{FromRemote, IpcHost, IpcSet, ToRemote};
 use switchboard::{ChannelId, ChannelSpec};
 
 pub struct SceneAgentPlugin;
 
+// Registered for reflection (inspect.rs) when the inspector is built in,
+// so the editor's Inspector panel can show and edit them.
 #[derive(Component, Debug, Clone, Copy, Serialize)]
+#[cfg_attr(feature = "inspector", derive(bevy_reflect::Reflect), reflect(Component))]
 pub struct Position {
     pub x: f64,
     pub y: f64,
 }
 
 #[derive(Component, Debug, Clone, Copy)]
+#[cfg_attr(feature = "inspector", derive(bevy_reflect::Reflect), reflect(Component))]
 pub struct Velocity {
     pub x: f64,
     pub y: f64,
 }
 
 #[derive(Component, Debug, Clone)]
+#[cfg_attr(feature = "inspector", derive(bevy_reflect::Reflect), reflect(Component))]
 pub struct Label(pub String);
 
 #[derive(Resource)]
@@ -81,11 +88,13 @@ impl Plugin for SceneAgentPlugin {
 
 fn setup(mut commands: Commands, host: Option<Res<IpcHost>>) {
     commands.spawn((
+        Name::new("orbiter"),
         Label("orbiter".into()),
         Position { x: 3.0, y: 0.0 },
         Velocity { x: 0.0, y: 1.5 },
     ));
     commands.spawn((
+        Name::new("drifter"),
         Label("drifter".into()),
         Position { x: -4.0, y: 2.0 },
         Velocity { x: 0.7, y: -0.3 },
@@ -132,7 +141,12 @@ fn handle_commands(
         let answer = match command {
             SceneCommand::Spawn { name, x, y, vx, vy } => {
                 let entity = commands
-                    .spawn((Label(name), Position { x, y }, Velocity { x: vx, y: vy }))
+                    .spawn((
+                        Name::new(name.clone()),
+                        Label(name),
+                        Position { x, y },
+                        Velocity { x: vx, y: vy },
+                    ))
                     .id();
                 Ok(serde_json::json!({ "id": entity.to_bits() }))
             }

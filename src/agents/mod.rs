@@ -3,6 +3,8 @@
 
 #[cfg(feature = "hardware")]
 pub mod hardware;
+#[cfg(feature = "inspector")]
+pub mod inspector;
 mod telemetry;
 
 pub use telemetry::{Metrics, TelemetryAgentPlugin, TelemetryChannels};

@@ -27,6 +27,7 @@ fn build(name: &str) -> PathBuf {
     let features: Vec<&str> = [
         ("bevy", cfg!(feature = "bevy")),
         ("hardware", cfg!(feature = "hardware")),
+        ("inspector", cfg!(feature = "inspector")),
         ("tls", cfg!(feature = "tls")),
         ("fuzzing", cfg!(feature = "fuzzing")),
     ]

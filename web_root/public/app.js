@@ -2101,6 +2101,28 @@
         this.send(encodeData({ channel: channel.id, requestId, content, timestampNs: nowNs() }));
       });
     }
+    /**
+     * Subscribes to more patterns on the current connection (those in the
+     * options are renewed after every Welcome; these are not). Resolves once
+     * the host confirmed, so every later publish is routed to this page.
+     */
+    subscribe(patterns) {
+      const requestId = this.takeRequestId();
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          this.pending.delete(requestId);
+          reject(new RequestError("the host did not confirm the subscription", "Timeout"));
+        }, REQUEST_GRACE_MS);
+        this.pending.set(requestId, { resolve: () => resolve(), reject, timer });
+        try {
+          this.send(encodeSubscribe(requestId, [], patterns));
+        } catch (e) {
+          this.settle(requestId, () => {
+          });
+          reject(e);
+        }
+      });
+    }
     // -------------------------------------------------------------------------
     requireChannel(name) {
       if (!this.welcome) throw new RequestError("not connected", "Closed");
@@ -3064,6 +3086,237 @@
     }
   };
 
+  // src/inspector.ts
+  var QUERY_CHANNEL = "world/query";
+  var NAME = "bevy_ecs::name::Name";
+  var CHILD_OF = "bevy_ecs::hierarchy::ChildOf";
+  var LIST_REFRESH_MS = 1e3;
+  var Inspector = class {
+    constructor(connection, el) {
+      this.connection = connection;
+      this.el = el;
+      this.selected = null;
+      this.watchName = null;
+      this.schemas = {};
+      this.timer = null;
+      /** Field inputs by `component|path`, updated in place by the watch. */
+      this.fields = /* @__PURE__ */ new Map();
+      this.layout = "";
+      el.search.addEventListener("input", () => void this.refresh());
+    }
+    /** The connection is up (again): start if the game has an inspector. */
+    async connected(clientId) {
+      this.stop();
+      const available = this.connection.channelByName(QUERY_CHANNEL) !== void 0;
+      this.el.panel.dataset.available = String(available);
+      if (!available) {
+        this.show("error", "this game runs no inspector (built without the inspector feature)");
+        return;
+      }
+      this.watchName = `inspector/watch/${clientId}`;
+      try {
+        await this.connection.subscribe([this.watchName]);
+        this.schemas = await jsonRequest(this.connection, "registry/schema", {});
+      } catch (e) {
+        this.show("error", describeError(e));
+      }
+      await this.refresh();
+      this.timer = setInterval(() => void this.refresh(), LIST_REFRESH_MS);
+      if (this.selected !== null) void this.select(this.selected);
+    }
+    /** The connection dropped. */
+    stop() {
+      if (this.timer) clearInterval(this.timer);
+      this.timer = null;
+    }
+    /** Takes a Data message if it is this page's watch stream. */
+    receive(channelName, message) {
+      if (channelName !== this.watchName) return false;
+      let watch;
+      try {
+        watch = contentJson(message.content);
+      } catch {
+        return true;
+      }
+      if (this.selected === null) return true;
+      const components = watch.entities?.[String(this.selected)];
+      if (components) this.render(components);
+      return true;
+    }
+    async refresh() {
+      if (!this.connection.connected) return;
+      const name = this.el.search.value.trim();
+      let rows;
+      try {
+        rows = await jsonRequest(this.connection, QUERY_CHANNEL, {
+          data: { option: [NAME, CHILD_OF] },
+          filter: {},
+          ...name ? { name } : {}
+        });
+      } catch (e) {
+        this.show("error", describeError(e));
+        return;
+      }
+      this.renderTree(rows, name !== "");
+    }
+    /** Roots first, each followed by its children (indented); a search lists matches flat. */
+    renderTree(rows, flat) {
+      const byId2 = new Map(rows.map((r) => [r.entity, r]));
+      const children = /* @__PURE__ */ new Map();
+      const roots = [];
+      for (const row of rows) {
+        const parent = row.components[CHILD_OF];
+        if (!flat && typeof parent === "number" && byId2.has(parent)) {
+          if (!children.has(parent)) children.set(parent, []);
+          children.get(parent).push(row);
+        } else roots.push(row);
+      }
+      const items = [];
+      const add = (row, depth) => {
+        items.push(this.item(row, depth));
+        if (depth < 32) for (const child of children.get(row.entity) ?? []) add(child, depth + 1);
+      };
+      roots.sort((a, b) => a.entity - b.entity).forEach((r) => add(r, 0));
+      this.el.tree.replaceChildren(...items);
+      this.el.count.textContent = String(rows.length);
+    }
+    item(row, depth) {
+      const li = document.createElement("li");
+      const name = row.components[NAME];
+      li.dataset.entity = String(row.entity);
+      li.dataset.name = typeof name === "string" ? name : "";
+      li.style.paddingLeft = `${depth * 1.1 + 0.3}rem`;
+      li.textContent = typeof name === "string" ? `${name} ` : "";
+      const id = document.createElement("span");
+      id.className = "muted mono";
+      id.textContent = `#${row.entity}`;
+      li.append(id);
+      if (row.entity === this.selected) li.dataset.selected = "true";
+      li.addEventListener("click", () => void this.select(row.entity));
+      return li;
+    }
+    async select(entity) {
+      this.selected = entity;
+      this.layout = "";
+      for (const li of this.el.tree.querySelectorAll("li")) {
+        if (li.dataset.entity === String(entity)) li.dataset.selected = "true";
+        else delete li.dataset.selected;
+      }
+      this.el.title.textContent = `entity ${entity}`;
+      try {
+        await jsonRequest(this.connection, "world/watch", { entities: [entity] });
+        this.show("ok", `watching entity ${entity}`);
+      } catch (e) {
+        this.show("error", describeError(e));
+      }
+    }
+    /** Builds the fields when the components or their shape changed; otherwise updates values in place. */
+    render(components) {
+      const leaves = [];
+      for (const [type, value] of Object.entries(components).sort(([a], [b]) => a.localeCompare(b))) {
+        flatten(value, "", (path, leaf) => leaves.push([type, path, leaf]));
+      }
+      const layout = leaves.map(([t, p, v]) => `${t}|${p}|${typeof v}`).join("\n");
+      if (layout !== this.layout) {
+        this.layout = layout;
+        this.build(components, leaves);
+        return;
+      }
+      for (const [type, path, value] of leaves) {
+        const input = this.fields.get(`${type}|${path}`);
+        if (!input || document.activeElement === input) continue;
+        setInput(input, value);
+      }
+    }
+    build(components, leaves) {
+      this.fields.clear();
+      const blocks = [];
+      for (const type of Object.keys(components).sort()) {
+        const block = document.createElement("fieldset");
+        block.dataset.component = type;
+        const legend = document.createElement("legend");
+        legend.textContent = type.split("::").pop() ?? type;
+        legend.title = type;
+        block.append(legend);
+        for (const [t, path, value] of leaves) {
+          if (t !== type) continue;
+          const label = document.createElement("label");
+          label.className = "field";
+          const caption = document.createElement("span");
+          caption.textContent = path || "value";
+          const input = this.input(type, path, value);
+          input.dataset.field = path;
+          this.fields.set(`${type}|${path}`, input);
+          label.append(caption, input);
+          block.append(label);
+        }
+        blocks.push(block);
+      }
+      this.el.components.replaceChildren(...blocks);
+    }
+    /** A number box, a checkbox, a text box, or a variant list for an enum of unit variants. */
+    input(type, path, value) {
+      const variants = this.unitVariants(type, path);
+      let input;
+      if (variants && typeof value === "string") {
+        const select = document.createElement("select");
+        for (const v of variants) select.add(new Option(v, v));
+        input = select;
+      } else {
+        const box = document.createElement("input");
+        box.type = typeof value === "number" ? "number" : typeof value === "boolean" ? "checkbox" : "text";
+        if (box.type === "number") box.step = "any";
+        input = box;
+      }
+      setInput(input, value);
+      input.addEventListener("change", () => void this.edit(type, path, input, value));
+      return input;
+    }
+    unitVariants(type, path) {
+      let schema = this.schemas[type];
+      for (const part of path.split(".").filter(Boolean)) {
+        const ref = schema?.properties?.[part]?.$ref;
+        schema = ref ? this.schemas[ref.replace("#/$defs/", "")] : void 0;
+      }
+      const names = schema?.kind === "Enum" ? (schema.oneOf ?? []).map((v) => v.const) : [];
+      return names.length > 0 && names.every((n) => typeof n === "string") ? names : null;
+    }
+    async edit(type, path, input, was) {
+      if (this.selected === null) return;
+      let value;
+      if (input instanceof HTMLInputElement && input.type === "checkbox") value = input.checked;
+      else if (input instanceof HTMLInputElement && input.type === "number") value = Number(input.value);
+      else value = input.value;
+      if (typeof was === "number" && !Number.isFinite(value)) return this.show("error", `${path || type}: not a number`);
+      try {
+        await jsonRequest(this.connection, "world/mutate", { entity: this.selected, component: type, path, value });
+        this.show("ok", `set ${type.split("::").pop()}${path ? `.${path}` : ""} = ${JSON.stringify(value)}`);
+      } catch (e) {
+        this.show("error", describeError(e));
+      }
+    }
+    show(state, text) {
+      this.el.result.dataset.state = state;
+      this.el.result.textContent = text;
+    }
+  };
+  function flatten(value, path, leaf) {
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => flatten(v, `${path}[${i}]`, leaf));
+    } else if (value !== null && typeof value === "object") {
+      for (const [key, v] of Object.entries(value)) flatten(v, path ? `${path}.${key}` : key, leaf);
+    } else {
+      leaf(path, value);
+    }
+  }
+  function setInput(input, value) {
+    if (input instanceof HTMLInputElement && input.type === "checkbox") input.checked = value === true;
+    else {
+      const text = typeof value === "number" ? String(Math.round(value * 1e6) / 1e6) : String(value ?? "");
+      if (input.value !== text) input.value = text;
+    }
+  }
+
   // src/scene.ts
   var COMMAND_CHANNEL2 = "scene/command";
   var ENTITIES_CHANNEL = "scene/entities";
@@ -3435,12 +3688,23 @@
       result: byId("devices-result"),
       adapters: byId("adapters")
     });
+    const inspector = new Inspector(connection, {
+      panel: byId("inspector-panel"),
+      search: byId("inspector-search"),
+      tree: byId("inspector-tree"),
+      count: byId("inspector-total"),
+      title: byId("inspector-selected"),
+      components: byId("inspector-components"),
+      result: byId("inspector-result")
+    });
     connection.stateChanged.on((state) => {
       showState(state);
       if (state.state === "closed") {
         scene.clear();
         devices.clear();
+        inspector.stop();
       }
+      if (state.state === "connected") void inspector.connected(state.welcome.clientId);
       if (state.state === "connected") telemetry.reconnected(state.sessionChanged);
     });
     connection.channelsChanged.on((channels) => {
@@ -3450,6 +3714,7 @@
     connection.notice.on(note);
     connection.data.on(({ message, channel }) => {
       if (!channel) return;
+      if (inspector.receive(channel.name, message)) return;
       if (channel.name.startsWith("telemetry/")) telemetry.receive(channel.name.slice("telemetry/".length), message);
       else if (channel.name === ENTITIES_CHANNEL) scene.receive(message);
       else if (channel.name === ECHO_CHANNEL) echo.receive(message);

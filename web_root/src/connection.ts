@@ -136,6 +136,28 @@ export class Connection {
     });
   }
 
+  /**
+   * Subscribes to more patterns on the current connection (those in the
+   * options are renewed after every Welcome; these are not). Resolves once
+   * the host confirmed, so every later publish is routed to this page.
+   */
+  subscribe(patterns: string[]): Promise<void> {
+    const requestId = this.takeRequestId();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(requestId);
+        reject(new RequestError('the host did not confirm the subscription', 'Timeout'));
+      }, REQUEST_GRACE_MS);
+      this.pending.set(requestId, { resolve: () => resolve(), reject, timer });
+      try {
+        this.send(encodeSubscribe(requestId, [], patterns));
+      } catch (e) {
+        this.settle(requestId, () => {});
+        reject(e);
+      }
+    });
+  }
+
   // -------------------------------------------------------------------------
 
   private requireChannel(name: string): Channel {

@@ -5,6 +5,7 @@ import { Connection, ConnectionState } from './connection';
 import { Devices } from './devices';
 import { ECHO_CHANNEL, Echo } from './echo';
 import { EVENTS_PATTERN, JsonObject, jsonRequest } from './hardware';
+import { Inspector } from './inspector';
 import { ENTITIES_CHANNEL, Scene } from './scene';
 import { Telemetry } from './telemetry';
 
@@ -93,12 +94,24 @@ function main(): void {
     adapters: byId('adapters'),
   });
 
+  const inspector = new Inspector(connection, {
+    panel: byId('inspector-panel'),
+    search: byId<HTMLInputElement>('inspector-search'),
+    tree: byId<HTMLUListElement>('inspector-tree'),
+    count: byId('inspector-total'),
+    title: byId('inspector-selected'),
+    components: byId('inspector-components'),
+    result: byId('inspector-result'),
+  });
+
   connection.stateChanged.on((state) => {
     showState(state);
     if (state.state === 'closed') {
       scene.clear();
       devices.clear();
+      inspector.stop();
     }
+    if (state.state === 'connected') void inspector.connected(state.welcome.clientId);
     if (state.state === 'connected') telemetry.reconnected(state.sessionChanged);
   });
   connection.channelsChanged.on((channels) => {
@@ -108,6 +121,7 @@ function main(): void {
   connection.notice.on(note);
   connection.data.on(({ message, channel }) => {
     if (!channel) return;
+    if (inspector.receive(channel.name, message)) return;
     if (channel.name.startsWith('telemetry/')) telemetry.receive(channel.name.slice('telemetry/'.length), message);
     else if (channel.name === ENTITIES_CHANNEL) scene.receive(message);
     else if (channel.name === ECHO_CHANNEL) echo.receive(message);

@@ -127,7 +127,11 @@ def test_steps_2_to_30_the_session(demo, section10):
             assert c.encoding == "json" and c.schema_name == "switchboard.hardware", name
             assert c.delivery == (DeliveryPolicy.Latest if latest else DeliveryPolicy.Reliable)
             assert c.publishers == Publishers.AgentsOnly
-        assert set(channels) == set(TABLE) | set(hardware), "section 10.1 lists every channel"
+        # A demo built with the inspector feature also has the inspector's
+        # channels; docs/inspector.md lists those.
+        inspector = {n for n, c in channels.items() if c.schema_name == "switchboard.inspector"}
+        assert set(channels) == set(TABLE) | set(hardware) | inspector, \
+            "section 10.1 lists every channel"
         for name in ("hardware/adapters", "echo", "telemetry/frame_time"):
             quoted_in(section10, channels[name].description)
 
