@@ -181,6 +181,7 @@
 //! | `bevy` | yes | [`bevy`] (the plugin, system sets, ECS messages, on-demand runner) and [`agents`]' telemetry agent; only `bevy_ecs` and `bevy_app` |
 //! | `hardware` | no | the hardware-bridge agent (radios, YAML device types, SQLite registry) |
 //! | `tls` | no | `wss://` through rustls ([`TlsConfig`]) |
+//! | `mqueue` | no | clients over POSIX message queues named after the game's PID (Linux; `MqueueConfig`) |
 //! | `fuzzing` | no | entry points for the fuzz targets; not an API |
 
 #![warn(missing_docs)]
@@ -204,6 +205,8 @@ pub mod memory {
 }
 
 pub use host::{Batch, ChannelSpec, Host, HostError, MAX_CHANNEL_NAME_LEN, validate_channel_name};
+#[cfg(feature = "mqueue")]
+pub use net::MqueueConfig;
 pub use net::{ClientInfo, DEFAULT_PORT, HostConfig, HostEvent, Limits, Peer, RequestFailure};
 #[cfg(feature = "tls")]
 pub use net::{TlsConfig, TlsError};

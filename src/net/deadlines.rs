@@ -25,6 +25,8 @@ pub(crate) fn fire(core: &mut Core, conns: &mut Connections, timer: Timer, at: I
             inbound_request_expired(core, conns, id, request_id, at);
             Verdict::Keep
         }
+        // The loop handles its finders' turns itself.
+        Timer::Look(_) => Verdict::Keep,
         Timer::OutboundRequest(id, request_id) => {
             let Some(session) = conns.session_mut(id) else {
                 return Verdict::Keep;
@@ -163,5 +165,6 @@ pub(crate) fn compact(core: &mut Core, conns: &Connections) {
             .session(*id)
             .and_then(|s| s.pending_out.get(request).map(|p| p.deadline == at))
             .unwrap_or(false),
+        Timer::Look(_) => true,
     });
 }

@@ -39,6 +39,8 @@ use crossbeam_channel::{Receiver, Sender};
 use mio::Waker;
 
 pub(crate) use commands::{Command, GameRequest};
+#[cfg(feature = "mqueue")]
+pub use config::MqueueConfig;
 pub(crate) use config::NetConfig;
 pub use config::{DEFAULT_PORT, HostConfig, Limits};
 #[cfg(feature = "tls")]
@@ -69,8 +71,9 @@ pub(crate) fn spawn(config: NetConfig, listener: mio::net::TcpListener) -> io::R
     let (event_tx, event_rx) = crossbeam_channel::bounded(limits.inbound_queue);
     let config = Arc::new(config);
     let acceptors = transport::accepting(&config, listener);
+    let finders = transport::finding(&config);
     let core = core::Core::new(config, event_tx, Arc::clone(&handoff));
-    let net = event_loop::NetLoop::new(poll, acceptors, command_rx, core)?;
+    let net = event_loop::NetLoop::new(poll, acceptors, finders, command_rx, core)?;
     let thread = std::thread::Builder::new()
         .name("switchboard-net".to_owned())
         .spawn(move || net.run())?;

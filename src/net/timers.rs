@@ -22,6 +22,8 @@ pub(crate) enum Timer {
     InboundRequest(ClientId, u64),
     /// The client must have answered this game request by now.
     OutboundRequest(ClientId, u64),
+    /// Finder `i` looks for new peers (and checks its current ones).
+    Look(usize),
 }
 
 #[derive(Debug)]

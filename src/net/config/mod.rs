@@ -5,8 +5,12 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+#[cfg(feature = "mqueue")]
+mod mqueue;
 #[cfg(feature = "tls")]
 mod tls;
+#[cfg(feature = "mqueue")]
+pub use mqueue::MqueueConfig;
 #[cfg(feature = "tls")]
 pub use tls::{TlsConfig, TlsError};
 
@@ -54,6 +58,10 @@ pub struct HostConfig {
     /// Serve `wss://` with this certificate.
     #[cfg(feature = "tls")]
     pub tls: Option<TlsConfig>,
+    /// Also take clients over POSIX message queues named after this
+    /// process's id (feature `mqueue`, Linux). `None` (the default): off.
+    #[cfg(feature = "mqueue")]
+    pub mqueue: Option<MqueueConfig>,
     /// Every bound on memory and time.
     pub limits: Limits,
     /// Testing only: skip the protocol and echo every WebSocket message back
@@ -144,6 +152,8 @@ impl Default for HostConfig {
             allow_insecure_remote: false,
             #[cfg(feature = "tls")]
             tls: None,
+            #[cfg(feature = "mqueue")]
+            mqueue: None,
             limits: Limits::default(),
             echo_mode: false,
         }
@@ -272,10 +282,21 @@ impl HostConfig {
                 ));
             }
         }
+        #[cfg(feature = "mqueue")]
+        if let Some(mqueue) = &self.mqueue {
+            mqueue.validate()?;
+        }
         if u32::try_from(l.request_timeout.as_millis()).is_err() {
             return Err("limits.request_timeout must fit in u32 milliseconds".to_owned());
         }
         Ok(())
+    }
+
+    /// Take clients over POSIX message queues too ([`MqueueConfig`]).
+    #[cfg(feature = "mqueue")]
+    pub fn message_queues(mut self, queues: MqueueConfig) -> Self {
+        self.mqueue = Some(queues);
+        self
     }
 
     /// Serve `wss://` with this certificate.
