@@ -49,6 +49,13 @@ Listening and access (see SECURITY.md):
   --allow-insecure-remote  listen beyond loopback without a token and TLS:
                            anyone who can reach the port can drive the game
   --max-clients N          most connections at once (default 256)
+  --max-message-size N     largest message a client may send, in bytes
+                           (default 8388608)
+  --no-queues              do not take clients over POSIX message queues
+                           (on by default when built with the mqueue feature:
+                           `switchboard call <PID> echo hi`)
+  --queue-prefix NAME      message queue names /NAMEIn.<PID> and
+                           /NAMEOut.<PID> (default Switchboard)
 
 Content:
   --web-root DIR           folder served over HTTP (default: the editor)
@@ -84,6 +91,9 @@ pub struct Options {
     allowed_hosts: Vec<String>,
     allow_insecure_remote: bool,
     max_clients: usize,
+    max_message_size: usize,
+    queues: bool,
+    queue_prefix: Option<String>,
 }
 
 /// Reads the arguments after the program name. An error is a sentence for
@@ -106,6 +116,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         allowed_hosts: Vec::new(),
         allow_insecure_remote: false,
         max_clients: switchboard::Limits::default().max_clients,
+        max_message_size: switchboard::Limits::default().max_message_size,
+        queues: true,
+        queue_prefix: None,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -125,6 +138,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             "--allow-host" => options.allowed_hosts.push(value()?),
             "--allow-insecure-remote" => options.allow_insecure_remote = true,
             "--max-clients" => options.max_clients = number(&arg, value()?)?,
+            "--max-message-size" => options.max_message_size = number(&arg, value()?)?,
+            "--no-queues" => options.queues = false,
+            "--queue-prefix" => options.queue_prefix = Some(value()?),
             "--web-root" => options.web_root = PathBuf::from(value()?),
             "--registry" => options.registry = PathBuf::from(value()?),
             "--zwave-port" => options.zwave_port = Some(PathBuf::from(value()?)),
@@ -156,7 +172,8 @@ impl Options {
             .bind(self.bind_addr()?)
             .host_name("switchboard demo")
             .web_root(&self.web_root)
-            .max_clients(self.max_clients);
+            .max_clients(self.max_clients)
+            .max_message_size(self.max_message_size);
         if let Some(token) = &self.token {
             config = config.token(token);
         }
@@ -167,7 +184,30 @@ impl Options {
             config = config.allow_host(host);
         }
         config.allow_insecure_remote = self.allow_insecure_remote;
+        let config = self.with_queues(config)?;
         self.with_tls(config)
+    }
+
+    #[cfg(all(feature = "mqueue", target_os = "linux"))]
+    fn with_queues(&self, config: HostConfig) -> Result<HostConfig, String> {
+        if !self.queues {
+            return Ok(config);
+        }
+        let mut queues = switchboard::MqueueConfig::default();
+        if let Some(prefix) = &self.queue_prefix {
+            queues = queues.prefix(prefix);
+        }
+        Ok(config.message_queues(queues))
+    }
+
+    #[cfg(not(all(feature = "mqueue", target_os = "linux")))]
+    fn with_queues(&self, config: HostConfig) -> Result<HostConfig, String> {
+        if self.queue_prefix.is_some() {
+            return Err("--queue-prefix needs the mqueue feature (Linux): \
+                 cargo run --example ipc_agent --features hardware,mqueue -- ..."
+                .into());
+        }
+        Ok(config)
     }
 
     /// True when the demo will listen on a loopback address only.

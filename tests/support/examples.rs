@@ -28,6 +28,7 @@ fn build(name: &str) -> PathBuf {
         ("bevy", cfg!(feature = "bevy")),
         ("hardware", cfg!(feature = "hardware")),
         ("tls", cfg!(feature = "tls")),
+        ("mqueue", cfg!(feature = "mqueue")),
         ("fuzzing", cfg!(feature = "fuzzing")),
     ]
     .into_iter()
