@@ -8,7 +8,13 @@
 //! Exit codes, the same for every subcommand, so scripts can rely on them:
 //! see [`exit`].
 
+mod call;
+mod channels;
+mod connect;
 mod exit;
+mod publish;
+mod sub;
+mod target;
 
 use std::process::ExitCode;
 
@@ -28,6 +34,15 @@ struct Cli {
 enum Command {
     /// Print the exit codes every subcommand uses.
     ExitCodes,
+    /// List the channels a game advertises.
+    Channels(channels::ChannelsArgs),
+    /// Print what a game publishes on channels matching a pattern.
+    Sub(sub::SubArgs),
+    /// Send a request on a channel and print the answer.
+    Call(call::CallArgs),
+    /// Publish one message on a channel.
+    #[command(name = "pub")]
+    Pub(publish::PubArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +52,10 @@ fn main() -> ExitCode {
             print!("{}", exit::TABLE);
             Ok(())
         }
+        Command::Channels(args) => channels::run(args),
+        Command::Sub(args) => sub::run(args),
+        Command::Call(args) => call::run(args),
+        Command::Pub(args) => publish::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
