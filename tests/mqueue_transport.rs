@@ -168,3 +168,72 @@ fn a_game_that_does_not_exist_is_an_error() {
         .unwrap();
     assert!(err.to_string().contains("no process"), "{err}");
 }
+
+/// Makes one queue as a careless (or hostile) client might.
+fn make_queue(name: &str, mode: libc::mode_t, slot: i64) {
+    let c = std::ffi::CString::new(name).unwrap();
+    // SAFETY: mq_attr is plain integers.
+    let mut attr: libc::mq_attr = unsafe { std::mem::zeroed() };
+    attr.mq_maxmsg = 10;
+    attr.mq_msgsize = slot;
+    // SAFETY: a NUL-terminated name, a mode and a valid attribute pointer.
+    let mqd = unsafe {
+        libc::mq_open(
+            c.as_ptr(),
+            libc::O_CREAT | libc::O_EXCL | libc::O_RDWR,
+            0o600 as libc::c_uint,
+            &attr as *const libc::mq_attr,
+        )
+    };
+    assert!(mqd >= 0, "{name}: {}", std::io::Error::last_os_error());
+    // SAFETY: just opened; fchmod on its descriptor, then close it.
+    unsafe {
+        assert_eq!(libc::fchmod(mqd, mode), 0);
+        libc::mq_close(mqd);
+    }
+}
+
+fn unlink(name: &str) {
+    let c = std::ffi::CString::new(name).unwrap();
+    // SAFETY: a NUL-terminated name.
+    unsafe { libc::mq_unlink(c.as_ptr()) };
+}
+
+#[test]
+fn a_pair_others_may_open_or_with_tiny_slots_is_left_alone() {
+    for (test, mode, slot) in [("Mode", 0o644, 8192), ("Tiny", 0o600, 64)] {
+        let (host, config) = echo_host(test);
+        let (in_name, out_name) = config.names(std::process::id());
+        make_queue(&in_name, mode, slot);
+        make_queue(&out_name, mode, slot);
+        // Many looks later: not taken, not removed.
+        let deadline = Instant::now() + Duration::from_millis(400);
+        while Instant::now() < deadline {
+            if let Some(event) = host.wait_event(Duration::from_millis(20)) {
+                assert!(
+                    !matches!(event, HostEvent::Connected(_)),
+                    "{test}: {event:?}"
+                );
+            }
+        }
+        assert!(queue_exists(&in_name) && queue_exists(&out_name), "{test}");
+        unlink(&in_name);
+        unlink(&out_name);
+        // Once the names are free, a proper pair is taken.
+        let client = Client::over_queues(std::process::id(), &config, ClientOptions::new("fine"));
+        assert!(client.is_ok(), "{test}: {:?}", client.err());
+    }
+}
+
+#[test]
+fn a_client_that_never_says_hello_is_timed_out_and_its_pair_removed() {
+    let config = queues("Silent");
+    let _host = start_host(|c| {
+        c.message_queues(config.clone())
+            .handshake_timeout(Duration::from_millis(300))
+    });
+    let (in_name, out_name) = config.names(std::process::id());
+    make_queue(&in_name, 0o600, 8192);
+    make_queue(&out_name, 0o600, 8192);
+    assert!(gone_within(&in_name, PATIENCE) && gone_within(&out_name, PATIENCE));
+}

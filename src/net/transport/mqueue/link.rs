@@ -198,6 +198,11 @@ impl Link for QueueLink {
         if let Some(reason) = self.watch.gone() {
             return Incoming::Ended(Some(reason));
         }
+        if self.write_shut && self.pending.is_empty() {
+            return Incoming::Ended(Some(
+                "closed; the client did not answer the close".to_owned(),
+            ));
+        }
         if let Some(incoming) = self.stashed.take() {
             return incoming;
         }
@@ -257,8 +262,11 @@ impl Link for QueueLink {
     }
 
     fn shutdown_write(&mut self) {
-        // Queues have no half-close; the unlink on drop is the end.
+        // Queues have no half-close, and need no lingering: what is in the
+        // client's queue stays readable after the names are unlinked. Once
+        // everything is out the link ends; a ring makes the loop read it.
         self.write_shut = true;
+        self.watch.ring();
     }
 }
 

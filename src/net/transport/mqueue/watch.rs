@@ -51,15 +51,20 @@ impl Watch {
         self.ended.store(true, Ordering::Release);
     }
 
+    /// Makes the network thread read the link.
+    pub(super) fn ring(&self) {
+        if let Some(ring) = &*self.ring.lock().unwrap_or_else(PoisonError::into_inner) {
+            ring.ring();
+        }
+    }
+
     /// The client is gone: the link ends at its next read.
     fn declare_gone(&self, reason: String) {
         let mut gone = self.gone.lock().unwrap_or_else(PoisonError::into_inner);
         if gone.is_none() {
             *gone = Some(reason);
             drop(gone);
-            if let Some(ring) = &*self.ring.lock().unwrap_or_else(PoisonError::into_inner) {
-                ring.ring();
-            }
+            self.ring();
         }
     }
 }
