@@ -122,14 +122,20 @@ fn measure(transport: &'static str, client: &mut Client, calls: usize) -> Result
     let echo = client.channel_id("echo").ok_or("no echo channel")?;
     let timeout = Duration::from_secs(30);
     let small = vec![7u8; 64];
-    let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).map_err(|e| e.to_string())?;
+    let mut hist =
+        Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).map_err(|e| e.to_string())?;
     for _ in 0..calls / 10 {
-        client.call(echo, &small, timeout).map_err(|e| e.to_string())?; // warm-up
+        client
+            .call(echo, &small, timeout)
+            .map_err(|e| e.to_string())?; // warm-up
     }
     for _ in 0..calls {
         let start = Instant::now();
-        client.call(echo, &small, timeout).map_err(|e| e.to_string())?;
-        hist.record(start.elapsed().as_nanos() as u64).map_err(|e| e.to_string())?;
+        client
+            .call(echo, &small, timeout)
+            .map_err(|e| e.to_string())?;
+        hist.record(start.elapsed().as_nanos() as u64)
+            .map_err(|e| e.to_string())?;
     }
     let windowed = |client: &mut Client, content: &[u8], count: usize| -> Result<f64, String> {
         let start = Instant::now();
@@ -141,7 +147,9 @@ fn measure(transport: &'static str, client: &mut Client, calls: usize) -> Result
                 ids.push(client.request(echo, content).map_err(|e| e.to_string())?);
             }
             for id in ids {
-                let back = client.wait_response(id, timeout).map_err(|e| e.to_string())?;
+                let back = client
+                    .wait_response(id, timeout)
+                    .map_err(|e| e.to_string())?;
                 if back.len() != content.len() {
                     return Err("echo changed the content".into());
                 }
@@ -179,7 +187,8 @@ fn main() -> Result<(), String> {
     let queues = MqueueConfig::default().prefix("SwitchboardBench");
     let host = EchoHost::start(HostConfig::default().port(0).message_queues(queues.clone()))?;
     let options = ClientOptions::new("bench");
-    let mut ws = Client::connect_with(host.host.local_addr(), options.clone()).map_err(|e| e.to_string())?;
+    let mut ws =
+        Client::connect_with(host.host.local_addr(), options.clone()).map_err(|e| e.to_string())?;
     let mut mq =
         Client::over_queues(std::process::id(), &queues, options).map_err(|e| e.to_string())?;
     let rows = [
@@ -189,7 +198,9 @@ fn main() -> Result<(), String> {
     drop((ws, mq));
     drop(host);
 
-    println!("| transport | call p50 (us) | call p99 (us) | 64 B, window {WINDOW} (calls/s) | 64 KiB, window {WINDOW} (calls/s) | 64 KiB (MiB/s each way) |");
+    println!(
+        "| transport | call p50 (us) | call p99 (us) | 64 B, window {WINDOW} (calls/s) | 64 KiB, window {WINDOW} (calls/s) | 64 KiB (MiB/s each way) |"
+    );
     println!("|---|---|---|---|---|---|");
     for r in &rows {
         println!(

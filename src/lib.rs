@@ -158,7 +158,11 @@
 //! feature); the host also serves the browser editor's files on the same
 //! port ([`HostConfig::web_root`]). Inside the game's process,
 //! [`Host::connect_in_memory`] gives a connection without a socket, under
-//! the same rules, for tests and in-process tools. Access control (the
+//! the same rules, for tests and in-process tools. With the `mqueue`
+//! feature (Linux), `HostConfig::message_queues` also lets a local client
+//! reach the game through a pair of POSIX message queues named after its
+//! process id (`Client::over_queues`, the `switchboard` program's PID
+//! targets). Access control (the
 //! `Host` and `Origin` checks, the token, TLS) is described in
 //! `SECURITY.md`.
 //!
