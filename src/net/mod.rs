@@ -1,6 +1,8 @@
 //! The network layer: one thread with one `mio::Poll`, woken by its links,
 //! by a `mio::Waker` when the game sends commands, and by its own timers.
-//! Nothing spins: an idle host sleeps in `poll` with no timeout.
+//! Nothing spins: an idle host sleeps in `poll` with no timeout (with the
+//! message queues on, until its next look for a queue pair, every
+//! `MqueueConfig::look_interval`).
 //!
 //! Inside, data flows one way:
 //!
