@@ -20,13 +20,14 @@ export RUSTC_BOOTSTRAP=1
 # freed memory ASan keeps to catch use-after-free.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-quarantine_size_mb=64:detect_leaks=1}"
 
-ALL_TARGETS=(frame client_decode http_request static_path pattern hardware_json device_type_yaml)
+ALL_TARGETS=(frame client_decode http_request static_path pattern hardware_json device_type_yaml mqueue_framing)
 # Largest input per target: a frame or message up to 64 KiB, a request head
 # up to the host's 16 KiB limit plus a read chunk, small text elsewhere.
 max_len() {
     case "$1" in
         frame | client_decode) echo 65536 ;;
         http_request) echo 20480 ;;
+        mqueue_framing) echo 65536 ;;
         *) echo 4096 ;;
     esac
 }

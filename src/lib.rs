@@ -160,7 +160,11 @@
 //! feature); the host also serves the browser editor's files on the same
 //! port ([`HostConfig::web_root`]). Inside the game's process,
 //! [`Host::connect_in_memory`] gives a connection without a socket, under
-//! the same rules, for tests and in-process tools. Access control (the
+//! the same rules, for tests and in-process tools. With the `mqueue`
+//! feature (Linux), `HostConfig::message_queues` also lets a local client
+//! reach the game through a pair of POSIX message queues named after its
+//! process id (`Client::over_queues`, the `switchboard` program's PID
+//! targets). Access control (the
 //! `Host` and `Origin` checks, the token, TLS) is described in
 //! `SECURITY.md`.
 //!
@@ -192,6 +196,7 @@
 //! | `inspector` | no | the entity inspector agent: the world's entities, components and resources by reflection, BRP's requests as channels (`docs/inspector.md`) |
 //! | `tls` | no | `wss://` through rustls: serving it ([`TlsConfig`]) and dialling it ([`DialTlsConfig`]) |
 //! | `discovery` | no | reading the records of running hosts ([`discovery::list`]); every host writes its record without it |
+//! | `mqueue` | no | clients over POSIX message queues named after the game's PID (Linux; `MqueueConfig`) |
 //! | `fuzzing` | no | entry points for the fuzz targets; not an API |
 
 #![warn(missing_docs)]
@@ -216,6 +221,8 @@ pub mod memory {
 }
 
 pub use host::{Batch, ChannelSpec, Host, HostError, MAX_CHANNEL_NAME_LEN, validate_channel_name};
+#[cfg(feature = "mqueue")]
+pub use net::MqueueConfig;
 pub use net::{ClientInfo, DEFAULT_PORT, HostConfig, HostEvent, Limits, Peer, RequestFailure};
 pub use net::{DialBackoff, DialState, DialStatus};
 #[cfg(feature = "tls")]

@@ -68,11 +68,26 @@ fn lists_running_demos_as_a_table_and_as_json_lines() {
     let mut expected = vec![u64::from(north.pid()), u64::from(south.pid())];
     expected.sort_unstable();
     assert_eq!(pids, expected);
-    assert!(
-        listed
-            .iter()
-            .all(|v| v["queues"].is_null() && v["session_id"].is_string())
-    );
+    for v in &listed {
+        assert!(v["session_id"].is_string(), "{v}");
+        // The demo takes clients over its message queues when built with
+        // them, and its record names the pair.
+        let pid = v["pid"].as_u64().unwrap();
+        if cfg!(feature = "mqueue") {
+            assert_eq!(
+                v["queues"]["to_game"],
+                format!("/SwitchboardIn.{pid}"),
+                "{v}"
+            );
+            assert_eq!(
+                v["queues"]["from_game"],
+                format!("/SwitchboardOut.{pid}"),
+                "{v}"
+            );
+        } else {
+            assert!(v["queues"].is_null(), "{v}");
+        }
+    }
 
     let only = stdout(&ls(&folder.0, &["south"]));
     assert_eq!(only.lines().count(), 2, "{only}");

@@ -46,7 +46,11 @@ fn count_frames(mut limit: ResMut<FrameLimit>, mut exit: MessageWriter<AppExit>)
 #[derive(Resource)]
 struct Secure(bool);
 
-fn announce(status: Res<IpcStatus>, secure: Res<Secure>) {
+/// The message queue a client creates to reach the demo, when they are on.
+#[derive(Resource)]
+struct QueueName(Option<String>);
+
+fn announce(status: Res<IpcStatus>, secure: Res<Secure>, queues: Res<QueueName>) {
     // A host that failed to start ended the demo before the first frame.
     if let HostStatus::Listening(addr) = &status.0 {
         let (http, ws) = if secure.0 {
@@ -57,6 +61,9 @@ fn announce(status: Res<IpcStatus>, secure: Res<Secure>) {
         println!("Switchboard demo running.");
         println!("  editor:    {http}://{addr}/");
         println!("  websocket: {ws}://{addr}/");
+        if let Some(name) = &queues.0 {
+            println!("  queues:    {name} (pid {})", std::process::id());
+        }
     }
 }
 
@@ -88,6 +95,15 @@ fn main() -> AppExit {
         }
     };
     let secure = Secure(config.tls_enabled());
+    #[cfg(all(feature = "mqueue", target_os = "linux"))]
+    let queue_name = QueueName(
+        config
+            .mqueue
+            .as_ref()
+            .map(|q| q.names(std::process::id()).0),
+    );
+    #[cfg(not(all(feature = "mqueue", target_os = "linux")))]
+    let queue_name = QueueName(None);
     let frame = Duration::from_secs_f64(1.0 / options.hz);
     let mut app = App::new();
     if options.on_demand {
@@ -131,6 +147,7 @@ fn main() -> AppExit {
     ))
     .insert_resource(FrameLimit(options.frames, 0))
     .insert_resource(secure)
+    .insert_resource(queue_name)
     // After every agent advertised its channels in Startup.
     .add_systems(PostStartup, announce)
     .add_systems(Last, count_frames);

@@ -49,6 +49,13 @@ Listening and access (see SECURITY.md):
   --allow-insecure-remote  listen beyond loopback without a token and TLS:
                            anyone who can reach the port can drive the game
   --max-clients N          most connections at once (default 256)
+  --max-message-size N     largest message a client may send, in bytes
+                           (default 8388608)
+  --no-queues              do not take clients over POSIX message queues
+                           (on by default when built with the mqueue feature:
+                           `switchboard call <PID> echo hi`)
+  --queue-prefix NAME      message queue names /NAMEIn.<PID> and
+                           /NAMEOut.<PID> (default Switchboard)
 
 Outbound connections (the game dials the editor):
   --dial URL               dial ws://HOST:PORT/PATH (or wss://, tls feature)
@@ -101,6 +108,9 @@ pub struct Options {
     dial_ca: Option<PathBuf>,
     name: String,
     discovery: bool,
+    max_message_size: usize,
+    queues: bool,
+    queue_prefix: Option<String>,
 }
 
 /// Reads the arguments after the program name. An error is a sentence for
@@ -127,6 +137,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         dial_ca: None,
         name: "switchboard demo".to_owned(),
         discovery: true,
+        max_message_size: switchboard::Limits::default().max_message_size,
+        queues: true,
+        queue_prefix: None,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -150,6 +163,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             "--no-discovery" => options.discovery = false,
             "--dial" => options.dial.push(value()?),
             "--dial-ca" => options.dial_ca = Some(PathBuf::from(value()?)),
+            "--max-message-size" => options.max_message_size = number(&arg, value()?)?,
+            "--no-queues" => options.queues = false,
+            "--queue-prefix" => options.queue_prefix = Some(value()?),
             "--web-root" => options.web_root = PathBuf::from(value()?),
             "--registry" => options.registry = PathBuf::from(value()?),
             "--zwave-port" => options.zwave_port = Some(PathBuf::from(value()?)),
@@ -182,7 +198,8 @@ impl Options {
             .host_name(&self.name)
             .discovery(self.discovery)
             .web_root(&self.web_root)
-            .max_clients(self.max_clients);
+            .max_clients(self.max_clients)
+            .max_message_size(self.max_message_size);
         if let Some(token) = &self.token {
             config = config.token(token);
         }
@@ -196,7 +213,30 @@ impl Options {
             config = config.dial(url);
         }
         config.allow_insecure_remote = self.allow_insecure_remote;
+        let config = self.with_queues(config)?;
         self.with_tls(config)
+    }
+
+    #[cfg(all(feature = "mqueue", target_os = "linux"))]
+    fn with_queues(&self, config: HostConfig) -> Result<HostConfig, String> {
+        if !self.queues {
+            return Ok(config);
+        }
+        let mut queues = switchboard::MqueueConfig::default();
+        if let Some(prefix) = &self.queue_prefix {
+            queues = queues.prefix(prefix);
+        }
+        Ok(config.message_queues(queues))
+    }
+
+    #[cfg(not(all(feature = "mqueue", target_os = "linux")))]
+    fn with_queues(&self, config: HostConfig) -> Result<HostConfig, String> {
+        if self.queue_prefix.is_some() {
+            return Err("--queue-prefix needs the mqueue feature (Linux): \
+                 cargo run --example ipc_agent --features hardware,mqueue -- ..."
+                .into());
+        }
+        Ok(config)
     }
 
     /// True when the demo will listen on a loopback address only.

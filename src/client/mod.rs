@@ -30,6 +30,8 @@ use crate::protocol::{
 };
 
 mod decode;
+#[cfg(all(feature = "mqueue", target_os = "linux"))]
+mod queues;
 mod wire;
 
 use decode::Received;
@@ -72,6 +74,15 @@ pub enum ClientError {
     /// The host said something out of order.
     #[error("unexpected: {0}")]
     Unexpected(String),
+    /// The host refused a message at the message-queue framing level
+    /// (status 400, 500 or 501; the reason says why).
+    #[error("refused by the message-queue transport ({status}): {reason}")]
+    QueueRefused {
+        /// The refusal's status.
+        status: u16,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// What the host said in `Welcome`.
@@ -213,6 +224,30 @@ impl Client {
         options: ClientOptions,
     ) -> Result<Self, ClientError> {
         Self::handshake(Wire::Memory(connection), options)
+    }
+
+    /// Makes the message-queue pair named after the game's process id
+    /// `game_pid` and says `Hello` over it (feature `mqueue`, Linux). The
+    /// host finds the pair within its look interval; the queues are
+    /// removed when the client is dropped.
+    ///
+    /// ```no_run
+    /// use switchboard::MqueueConfig;
+    /// use switchboard::client::{Client, ClientOptions};
+    ///
+    /// let game_pid = 4242;
+    /// let client = Client::over_queues(game_pid, &MqueueConfig::default(), ClientOptions::new("tool"))?;
+    /// println!("connected to {}", client.welcome().host_name);
+    /// # Ok::<(), switchboard::client::ClientError>(())
+    /// ```
+    #[cfg(all(feature = "mqueue", target_os = "linux"))]
+    pub fn over_queues(
+        game_pid: u32,
+        queues: &crate::MqueueConfig,
+        options: ClientOptions,
+    ) -> Result<Self, ClientError> {
+        let wire = queues::QueueWire::create(game_pid, queues, options.timeout)?;
+        Self::handshake(Wire::Queues(Box::new(wire)), options)
     }
 
     fn handshake(mut wire: Wire, options: ClientOptions) -> Result<Self, ClientError> {

@@ -1,5 +1,5 @@
-//! What carries the client's frames: a WebSocket over TCP, or the host's
-//! in-memory transport.
+//! What carries the client's frames: a WebSocket over TCP, the host's
+//! in-memory transport, or a pair of message queues.
 
 use std::io;
 use std::net::TcpStream;
@@ -19,6 +19,8 @@ const MEMORY_SEND_TIMEOUT: Duration = Duration::from_secs(30);
 pub(super) enum Wire {
     WebSocket(Box<WebSocket<TcpStream>>),
     Memory(MemoryConnection),
+    #[cfg(all(feature = "mqueue", target_os = "linux"))]
+    Queues(Box<super::queues::QueueWire>),
 }
 
 impl Wire {
@@ -39,6 +41,19 @@ impl Wire {
                     "the in-memory transport carries binary frames only, not {other:?}"
                 ))),
             },
+            #[cfg(all(feature = "mqueue", target_os = "linux"))]
+            Wire::Queues(queues) => match message {
+                Message::Binary(frame) => queues.send_frame(&frame),
+                Message::Close(frame) => {
+                    let (code, reason) = frame
+                        .map(|f| (u16::from(f.code), f.reason.to_string()))
+                        .unwrap_or((1000, String::new()));
+                    queues.close(code, &reason)
+                }
+                other => Err(ClientError::Unexpected(format!(
+                    "the message queues carry binary frames only, not {other:?}"
+                ))),
+            },
         }
     }
 
@@ -50,6 +65,8 @@ impl Wire {
         match self {
             Wire::WebSocket(ws) => Ok(ws.close(None)?),
             Wire::Memory(memory) => memory.close(1000, "").map_err(memory_error),
+            #[cfg(all(feature = "mqueue", target_os = "linux"))]
+            Wire::Queues(queues) => queues.close(1000, ""),
         }
     }
 
@@ -66,6 +83,8 @@ impl Wire {
                     "the host ended the in-memory connection",
                 ))),
             },
+            #[cfg(all(feature = "mqueue", target_os = "linux"))]
+            Wire::Queues(queues) => queues.read_one(timeout),
         }
     }
 }

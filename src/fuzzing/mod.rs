@@ -17,6 +17,8 @@ mod frame;
 #[cfg(feature = "hardware")]
 mod hardware;
 mod http_request;
+#[cfg(all(feature = "mqueue", target_os = "linux"))]
+mod mqueue_framing;
 mod pattern;
 mod seeds;
 mod static_path;
@@ -26,6 +28,8 @@ pub use frame::frame;
 #[cfg(feature = "hardware")]
 pub use hardware::{device_type_yaml, hardware_json};
 pub use http_request::http_request;
+#[cfg(all(feature = "mqueue", target_os = "linux"))]
+pub use mqueue_framing::mqueue_framing;
 pub use pattern::pattern;
 pub use seeds::seeds;
 pub use static_path::static_path;
@@ -55,6 +59,10 @@ mod tests {
                 "device_type_yaml" => device_type_yaml(&bytes),
                 #[cfg(not(feature = "hardware"))]
                 "hardware_json" | "device_type_yaml" => {}
+                #[cfg(all(feature = "mqueue", target_os = "linux"))]
+                "mqueue_framing" => mqueue_framing(&bytes),
+                #[cfg(not(all(feature = "mqueue", target_os = "linux")))]
+                "mqueue_framing" => {}
                 other => panic!("seed {name} for unknown target {other}"),
             }
         }

@@ -249,5 +249,73 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         "anchors.yml",
         b"id: x\nname: &n X\ndescription: *n\nconfig:\n  a: &f {type: string, regex: \"[a-z]{2,8}\", default: abc}\n  b: *f\n",
     );
+
+    // Message-queue slots: a length-prefixed sequence of parts after a
+    // control byte (see the target). Good sequences and each broken kind.
+    let slots = |control: u8, parts: &[&[u8]]| {
+        let mut v = vec![control];
+        for p in parts {
+            v.extend_from_slice(&(p.len() as u16).to_le_bytes());
+            v.extend_from_slice(p);
+        }
+        v
+    };
+    let mq: [(&str, Vec<u8>); 7] = [
+        (
+            "one-part",
+            slots(0, &[b"{\"req\":0,\"uniq\":1,\"remain\":2}\0hi"]),
+        ),
+        (
+            "two-parts",
+            slots(
+                0,
+                &[
+                    b"{\"req\":1,\"uniq\":2,\"remain\":5}\0abc",
+                    b"{\"req\":0,\"uniq\":2,\"remain\":2}\0de",
+                ],
+            ),
+        ),
+        (
+            "growing-remain",
+            slots(
+                0,
+                &[
+                    b"{\"req\":1,\"uniq\":3,\"remain\":5}\0abc",
+                    b"{\"req\":0,\"uniq\":3,\"remain\":9}\0de",
+                ],
+            ),
+        ),
+        (
+            "changed-uniq",
+            slots(
+                0,
+                &[
+                    b"{\"req\":1,\"uniq\":4,\"remain\":5}\0abc",
+                    b"{\"req\":0,\"uniq\":5,\"remain\":2}\0de",
+                ],
+            ),
+        ),
+        ("bad-json", slots(0, &[b"{\"req\":1,\"uniq\0abc"])),
+        (
+            "host-partial",
+            slots(
+                1,
+                &[
+                    b"{\"status\":206,\"uniq\":6,\"remain\":4}\0ab",
+                    b"{\"status\":200,\"uniq\":6,\"remain\":2}\0cd",
+                ],
+            ),
+        ),
+        (
+            "close",
+            slots(
+                0,
+                &[b"{\"req\":0,\"uniq\":7,\"remain\":3,\"close\":1000,\"pid\":12}\0bye"],
+            ),
+        ),
+    ];
+    for (name, bytes) in &mq {
+        add("mqueue_framing", name, bytes);
+    }
     out
 }

@@ -4,7 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::discovery::{Published, Record};
+use crate::discovery::{Published, QueueNames, Record};
 use crate::net::HostConfig;
 
 /// Publishes the record unless the config opts out; a failure is logged.
@@ -22,7 +22,7 @@ pub(crate) fn publish(
         version: env!("CARGO_PKG_VERSION").to_owned(),
         session_id: session_id.to_owned(),
         url: url(local_addr, config.tls_enabled()),
-        queues: None,
+        queues: queue_names(config),
         started_unix_ms: SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
@@ -35,6 +35,18 @@ pub(crate) fn publish(
             None
         }
     }
+}
+
+/// The queue pair a local tool creates to talk over message queues, when
+/// the host takes them.
+fn queue_names(config: &HostConfig) -> Option<QueueNames> {
+    #[cfg(feature = "mqueue")]
+    if let Some(queues) = &config.mqueue {
+        let (to_game, from_game) = queues.names(std::process::id());
+        return Some(QueueNames { to_game, from_game });
+    }
+    let _ = config;
+    None
 }
 
 /// The URL a local tool connects to: an unspecified address (listening on

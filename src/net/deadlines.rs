@@ -27,6 +27,8 @@ pub(crate) fn fire(core: &mut Core, conns: &mut Connections, timer: Timer, at: I
         }
         // The loop's dialer handles these before calling here.
         Timer::Dial(_) => Verdict::Keep,
+        // The loop handles its finders' turns itself.
+        Timer::Look(_) => Verdict::Keep,
         Timer::OutboundRequest(id, request_id) => {
             let Some(session) = conns.session_mut(id) else {
                 return Verdict::Keep;
@@ -171,5 +173,6 @@ pub(crate) fn compact(core: &mut Core, conns: &Connections) {
             .session(*id)
             .and_then(|s| s.pending_out.get(request).map(|p| p.deadline == at))
             .unwrap_or(false),
+        Timer::Look(_) => true,
     });
 }

@@ -80,7 +80,7 @@ impl ClientInfo {
     pub fn addr(&self) -> Option<SocketAddr> {
         match self.peer {
             Peer::Tcp(addr) => Some(addr),
-            Peer::Memory => None,
+            Peer::Memory | Peer::MessageQueue => None,
         }
     }
 }
@@ -93,6 +93,9 @@ pub enum Peer {
     Tcp(SocketAddr),
     /// The in-memory transport, inside this process.
     Memory,
+    /// A pair of POSIX message queues named after the game's process id
+    /// (feature `mqueue`).
+    MessageQueue,
 }
 
 impl fmt::Display for Peer {
@@ -100,6 +103,7 @@ impl fmt::Display for Peer {
         match self {
             Peer::Tcp(addr) => write!(f, "{addr}"),
             Peer::Memory => f.write_str("memory"),
+            Peer::MessageQueue => f.write_str("message queue"),
         }
     }
 }

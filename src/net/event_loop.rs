@@ -18,7 +18,7 @@ use super::session::outbound::{self, close_session, reply_error, schedule_write}
 use super::session::{Class, OutboundQueue, ReadOutcome, Session, SessionState};
 use super::timers::Timer;
 use super::transport::dial::{DialPlan, Dialer, Step};
-use super::transport::{Acceptor, Doorbell, Link, OpenProgress, Payload, Ring};
+use super::transport::{Acceptor, Doorbell, Finder, Link, OpenProgress, Payload, Ring};
 use crate::protocol::{ClientId, CloseCode, ipc};
 
 pub(crate) const WAKER_TOKEN: Token = Token(usize::MAX);
@@ -32,6 +32,8 @@ const COMMAND_BUDGET: usize = 8192;
 pub(crate) struct NetLoop {
     poll: Poll,
     acceptors: Vec<Box<dyn Acceptor>>,
+    /// Transports that look for peers; finder `i` on `Timer::Look(i)`.
+    finders: Vec<Box<dyn Finder>>,
     conns: Connections,
     next_client: u32,
     commands: Receiver<Command>,
@@ -48,6 +50,7 @@ impl NetLoop {
     pub(crate) fn new(
         poll: Poll,
         mut acceptors: Vec<Box<dyn Acceptor>>,
+        finders: Vec<Box<dyn Finder>>,
         commands: Receiver<Command>,
         mut core: Core,
         dial: DialPlan,
@@ -57,11 +60,15 @@ impl NetLoop {
         }
         let backoff = core.config.host.dial_backoff;
         let dialer = Dialer::new(dial, backoff, &mut core);
+        for i in 0..finders.len() {
+            core.timers.add(Instant::now(), Timer::Look(i));
+        }
         Ok(Self {
             dialer,
             doorbell: Arc::new(Doorbell::new(Arc::clone(&core.handoff))),
             poll,
             acceptors,
+            finders,
             conns: Connections::default(),
             next_client: 0,
             commands,
@@ -468,10 +475,31 @@ impl NetLoop {
                 self.dial_step(step);
                 continue;
             }
+            if let Timer::Look(index) = timer {
+                self.look(index, now);
+                continue;
+            }
             match deadlines::fire(&mut self.core, &mut self.conns, timer, at) {
                 deadlines::Verdict::Keep => {}
                 deadlines::Verdict::Remove(id, reason) => self.remove(id, &reason),
             }
+        }
+    }
+
+    /// A finder's turn; the next one is due an interval later, unless the
+    /// host is shutting down.
+    fn look(&mut self, index: usize, now: Instant) {
+        if self.shutdown_deadline.is_some() {
+            return;
+        }
+        let Some(finder) = self.finders.get_mut(index) else {
+            return;
+        };
+        let found = finder.look();
+        let next = now + finder.interval();
+        self.core.timers.add(next, Timer::Look(index));
+        if let Some(link) = found {
+            self.attach(link);
         }
     }
 

@@ -1,6 +1,8 @@
 //! The network layer: one thread with one `mio::Poll`, woken by its links,
 //! by a `mio::Waker` when the game sends commands, and by its own timers.
-//! Nothing spins: an idle host sleeps in `poll` with no timeout.
+//! Nothing spins: an idle host sleeps in `poll` with no timeout (with the
+//! message queues on, until its next look for a queue pair, every
+//! `MqueueConfig::look_interval`).
 //!
 //! Inside, data flows one way:
 //!
@@ -39,6 +41,8 @@ use crossbeam_channel::{Receiver, Sender};
 use mio::Waker;
 
 pub(crate) use commands::{Command, GameRequest};
+#[cfg(feature = "mqueue")]
+pub use config::MqueueConfig;
 pub(crate) use config::NetConfig;
 pub use config::{DEFAULT_PORT, DialBackoff, HostConfig, Limits};
 #[cfg(feature = "tls")]
@@ -73,8 +77,9 @@ pub(crate) fn spawn(
     let (event_tx, event_rx) = crossbeam_channel::bounded(limits.inbound_queue);
     let config = Arc::new(config);
     let acceptors = transport::accepting(&config, listener);
+    let finders = transport::finding(&config);
     let core = core::Core::new(config, event_tx, Arc::clone(&handoff));
-    let net = event_loop::NetLoop::new(poll, acceptors, command_rx, core, dial)?;
+    let net = event_loop::NetLoop::new(poll, acceptors, finders, command_rx, core, dial)?;
     let thread = std::thread::Builder::new()
         .name("switchboard-net".to_owned())
         .spawn(move || net.run())?;

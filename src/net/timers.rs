@@ -24,6 +24,8 @@ pub(crate) enum Timer {
     OutboundRequest(ClientId, u64),
     /// Outbound connection `n` (in `HostConfig::dial` order) may try again.
     Dial(usize),
+    /// Finder `i` looks for new peers (and checks its current ones).
+    Look(usize),
 }
 
 #[derive(Debug)]

@@ -29,6 +29,7 @@ fn build(name: &str) -> PathBuf {
         ("hardware", cfg!(feature = "hardware")),
         ("inspector", cfg!(feature = "inspector")),
         ("tls", cfg!(feature = "tls")),
+        ("mqueue", cfg!(feature = "mqueue")),
         ("fuzzing", cfg!(feature = "fuzzing")),
     ]
     .into_iter()

@@ -8,8 +8,14 @@
 //! Exit codes, the same for every subcommand, so scripts can rely on them:
 //! see [`exit`].
 
+mod call;
+mod channels;
+mod connect;
 mod exit;
 mod ls;
+mod publish;
+mod sub;
+mod target;
 
 use std::process::ExitCode;
 
@@ -31,6 +37,15 @@ enum Command {
     ExitCodes,
     /// List the games running on this machine (from discovery).
     Ls(ls::Args),
+    /// List the channels a game advertises.
+    Channels(channels::ChannelsArgs),
+    /// Print what a game publishes on channels matching a pattern.
+    Sub(sub::SubArgs),
+    /// Send a request on a channel and print the answer.
+    Call(call::CallArgs),
+    /// Publish one message on a channel.
+    #[command(name = "pub")]
+    Pub(publish::PubArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +56,10 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Ls(args) => ls::run(&args),
+        Command::Channels(args) => channels::run(args),
+        Command::Sub(args) => sub::run(args),
+        Command::Call(args) => call::run(args),
+        Command::Pub(args) => publish::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,11 +8,15 @@ use std::time::Duration;
 mod dial;
 #[cfg(feature = "tls")]
 mod dial_tls;
+#[cfg(feature = "mqueue")]
+mod mqueue;
 #[cfg(feature = "tls")]
 mod tls;
 pub use dial::DialBackoff;
 #[cfg(feature = "tls")]
 pub use dial_tls::DialTlsConfig;
+#[cfg(feature = "mqueue")]
+pub use mqueue::MqueueConfig;
 #[cfg(feature = "tls")]
 pub use tls::{TlsConfig, TlsError};
 
@@ -73,6 +77,10 @@ pub struct HostConfig {
     pub discovery: bool,
     /// Where to publish it; `None`: [`discovery::runtime_dir`](crate::discovery::runtime_dir).
     pub discovery_dir: Option<PathBuf>,
+    /// Also take clients over POSIX message queues named after this
+    /// process's id (feature `mqueue`, Linux). `None` (the default): off.
+    #[cfg(feature = "mqueue")]
+    pub mqueue: Option<MqueueConfig>,
     /// Every bound on memory and time.
     pub limits: Limits,
     /// Testing only: skip the protocol and echo every WebSocket message back
@@ -169,6 +177,8 @@ impl Default for HostConfig {
             dial_tls: None,
             discovery: true,
             discovery_dir: None,
+            #[cfg(feature = "mqueue")]
+            mqueue: None,
             limits: Limits::default(),
             echo_mode: false,
         }
@@ -323,10 +333,21 @@ impl HostConfig {
         {
             return Err("dial_backoff: initial must be above zero and at most max".to_owned());
         }
+        #[cfg(feature = "mqueue")]
+        if let Some(mqueue) = &self.mqueue {
+            mqueue.validate()?;
+        }
         if u32::try_from(l.request_timeout.as_millis()).is_err() {
             return Err("limits.request_timeout must fit in u32 milliseconds".to_owned());
         }
         Ok(())
+    }
+
+    /// Take clients over POSIX message queues too ([`MqueueConfig`]).
+    #[cfg(feature = "mqueue")]
+    pub fn message_queues(mut self, queues: MqueueConfig) -> Self {
+        self.mqueue = Some(queues);
+        self
     }
 
     /// Serve `wss://` with this certificate.

@@ -52,10 +52,13 @@
 pub(crate) mod dial;
 mod doorbell;
 pub(crate) mod memory;
+#[cfg(all(feature = "mqueue", target_os = "linux"))]
+pub(crate) mod mqueue;
 pub(crate) mod ws;
 
 use std::io;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use mio::{Registry, Token};
@@ -205,4 +208,35 @@ pub(crate) fn accepting(
     tcp: mio::net::TcpListener,
 ) -> Vec<Box<dyn Acceptor>> {
     vec![Box::new(ws::TcpAcceptor::new(tcp, Arc::clone(config)))]
+}
+
+/// A transport that finds its peers by looking rather than by listening
+/// (the message queues: a client makes a named pair, the host notices it).
+/// The network thread gives each finder a turn every
+/// [`interval`](Self::interval), on its own timers: no thread, no spinning.
+pub(crate) trait Finder: Send {
+    /// Time between turns.
+    fn interval(&self) -> Duration;
+
+    /// One turn: checks the peers found earlier (a gone one is told
+    /// through its link) and returns a link for a new peer, if any. The
+    /// network thread attaches it like any other link.
+    fn look(&mut self) -> Option<Box<dyn Link>>;
+}
+
+/// Every finder the host runs. A new finding transport adds its line here.
+pub(crate) fn finding(config: &Arc<NetConfig>) -> Vec<Box<dyn Finder>> {
+    #[allow(unused_mut)] // empty without the transports that find
+    let mut finders: Vec<Box<dyn Finder>> = Vec::new();
+    #[cfg(all(feature = "mqueue", target_os = "linux"))]
+    if let Some(queues) = &config.host.mqueue {
+        finders.push(Box::new(mqueue::QueueFinder::new(
+            queues,
+            std::process::id(),
+            config.host.limits.max_message_size,
+        )));
+    }
+    #[cfg(not(all(feature = "mqueue", target_os = "linux")))]
+    let _ = config;
+    finders
 }
