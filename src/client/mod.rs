@@ -30,7 +30,12 @@ use crate::protocol::{
 };
 
 mod decode;
+#[cfg(all(unix, feature = "plugins"))]
+mod pipe;
 mod wire;
+
+#[cfg(all(unix, feature = "plugins"))]
+pub use pipe::{PLUGIN_FDS_ENV, PipeConnection, PipeError, PipeIncoming};
 
 use decode::Received;
 use wire::Wire;
@@ -213,6 +218,17 @@ impl Client {
         options: ClientOptions,
     ) -> Result<Self, ClientError> {
         Self::handshake(Wire::Memory(connection), options)
+    }
+
+    /// Says `Hello` over a plugin's pipes to the host that started it
+    /// ([`PipeConnection::from_env`]). `options.name` must be the id in the
+    /// plugin's manifest.
+    #[cfg(all(unix, feature = "plugins"))]
+    pub fn over_pipe(
+        connection: PipeConnection,
+        options: ClientOptions,
+    ) -> Result<Self, ClientError> {
+        Self::handshake(Wire::Pipe(Box::new(connection)), options)
     }
 
     fn handshake(mut wire: Wire, options: ClientOptions) -> Result<Self, ClientError> {

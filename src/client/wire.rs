@@ -19,6 +19,8 @@ const MEMORY_SEND_TIMEOUT: Duration = Duration::from_secs(30);
 pub(super) enum Wire {
     WebSocket(Box<WebSocket<TcpStream>>),
     Memory(MemoryConnection),
+    #[cfg(all(unix, feature = "plugins"))]
+    Pipe(Box<super::pipe::PipeConnection>),
 }
 
 impl Wire {
@@ -39,6 +41,19 @@ impl Wire {
                     "the in-memory transport carries binary frames only, not {other:?}"
                 ))),
             },
+            #[cfg(all(unix, feature = "plugins"))]
+            Wire::Pipe(pipe) => match message {
+                Message::Binary(frame) => pipe.send(&frame).map_err(pipe_error),
+                Message::Close(frame) => {
+                    let (code, reason) = frame
+                        .map(|f| (u16::from(f.code), f.reason.to_string()))
+                        .unwrap_or((1000, String::new()));
+                    pipe.close(code, &reason).map_err(pipe_error)
+                }
+                other => Err(ClientError::Unexpected(format!(
+                    "pipes carry binary frames only, not {other:?}"
+                ))),
+            },
         }
     }
 
@@ -50,6 +65,8 @@ impl Wire {
         match self {
             Wire::WebSocket(ws) => Ok(ws.close(None)?),
             Wire::Memory(memory) => memory.close(1000, "").map_err(memory_error),
+            #[cfg(all(unix, feature = "plugins"))]
+            Wire::Pipe(pipe) => pipe.close(1000, "").map_err(pipe_error),
         }
     }
 
@@ -66,7 +83,31 @@ impl Wire {
                     "the host ended the in-memory connection",
                 ))),
             },
+            #[cfg(all(unix, feature = "plugins"))]
+            Wire::Pipe(pipe) => {
+                use super::pipe::PipeIncoming;
+                match pipe.recv(timeout).map_err(pipe_error)? {
+                    PipeIncoming::Frame(frame) => decode(&frame),
+                    PipeIncoming::Closed { code, reason } => {
+                        Ok(Received::Other(Incoming::Closed { code, reason }))
+                    }
+                    PipeIncoming::Ended => Err(ClientError::Io(io::Error::new(
+                        io::ErrorKind::ConnectionReset,
+                        "the host closed the pipe",
+                    ))),
+                }
+            }
         }
+    }
+}
+
+#[cfg(all(unix, feature = "plugins"))]
+fn pipe_error(error: super::pipe::PipeError) -> ClientError {
+    use super::pipe::PipeError;
+    match error {
+        PipeError::Timeout => ClientError::Timeout,
+        PipeError::Io(e) => ClientError::Io(e),
+        other => ClientError::Unexpected(other.to_string()),
     }
 }
 

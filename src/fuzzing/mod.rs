@@ -5,7 +5,8 @@
 //! host (or the client) does, then checks what must hold for any input:
 //! re-encoded frames verify and read back the same, a sanitized path has
 //! only plain components, a served file lies under the web root, the pattern
-//! matcher agrees with a naive reference, validated objects validate again
+//! matcher agrees with a naive reference, the pipe framing decodes the
+//! same however its input is split, validated objects validate again
 //! to themselves. A broken check panics, which the fuzzer reports.
 //!
 //! One module per target. They reach the crate's private parsers (HTTP,
@@ -18,6 +19,8 @@ mod frame;
 mod hardware;
 mod http_request;
 mod pattern;
+#[cfg(all(unix, feature = "plugins"))]
+mod pipe_framing;
 mod seeds;
 mod static_path;
 
@@ -27,6 +30,8 @@ pub use frame::frame;
 pub use hardware::{device_type_yaml, hardware_json};
 pub use http_request::http_request;
 pub use pattern::pattern;
+#[cfg(all(unix, feature = "plugins"))]
+pub use pipe_framing::pipe_framing;
 pub use seeds::seeds;
 pub use static_path::static_path;
 
@@ -55,6 +60,10 @@ mod tests {
                 "device_type_yaml" => device_type_yaml(&bytes),
                 #[cfg(not(feature = "hardware"))]
                 "hardware_json" | "device_type_yaml" => {}
+                #[cfg(all(unix, feature = "plugins"))]
+                "pipe_framing" => pipe_framing(&bytes),
+                #[cfg(not(all(unix, feature = "plugins")))]
+                "pipe_framing" => {}
                 other => panic!("seed {name} for unknown target {other}"),
             }
         }

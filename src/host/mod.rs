@@ -4,6 +4,8 @@
 mod batch;
 mod channel;
 mod error;
+#[cfg(all(test, unix, feature = "plugins"))]
+mod pipe_tests;
 
 use std::collections::VecDeque;
 use std::collections::hash_map::RandomState;
@@ -393,6 +395,22 @@ impl Host {
         let (link, connection) = memory::pair(self.max_message_size);
         self.send(Command::Attach(Box::new(link)))?;
         Ok(connection)
+    }
+
+    /// Hands a link made elsewhere (a plugin's pipes) to the network
+    /// thread, where it becomes a session like any other.
+    #[cfg(all(unix, feature = "plugins"))]
+    pub(crate) fn attach_link(
+        &self,
+        link: Box<dyn crate::net::transport::Link>,
+    ) -> Result<(), HostError> {
+        self.send(Command::Attach(link))
+    }
+
+    /// The configured `Limits::max_message_size`, for links made elsewhere.
+    #[cfg(all(unix, feature = "plugins"))]
+    pub(crate) fn max_message_size(&self) -> usize {
+        self.max_message_size
     }
 
     /// Closes one client's connection (code 1000) with `reason`.

@@ -75,7 +75,7 @@ impl ClientInfo {
     pub fn addr(&self) -> Option<SocketAddr> {
         match self.peer {
             Peer::Tcp(addr) => Some(addr),
-            Peer::Memory => None,
+            Peer::Memory | Peer::Pipe(_) => None,
         }
     }
 }
@@ -88,6 +88,8 @@ pub enum Peer {
     Tcp(SocketAddr),
     /// The in-memory transport, inside this process.
     Memory,
+    /// A plugin process's pipes; the number is its process id.
+    Pipe(u32),
 }
 
 impl fmt::Display for Peer {
@@ -95,6 +97,7 @@ impl fmt::Display for Peer {
         match self {
             Peer::Tcp(addr) => write!(f, "{addr}"),
             Peer::Memory => f.write_str("memory"),
+            Peer::Pipe(pid) => write!(f, "pipe (pid {pid})"),
         }
     }
 }
