@@ -181,6 +181,7 @@
 //! | `bevy` | yes | [`bevy`] (the plugin, system sets, ECS messages, on-demand runner) and [`agents`]' telemetry agent; only `bevy_ecs` and `bevy_app` |
 //! | `hardware` | no | the hardware-bridge agent (radios, YAML device types, SQLite registry) |
 //! | `tls` | no | `wss://` through rustls ([`TlsConfig`]) |
+//! | `plugins` | no | [`plugins`]: plugin processes over pipes, registration, supervision (Unix; `docs/plugins.md`) |
 //! | `fuzzing` | no | entry points for the fuzz targets; not an API |
 
 #![warn(missing_docs)]
@@ -195,6 +196,8 @@ pub mod client;
 pub mod fuzzing;
 mod host;
 mod net;
+#[cfg(all(unix, feature = "plugins"))]
+pub mod plugins;
 pub mod protocol;
 
 /// The in-memory transport's client end: a connection to a [`Host`] in the

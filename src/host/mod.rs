@@ -6,6 +6,8 @@ mod channel;
 mod error;
 #[cfg(all(test, unix, feature = "plugins"))]
 mod pipe_tests;
+#[cfg(all(unix, feature = "plugins"))]
+pub(crate) mod port;
 
 use std::collections::VecDeque;
 use std::collections::hash_map::RandomState;
@@ -104,6 +106,9 @@ pub struct Host {
     max_message_size: usize,
     command_capacity: usize,
     event_capacity: usize,
+    /// The configured preferences, for plugins' `Welcome`.
+    #[cfg(all(unix, feature = "plugins"))]
+    preferences: Vec<(String, String)>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -139,6 +144,8 @@ impl Host {
         let max_message_size = config.limits.max_message_size;
         let command_capacity = config.limits.command_queue;
         let event_capacity = config.limits.inbound_queue;
+        #[cfg(all(unix, feature = "plugins"))]
+        let preferences = config.preferences.clone();
         let net = net::spawn(
             NetConfig {
                 host: config,
@@ -161,6 +168,8 @@ impl Host {
             max_message_size,
             command_capacity,
             event_capacity,
+            #[cfg(all(unix, feature = "plugins"))]
+            preferences,
             thread: Some(net.thread),
         })
     }
@@ -397,20 +406,17 @@ impl Host {
         Ok(connection)
     }
 
-    /// Hands a link made elsewhere (a plugin's pipes) to the network
-    /// thread, where it becomes a session like any other.
+    /// A handle for threads that attach and close links without holding
+    /// the `Host` (the plugin supervisor).
     #[cfg(all(unix, feature = "plugins"))]
-    pub(crate) fn attach_link(
-        &self,
-        link: Box<dyn crate::net::transport::Link>,
-    ) -> Result<(), HostError> {
-        self.send(Command::Attach(link))
-    }
-
-    /// The configured `Limits::max_message_size`, for links made elsewhere.
-    #[cfg(all(unix, feature = "plugins"))]
-    pub(crate) fn max_message_size(&self) -> usize {
-        self.max_message_size
+    pub(crate) fn port(&self) -> port::Port {
+        port::Port::new(
+            self.commands.clone(),
+            std::sync::Arc::clone(&self.handoff),
+            self.command_capacity,
+            self.max_message_size,
+            self.preferences.clone(),
+        )
     }
 
     /// Closes one client's connection (code 1000) with `reason`.

@@ -27,12 +27,12 @@ fn attach(host: &Host, name: &str) -> (PipeConnection, Arc<PipeWatch>) {
         OwnedFd::from(to_host_r),
         OwnedFd::from(to_plugin_w),
         std::process::id(),
-        host.max_message_size(),
+        host.port().max_message_size,
         admission,
         Arc::clone(&watch),
     )
     .unwrap();
-    host.attach_link(Box::new(link)).unwrap();
+    host.port().attach(Box::new(link)).unwrap();
     let plugin_end = PipeConnection::new(OwnedFd::from(to_plugin_r), OwnedFd::from(to_host_w));
     (plugin_end, watch)
 }

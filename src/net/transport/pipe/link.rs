@@ -259,6 +259,7 @@ impl Link for PipeLink {
     fn close(&mut self, code: CloseCode, reason: &str) -> Flow {
         if !self.close_sent {
             self.close_sent = true;
+            self.watch.host_closed(code.code(), reason);
             self.out
                 .push_back(framing::encode_close(code.code(), reason));
         }

@@ -16,6 +16,7 @@ struct State {
     ping_wanted: Option<u64>,
     pong: Option<(u64, Instant)>,
     ended: bool,
+    closed_by_host: Option<(u16, String)>,
 }
 
 /// Shared between one [`PipeLink`](super::PipeLink) and whoever supervises
@@ -39,6 +40,11 @@ impl PipeWatch {
     /// The link was dropped (the session ended).
     pub(crate) fn ended(&self) -> bool {
         self.lock().ended
+    }
+
+    /// The close the host sent, if it closed the link: code and reason.
+    pub(crate) fn closed_by_host(&self) -> Option<(u16, String)> {
+        self.lock().closed_by_host.clone()
     }
 
     /// Asks the link to send a ping with `nonce` now.
@@ -71,6 +77,10 @@ impl PipeWatch {
 
     pub(super) fn registered(&self, client: ClientId) {
         self.lock().client = Some(client);
+    }
+
+    pub(super) fn host_closed(&self, code: u16, reason: &str) {
+        self.lock().closed_by_host = Some((code, reason.to_owned()));
     }
 
     pub(super) fn end(&self) {
