@@ -197,6 +197,8 @@ pub mod fuzzing;
 mod host;
 mod net;
 #[cfg(all(unix, feature = "plugins"))]
+pub mod plugin_sdk;
+#[cfg(all(unix, feature = "plugins"))]
 pub mod plugins;
 pub mod protocol;
 

@@ -536,3 +536,87 @@ fn shutdown_asks_then_kills_and_leaves_no_process() {
         );
     }
 }
+
+/// The Rust SDK's side: this test binary, started again as a plugin by
+/// `the_rust_sdk_registers_answers_publishes_and_logs`. Does nothing when
+/// run by hand.
+#[test]
+#[ignore = "run as a child process by the Rust SDK test"]
+fn rust_sdk_plugin_child() {
+    use switchboard::plugin_sdk::{Plugin, PluginChannel};
+    if std::env::var_os(switchboard::plugins::PLUGIN_ID_ENV).is_none() {
+        return;
+    }
+    let mut plugin = Plugin::register().unwrap();
+    let data = plugin.welcome().directories["data"].clone();
+    let mut total = 0i64;
+    plugin
+        .on_request(PluginChannel::new("add"), move |content| {
+            let n: i64 =
+                serde_json::from_slice(content).map_err(|e| format!("not a number: {e}"))?;
+            total += n;
+            // stderr: the host's log and plugins/logs.
+            eprintln!("rust plugin added {n}, data in {data}");
+            Ok(total.to_string().into_bytes())
+        })
+        .unwrap();
+    plugin.log("rust plugin up");
+    plugin.run().unwrap();
+}
+
+#[test]
+fn the_rust_sdk_registers_answers_and_logs() {
+    let host = Host::start(HostConfig::default().port(0)).unwrap();
+    let mut manifest = PluginManifest::new("rusty", std::env::current_exe().unwrap());
+    manifest.args = [
+        "rust_sdk_plugin_child",
+        "--exact",
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ]
+    .map(String::from)
+    .to_vec();
+    let mut plugins = PluginManager::start(&host, config("rust").plugin(manifest)).unwrap();
+    let addr = host.local_addr();
+    let remote = std::thread::spawn(move || {
+        let mut client = Client::connect(addr, "adder").unwrap();
+        client.subscribe(&[], &["plugins/logs"]).unwrap();
+        let first = call(&mut client, "plugins/rusty/add", b"40").unwrap();
+        let second = call(&mut client, "plugins/rusty/add", b"2").unwrap();
+        let refused = call(&mut client, "plugins/rusty/add", b"two")
+            .unwrap_err()
+            .to_string();
+        let mut log = String::new();
+        let deadline = Instant::now() + WAIT;
+        while !log.contains("rust plugin added 2") && Instant::now() < deadline {
+            if let Ok(Incoming::Data { content, .. }) = client.recv(Duration::from_millis(100)) {
+                let line: serde_json::Value = serde_json::from_slice(&content).unwrap();
+                if line["stream"] == "stderr" {
+                    log = line["line"].as_str().unwrap().to_owned();
+                }
+            }
+        }
+        (first, second, refused, log)
+    });
+    run_until(&host, &mut plugins, |_, _| {}, |_| remote.is_finished());
+    let (first, second, refused, log) = remote.join().unwrap();
+    assert_eq!((first, second), (b"40".to_vec(), b"42".to_vec()));
+    assert!(refused.contains("not a number"), "{refused}");
+    assert!(log.contains("rusty/data"), "{log}");
+}
+
+#[test]
+fn a_plugin_may_ask_for_stdin_and_stdout() {
+    let host = Host::start(HostConfig::default().port(0)).unwrap();
+    let mut manifest = behave("plain", "echo");
+    manifest.pipes = switchboard::plugins::PipeMode::Stdio;
+    let mut plugins = PluginManager::start(&host, config("stdio").plugin(manifest)).unwrap();
+    let addr = host.local_addr();
+    let remote = std::thread::spawn(move || {
+        let mut client = Client::connect(addr, "stdio-user").unwrap();
+        call(&mut client, "plugins/plain/echo", b"[1,2,3]").unwrap()
+    });
+    run_until(&host, &mut plugins, |_, _| {}, |_| remote.is_finished());
+    assert_eq!(remote.join().unwrap(), b"[1, 2, 3]");
+}
