@@ -620,3 +620,62 @@ fn a_plugin_may_ask_for_stdin_and_stdout() {
     run_until(&host, &mut plugins, |_, _| {}, |_| remote.is_finished());
     assert_eq!(remote.join().unwrap(), b"[1, 2, 3]");
 }
+
+/// The plugin in docs/plugins.md section 9, run as it is written there.
+#[test]
+fn a_plugin_written_from_the_doc_alone_works() {
+    let doc = std::fs::read_to_string(repo().join("docs/plugins.md")).unwrap();
+    let after = doc
+        .split_once("<!-- plugin-from-the-doc -->")
+        .expect("the marker")
+        .1;
+    let code = after
+        .split_once("```python\n")
+        .and_then(|(_, rest)| rest.split_once("\n```"))
+        .expect("a python block after the marker")
+        .0;
+    let dir = profile_root("doc-code");
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("shout.py");
+    std::fs::write(&script, code).unwrap();
+    let mut manifest = PluginManifest::new("shouter", "python3");
+    manifest.args = vec![
+        script.display().to_string(),
+        repo().join("clients/python").display().to_string(),
+    ];
+    manifest.env = vec!["PATH".to_owned()];
+    let host = Host::start(HostConfig::default().port(0)).unwrap();
+    let mut plugins = PluginManager::start(
+        &host,
+        config("doc")
+            .plugin(manifest)
+            .ping_timeout(Duration::from_millis(800)),
+    )
+    .unwrap();
+    let addr = host.local_addr();
+    let remote = std::thread::spawn(move || {
+        let mut client = Client::connect(addr, "doc-reader").unwrap();
+        let first = call(&mut client, "plugins/shouter/shout", b"hello").unwrap();
+        // Long enough for several pings, each answered by the doc's code.
+        std::thread::sleep(Duration::from_millis(1500));
+        let second = call(&mut client, "plugins/shouter/shout", b"still here").unwrap();
+        (first, second)
+    });
+    run_until(&host, &mut plugins, |_, _| {}, |_| remote.is_finished());
+    assert_eq!(
+        remote.join().unwrap(),
+        (b"HELLO".to_vec(), b"STILL HERE".to_vec())
+    );
+    let s = status(&plugins.statuses(), "shouter").clone();
+    assert_eq!((s.state, s.restarts), (PluginState::Running, 0));
+    let pid = s.pid.unwrap();
+    let started = Instant::now();
+    plugins.shutdown();
+    // It left when asked (the doc's close handling), well before the grace ran out.
+    assert!(
+        started.elapsed() < Duration::from_millis(1400),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(!process_exists(pid));
+}
