@@ -52,7 +52,7 @@ def read_message(stream):
     length = word & ~CONTROL_BIT
     if word & CONTROL_BIT and length > MAX_CONTROL_LEN:
         raise FramingError(f"control message of {length} bytes")
-    body = _read_exact(stream, length)
+    body = _read_exact(stream, length) if length else b""
     if body is None:
         raise FramingError("the pipe ended in the middle of a message")
     if not word & CONTROL_BIT:
@@ -75,7 +75,9 @@ def _read_exact(stream, n: int):
     while left:
         chunk = stream.read(left)
         if not chunk:
-            return None if left == n else None
+            if left == n:
+                return None
+            raise FramingError("the pipe ended in the middle of a message")
         chunks.append(chunk)
         left -= len(chunk)
     return b"".join(chunks)
