@@ -679,3 +679,47 @@ fn a_plugin_written_from_the_doc_alone_works() {
     );
     assert!(!process_exists(pid));
 }
+
+#[cfg(feature = "bevy")]
+#[test]
+fn the_bevy_plugin_runs_plugins_and_keeps_their_traffic_out_of_from_remote() {
+    use bevy_app::App;
+    use bevy_ecs::prelude::*;
+    use switchboard::bevy::{FromRemote, IpcHost, IpcHostPlugin, IpcPlugins, IpcPluginsPlugin};
+
+    #[derive(Resource, Default)]
+    struct Seen(usize);
+    fn count(mut from: MessageReader<FromRemote>, mut seen: ResMut<Seen>) {
+        seen.0 += from.read().count();
+    }
+
+    let mut app = App::new();
+    app.add_plugins(IpcHostPlugin::new(HostConfig::default().port(0)))
+        .add_plugins(IpcPluginsPlugin::new(
+            config("bevy").plugin(behave("ecs", "echo")),
+        ))
+        .init_resource::<Seen>()
+        .add_systems(bevy_app::Update, count);
+    let addr = app.world().resource::<IpcHost>().local_addr();
+    let remote = std::thread::spawn(move || {
+        let mut client = Client::connect(addr, "bevy-client").unwrap();
+        call(&mut client, "plugins/ecs/echo", b"\"from bevy\"").unwrap()
+    });
+    let deadline = Instant::now() + WAIT;
+    while !remote.is_finished() {
+        assert!(Instant::now() < deadline, "no answer through the Bevy app");
+        app.update();
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert_eq!(remote.join().unwrap(), b"\"from bevy\"");
+    assert_eq!(
+        app.world().resource::<Seen>().0,
+        0,
+        "plugin traffic reached FromRemote"
+    );
+    let pid = app.world().resource::<IpcPlugins>().0.statuses()[0]
+        .pid
+        .unwrap();
+    drop(app);
+    assert!(!process_exists(pid), "the plugin outlived the app");
+}

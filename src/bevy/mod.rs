@@ -32,6 +32,8 @@
 //! ```
 
 mod messages;
+#[cfg(all(unix, feature = "plugins"))]
+mod plugins;
 mod to_remote;
 
 use std::ops::Deref;
@@ -41,6 +43,8 @@ use bevy_app::{App, Plugin, PostUpdate, PreUpdate};
 use bevy_ecs::prelude::*;
 
 pub use messages::{ClientConnected, ClientDisconnected, FromRemote, HostStatus, RemoteAnswer};
+#[cfg(all(unix, feature = "plugins"))]
+pub use plugins::{IpcPlugins, IpcPluginsPlugin};
 pub use to_remote::{ToRemote, ToRemoteWriter};
 
 use crate::{Host, HostConfig, HostEvent};
@@ -184,9 +188,18 @@ fn receive(
     mut connected: MessageWriter<ClientConnected>,
     mut disconnected: MessageWriter<ClientDisconnected>,
     mut answers: MessageWriter<RemoteAnswer>,
+    #[cfg(all(unix, feature = "plugins"))] mut plugins: Option<ResMut<plugins::IpcPlugins>>,
 ) {
     let Some(host) = host else { return };
     for event in host.drain_events() {
+        // Plugin processes' own traffic stays with their manager.
+        #[cfg(all(unix, feature = "plugins"))]
+        let Some(event) = (match plugins.as_mut() {
+            Some(plugins) => plugins.0.handle(&host, event),
+            None => Some(event),
+        }) else {
+            continue;
+        };
         match event {
             HostEvent::Message(message) => {
                 from_remote.write(FromRemote(message));
