@@ -15,6 +15,8 @@
 
 mod echo;
 mod options;
+#[cfg(all(unix, feature = "plugins"))]
+mod plugins;
 mod scene;
 
 use std::time::Duration;
@@ -132,5 +134,9 @@ fn main() -> AppExit {
     // After every agent advertised its channels in Startup.
     .add_systems(PostStartup, announce)
     .add_systems(Last, count_frames);
+    #[cfg(all(unix, feature = "plugins"))]
+    if let Some(dir) = &options.plugins {
+        plugins::add(&mut app, dir);
+    }
     app.run()
 }

@@ -146,6 +146,25 @@ impl PluginManifest {
     }
 }
 
+/// Every `<dir>/<folder>/plugin.json`, in folder-name order: a folder of
+/// plugins, one per subfolder. Folders without a manifest are skipped.
+pub fn load_manifests(dir: &Path) -> Result<Vec<PluginManifest>, PluginError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| PluginError::ReadManifest {
+        path: dir.to_owned(),
+        source,
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path().join("plugin.json"))
+        .filter(|file| file.is_file())
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|file| PluginManifest::from_file(file))
+        .collect()
+}
+
 /// Checks a plugin id: `[a-z0-9_-]`, 1 to [`MAX_PLUGIN_ID_LEN`] characters.
 pub fn validate_plugin_id(id: &str) -> Result<(), String> {
     if id.is_empty() || id.len() > MAX_PLUGIN_ID_LEN {
@@ -183,6 +202,18 @@ mod tests {
         assert_eq!(m.executable, Path::new("/bin/x"));
         assert_eq!(m.working_dir.as_deref(), Some(Path::new("/p/w")));
         assert_eq!(m.pipes, PipeMode::Stdio);
+    }
+
+    #[test]
+    fn the_example_folder_loads() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/plugins");
+        let ids: Vec<String> = load_manifests(&dir)
+            .unwrap()
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(ids, ["counter", "weather"]);
+        assert!(load_manifests(Path::new("/nonexistent-plugins")).is_err());
     }
 
     #[test]

@@ -29,7 +29,9 @@ mod supervisor;
 pub use config::PluginsConfig;
 pub use error::PluginError;
 pub use manager::PluginManager;
-pub use manifest::{MAX_PLUGIN_ID_LEN, Permissions, PipeMode, PluginManifest, validate_plugin_id};
+pub use manifest::{
+    MAX_PLUGIN_ID_LEN, Permissions, PipeMode, PluginManifest, load_manifests, validate_plugin_id,
+};
 pub use profile::PROFILE_DIRECTORIES;
 pub use routing::MAX_CHANNELS_PER_PLUGIN;
 pub use spawn::PLUGIN_ID_ENV;
