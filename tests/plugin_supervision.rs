@@ -90,17 +90,18 @@ fn a_hung_plugin_is_killed_and_restarted() {
 }
 
 #[test]
-fn broken_framing_restarts_that_plugin_while_the_others_go_on() {
+fn broken_framing_and_floods_restart_that_plugin_while_the_others_go_on() {
     let host = Host::start(HostConfig::default().port(0).max_message_size(64 * 1024)).unwrap();
     let mut plugins = PluginManager::start(
         &host,
         config("garbage")
             .plugin(behave("garbage", "garbage"))
             .plugin(behave("big", "oversized"))
+            .plugin(behave("flood", "flood"))
             .plugin(behave("steady", "echo")),
     )
     .unwrap();
-    let mut reasons = (String::new(), String::new());
+    let mut reasons = (String::new(), String::new(), String::new());
     run_until(
         &host,
         &mut plugins,
@@ -113,11 +114,18 @@ fn broken_framing_restarts_that_plugin_while_the_others_go_on() {
             if let PluginState::Restarting { reason, .. } = &status(&statuses, "big").state {
                 reasons.1 = reason.clone();
             }
-            !reasons.0.is_empty() && !reasons.1.is_empty() && running(plugins, "steady")
+            if let PluginState::Restarting { reason, .. } = &status(&statuses, "flood").state {
+                reasons.2 = reason.clone();
+            }
+            !reasons.0.is_empty()
+                && !reasons.1.is_empty()
+                && !reasons.2.is_empty()
+                && running(plugins, "steady")
         },
     );
     assert!(reasons.0.contains("1002"), "{}", reasons.0);
     assert!(reasons.1.contains("1009"), "{}", reasons.1);
+    assert!(reasons.2.contains("4000"), "{}", reasons.2);
     let addr = host.local_addr();
     let remote = std::thread::spawn(move || {
         let mut client = Client::connect(addr, "still-here").unwrap();

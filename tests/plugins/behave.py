@@ -34,6 +34,14 @@ if mode == "garbage":
 if mode == "oversized":
     os.write(plugin._writer.fileno(), (100_000_000).to_bytes(4, "little"))
     time.sleep(60)
+if mode == "flood":
+    # Requests on a channel that does not exist, never reading the errors
+    # they earn: the host's queue to this plugin overflows.
+    from switchboard_client import wire
+
+    for i in range(200_000):
+        plugin._send(wire.encode_data(4_000_000, b"x", request_id=i + 1))
+    time.sleep(60)
 if mode == "noise":
     for i in range(2000):
         os.write(1, b"stray print on stdout %d\n" % i)
