@@ -30,9 +30,29 @@ fn the_example_plugin_registers_and_a_websocket_client_calls_it() {
     let addr = host.local_addr();
     let remote = std::thread::spawn(move || {
         let mut client = Client::connect(addr, "dashboard").unwrap();
+        // A pattern: it matches the plugin's channels once they appear.
+        client.subscribe(&[], &["plugins/weather/*"]).unwrap();
         let reading: serde_json::Value =
             serde_json::from_slice(&call(&mut client, "plugins/weather/read", b"{}").unwrap())
                 .unwrap();
+        let readings = client.channel_id("plugins/weather/readings").unwrap();
+        let published = loop {
+            match client.recv(WAIT).unwrap() {
+                Incoming::Data {
+                    channel,
+                    content,
+                    sequence,
+                    ..
+                } if channel == readings => break (sequence, content),
+                _ => {}
+            }
+        };
+        let published_json: serde_json::Value = serde_json::from_slice(&published.1).unwrap();
+        assert_eq!(
+            (published.0, &published_json),
+            (1, &reading),
+            "the plugin's publish"
+        );
         let calibrated = call(
             &mut client,
             "plugins/weather/calibrate",
