@@ -42,6 +42,7 @@ fn main() {
     let rust = PluginManifest::new("rust-echo", &me);
     let mut python = PluginManifest::new("py-echo", "python3");
     python.args = vec![
+        "-B".into(),
         repo.join("tests/plugins/behave.py").display().to_string(),
         "echo".into(),
     ];

@@ -280,6 +280,7 @@ fn a_plugin_written_from_the_doc_alone_works() {
     std::fs::write(&script, code).unwrap();
     let mut manifest = PluginManifest::new("shouter", "python3");
     manifest.args = vec![
+        "-B".to_owned(),
         script.display().to_string(),
         repo().join("clients/python").display().to_string(),
     ];

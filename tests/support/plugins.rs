@@ -29,7 +29,9 @@ pub fn profile_root(name: &str) -> PathBuf {
 /// The misbehaving test plugin in `mode`.
 pub fn behave(id: &str, mode: &str) -> PluginManifest {
     let mut manifest = PluginManifest::new(id, "python3");
+    // -B: no bytecode caches written into the repository.
     manifest.args = vec![
+        "-B".to_owned(),
         repo().join("tests/plugins/behave.py").display().to_string(),
         mode.to_owned(),
     ];
