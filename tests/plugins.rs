@@ -290,7 +290,7 @@ fn a_plugin_written_from_the_doc_alone_works() {
         &host,
         config("doc")
             .plugin(manifest)
-            .ping_timeout(Duration::from_millis(800)),
+            .ping_timeout(Duration::from_secs(3)),
     )
     .unwrap();
     let addr = host.local_addr();

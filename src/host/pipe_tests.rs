@@ -22,6 +22,7 @@ fn attach(host: &Host, name: &str) -> (PipeConnection, Arc<PipeWatch>) {
         name: name.to_owned(),
         directories: vec![("data".into(), "/tmp/plugin-data".into())],
         preferences: vec![("language".into(), "en-GB".into())],
+        handshake_timeout: None,
     };
     let link = PipeLink::new(
         OwnedFd::from(to_host_r),

@@ -177,6 +177,13 @@ impl Supervisor {
                 if let Some((code, reason)) = watch.closed_by_host() {
                     if code == CloseCode::Unauthorized.code() {
                         self.give_up(index, format!("registration refused: {reason}"));
+                    } else if code == CloseCode::HandshakeTimeout.code() {
+                        // The host's timer for this link is the registration timeout.
+                        let reason = format!(
+                            "did not register within {} ms",
+                            self.config.registration_timeout.as_millis()
+                        );
+                        self.failed_run(index, reason);
                     } else {
                         let reason =
                             format!("closed by the host before registering ({code} {reason})");
@@ -292,6 +299,7 @@ impl Supervisor {
             name: id.clone(),
             directories: plugin.profile.directories(),
             preferences: self.port.preferences.clone(),
+            handshake_timeout: Some(self.config.registration_timeout),
         };
         let link = PipeLink::new(
             spawned.from_plugin,

@@ -43,7 +43,7 @@ pub fn behave(id: &str, mode: &str) -> PluginManifest {
 pub fn config(name: &str) -> PluginsConfig {
     PluginsConfig::new(profile_root(name))
         .ping_interval(Duration::from_millis(100))
-        .ping_timeout(Duration::from_secs(3))
+        .ping_timeout(Duration::from_secs(10))
         .backoff(Duration::from_millis(50), Duration::from_millis(400))
         .registration_timeout(Duration::from_secs(15))
         .shutdown_grace(Duration::from_millis(1500))

@@ -78,6 +78,10 @@ pub(crate) struct Admission {
     pub directories: Vec<(String, String)>,
     /// `Welcome.info.preferences` for this peer.
     pub preferences: Vec<(String, String)>,
+    /// How long this peer has for its `Hello`, instead of the host's
+    /// `handshake_timeout` (a plugin gets its supervisor's registration
+    /// timeout: an interpreter may take seconds to start).
+    pub handshake_timeout: Option<std::time::Duration>,
 }
 
 /// One message as a link carries it.
