@@ -20,7 +20,7 @@ export RUSTC_BOOTSTRAP=1
 # freed memory ASan keeps to catch use-after-free.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-quarantine_size_mb=64:detect_leaks=1}"
 
-ALL_TARGETS=(frame client_decode http_request static_path pattern hardware_json device_type_yaml mqueue_framing)
+ALL_TARGETS=(frame client_decode http_request static_path pattern hardware_json device_type_yaml mqueue_framing pipe_framing)
 # Largest input per target: a frame or message up to 64 KiB, a request head
 # up to the host's 16 KiB limit plus a read chunk, small text elsewhere.
 max_len() {

@@ -197,6 +197,7 @@
 //! | `tls` | no | `wss://` through rustls: serving it ([`TlsConfig`]) and dialling it ([`DialTlsConfig`]) |
 //! | `discovery` | no | reading the records of running hosts ([`discovery::list`]); every host writes its record without it |
 //! | `mqueue` | no | clients over POSIX message queues named after the game's PID (Linux; `MqueueConfig`) |
+//! | `plugins` | no | [`plugins`]: plugin processes over pipes, registration, supervision (Unix; `docs/plugins.md`) |
 //! | `fuzzing` | no | entry points for the fuzz targets; not an API |
 
 #![warn(missing_docs)]
@@ -212,6 +213,10 @@ pub mod discovery;
 pub mod fuzzing;
 mod host;
 mod net;
+#[cfg(all(unix, feature = "plugins"))]
+pub mod plugin_sdk;
+#[cfg(all(unix, feature = "plugins"))]
+pub mod plugins;
 pub mod protocol;
 
 /// The in-memory transport's client end: a connection to a [`Host`] in the

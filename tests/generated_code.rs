@@ -32,6 +32,11 @@ fn files_under(root: &Path) -> Vec<PathBuf> {
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
+            // Python's bytecode cache (left by anything that imported the
+            // client) is not generated code.
+            if path.file_name().is_some_and(|n| n == "__pycache__") {
+                continue;
+            }
             if path.is_dir() {
                 stack.push(path);
             } else {

@@ -17,6 +17,8 @@ mod echo;
 #[cfg(feature = "inspector")]
 mod inspect;
 mod options;
+#[cfg(all(unix, feature = "plugins"))]
+mod plugins;
 mod scene;
 
 use std::time::Duration;
@@ -153,5 +155,9 @@ fn main() -> AppExit {
     .add_systems(Last, count_frames);
     #[cfg(feature = "inspector")]
     app.add_plugins(inspect::DemoInspectorPlugin);
+    #[cfg(all(unix, feature = "plugins"))]
+    if let Some(dir) = &options.plugins {
+        plugins::add(&mut app, dir);
+    }
     app.run()
 }

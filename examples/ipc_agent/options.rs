@@ -75,6 +75,9 @@ Content:
   --registry FILE          SQLite file that keeps registered devices
   --zwave-port PATH        drive Z-Wave with a real Serial API stick (e.g.
                            /dev/ttyACM0) instead of the simulated dongle
+  --plugins DIR            start the plugins in DIR/*/plugin.json (default,
+                           with the plugins feature: examples/plugins)
+  --no-plugins             start no plugins
 
   -h, --help               print this and exit
 ";
@@ -95,6 +98,8 @@ pub struct Options {
     pub web_root: PathBuf,
     pub registry: PathBuf,
     pub zwave_port: Option<PathBuf>,
+    /// Where plugin folders are; `None`: start none.
+    pub plugins: Option<PathBuf>,
     port: Option<u16>,
     bind: Option<String>,
     token: Option<String>,
@@ -124,6 +129,8 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         web_root: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web_root/public"),
         registry: std::env::temp_dir().join("switchboard-demo-devices.sqlite"),
         zwave_port: None,
+        plugins: cfg!(feature = "plugins")
+            .then(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/plugins")),
         port: None,
         bind: None,
         token: None,
@@ -169,6 +176,11 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             "--web-root" => options.web_root = PathBuf::from(value()?),
             "--registry" => options.registry = PathBuf::from(value()?),
             "--zwave-port" => options.zwave_port = Some(PathBuf::from(value()?)),
+            "--plugins" if cfg!(feature = "plugins") => {
+                options.plugins = Some(PathBuf::from(value()?));
+            }
+            "--plugins" => return Err("--plugins needs the plugins feature".into()),
+            "--no-plugins" => options.plugins = None,
             other => return Err(format!("unknown argument {other:?}")),
         }
     }

@@ -32,6 +32,8 @@
 //! ```
 
 mod messages;
+#[cfg(all(unix, feature = "plugins"))]
+mod plugins;
 mod to_remote;
 
 use std::ops::Deref;
@@ -43,6 +45,8 @@ use bevy_ecs::prelude::*;
 pub use messages::{
     ClientConnected, ClientDisconnected, DialChanged, FromRemote, HostStatus, RemoteAnswer,
 };
+#[cfg(all(unix, feature = "plugins"))]
+pub use plugins::{IpcPlugins, IpcPluginsPlugin};
 pub use to_remote::{ToRemote, ToRemoteWriter};
 
 use crate::{Host, HostConfig, HostEvent};
@@ -188,9 +192,18 @@ fn receive(
     mut disconnected: MessageWriter<ClientDisconnected>,
     mut answers: MessageWriter<RemoteAnswer>,
     mut dials: MessageWriter<DialChanged>,
+    #[cfg(all(unix, feature = "plugins"))] mut plugins: Option<ResMut<plugins::IpcPlugins>>,
 ) {
     let Some(host) = host else { return };
     for event in host.drain_events() {
+        // Plugin processes' own traffic stays with their manager.
+        #[cfg(all(unix, feature = "plugins"))]
+        let Some(event) = (match plugins.as_mut() {
+            Some(plugins) => plugins.0.handle(&host, event),
+            None => Some(event),
+        }) else {
+            continue;
+        };
         match event {
             HostEvent::Message(message) => {
                 from_remote.write(FromRemote(message));

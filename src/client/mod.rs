@@ -30,9 +30,14 @@ use crate::protocol::{
 };
 
 mod decode;
+#[cfg(all(unix, feature = "plugins"))]
+mod pipe;
 #[cfg(all(feature = "mqueue", target_os = "linux"))]
 mod queues;
 mod wire;
+
+#[cfg(all(unix, feature = "plugins"))]
+pub use pipe::{PLUGIN_FDS_ENV, PipeConnection, PipeError, PipeIncoming};
 
 use decode::Received;
 use wire::Wire;
@@ -248,6 +253,17 @@ impl Client {
     ) -> Result<Self, ClientError> {
         let wire = queues::QueueWire::create(game_pid, queues, options.timeout)?;
         Self::handshake(Wire::Queues(Box::new(wire)), options)
+    }
+
+    /// Says `Hello` over a plugin's pipes to the host that started it
+    /// ([`PipeConnection::from_env`]). `options.name` must be the id in the
+    /// plugin's manifest.
+    #[cfg(all(unix, feature = "plugins"))]
+    pub fn over_pipe(
+        connection: PipeConnection,
+        options: ClientOptions,
+    ) -> Result<Self, ClientError> {
+        Self::handshake(Wire::Pipe(Box::new(connection)), options)
     }
 
     fn handshake(mut wire: Wire, options: ClientOptions) -> Result<Self, ClientError> {

@@ -21,6 +21,8 @@ pub(super) enum Wire {
     Memory(MemoryConnection),
     #[cfg(all(feature = "mqueue", target_os = "linux"))]
     Queues(Box<super::queues::QueueWire>),
+    #[cfg(all(unix, feature = "plugins"))]
+    Pipe(Box<super::pipe::PipeConnection>),
 }
 
 impl Wire {
@@ -54,6 +56,19 @@ impl Wire {
                     "the message queues carry binary frames only, not {other:?}"
                 ))),
             },
+            #[cfg(all(unix, feature = "plugins"))]
+            Wire::Pipe(pipe) => match message {
+                Message::Binary(frame) => pipe.send(&frame).map_err(pipe_error),
+                Message::Close(frame) => {
+                    let (code, reason) = frame
+                        .map(|f| (u16::from(f.code), f.reason.to_string()))
+                        .unwrap_or((1000, String::new()));
+                    pipe.close(code, &reason).map_err(pipe_error)
+                }
+                other => Err(ClientError::Unexpected(format!(
+                    "pipes carry binary frames only, not {other:?}"
+                ))),
+            },
         }
     }
 
@@ -67,6 +82,8 @@ impl Wire {
             Wire::Memory(memory) => memory.close(1000, "").map_err(memory_error),
             #[cfg(all(feature = "mqueue", target_os = "linux"))]
             Wire::Queues(queues) => queues.close(1000, ""),
+            #[cfg(all(unix, feature = "plugins"))]
+            Wire::Pipe(pipe) => pipe.close(1000, "").map_err(pipe_error),
         }
     }
 
@@ -85,7 +102,31 @@ impl Wire {
             },
             #[cfg(all(feature = "mqueue", target_os = "linux"))]
             Wire::Queues(queues) => queues.read_one(timeout),
+            #[cfg(all(unix, feature = "plugins"))]
+            Wire::Pipe(pipe) => {
+                use super::pipe::PipeIncoming;
+                match pipe.recv(timeout).map_err(pipe_error)? {
+                    PipeIncoming::Frame(frame) => decode(&frame),
+                    PipeIncoming::Closed { code, reason } => {
+                        Ok(Received::Other(Incoming::Closed { code, reason }))
+                    }
+                    PipeIncoming::Ended => Err(ClientError::Io(io::Error::new(
+                        io::ErrorKind::ConnectionReset,
+                        "the host closed the pipe",
+                    ))),
+                }
+            }
         }
+    }
+}
+
+#[cfg(all(unix, feature = "plugins"))]
+fn pipe_error(error: super::pipe::PipeError) -> ClientError {
+    use super::pipe::PipeError;
+    match error {
+        PipeError::Timeout => ClientError::Timeout,
+        PipeError::Io(e) => ClientError::Io(e),
+        other => ClientError::Unexpected(other.to_string()),
     }
 }
 

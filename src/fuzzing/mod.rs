@@ -5,7 +5,8 @@
 //! host (or the client) does, then checks what must hold for any input:
 //! re-encoded frames verify and read back the same, a sanitized path has
 //! only plain components, a served file lies under the web root, the pattern
-//! matcher agrees with a naive reference, validated objects validate again
+//! matcher agrees with a naive reference, the pipe framing decodes the
+//! same however its input is split, validated objects validate again
 //! to themselves. A broken check panics, which the fuzzer reports.
 //!
 //! One module per target. They reach the crate's private parsers (HTTP,
@@ -20,6 +21,8 @@ mod http_request;
 #[cfg(all(feature = "mqueue", target_os = "linux"))]
 mod mqueue_framing;
 mod pattern;
+#[cfg(all(unix, feature = "plugins"))]
+mod pipe_framing;
 mod seeds;
 mod static_path;
 
@@ -31,6 +34,8 @@ pub use http_request::http_request;
 #[cfg(all(feature = "mqueue", target_os = "linux"))]
 pub use mqueue_framing::mqueue_framing;
 pub use pattern::pattern;
+#[cfg(all(unix, feature = "plugins"))]
+pub use pipe_framing::pipe_framing;
 pub use seeds::seeds;
 pub use static_path::static_path;
 
@@ -63,6 +68,10 @@ mod tests {
                 "mqueue_framing" => mqueue_framing(&bytes),
                 #[cfg(not(all(feature = "mqueue", target_os = "linux")))]
                 "mqueue_framing" => {}
+                #[cfg(all(unix, feature = "plugins"))]
+                "pipe_framing" => pipe_framing(&bytes),
+                #[cfg(not(all(unix, feature = "plugins")))]
+                "pipe_framing" => {}
                 other => panic!("seed {name} for unknown target {other}"),
             }
         }

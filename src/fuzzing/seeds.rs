@@ -207,6 +207,30 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         add("pattern", &format!("pattern-{i}"), p);
     }
 
+    // Pipe streams: a chunk size, then framed messages (docs/plugins.md).
+    let pipe_streams: &[(&str, &[u8])] = &[
+        ("frame", b"\x05\x05\x00\x00\x00hello"),
+        (
+            "two-frames-bytewise",
+            b"\x01\x01\x00\x00\x00a\x02\x00\x00\x00bc",
+        ),
+        (
+            "ping",
+            b"\x03\x09\x00\x00\x80\x02\x01\x02\x03\x04\x05\x06\x07\x08",
+        ),
+        (
+            "pong",
+            b"\x40\x09\x00\x00\x80\x03\x08\x07\x06\x05\x04\x03\x02\x01",
+        ),
+        ("close", b"\x02\x06\x00\x00\x80\x01\xe8\x03bye"),
+        ("oversized", b"\x04\x00\x00\x01\x00"),
+        ("unknown-control", b"\x07\x01\x00\x00\x80\x09"),
+        ("truncated", b"\x10\x08\x00\x00\x00abc"),
+    ];
+    for (name, bytes) in pipe_streams {
+        add("pipe_framing", name, bytes);
+    }
+
     // hardware/* request bodies, typed by the shipped YAML device types.
     let bodies = [
         "",

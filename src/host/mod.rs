@@ -5,6 +5,10 @@ mod announce;
 mod batch;
 mod channel;
 mod error;
+#[cfg(all(test, unix, feature = "plugins"))]
+mod pipe_tests;
+#[cfg(all(unix, feature = "plugins"))]
+pub(crate) mod port;
 
 use std::collections::VecDeque;
 use std::collections::hash_map::RandomState;
@@ -103,6 +107,9 @@ pub struct Host {
     max_message_size: usize,
     command_capacity: usize,
     event_capacity: usize,
+    /// The configured preferences, for plugins' `Welcome`.
+    #[cfg(all(unix, feature = "plugins"))]
+    preferences: Vec<(String, String)>,
     thread: Option<JoinHandle<()>>,
     /// The discovery record; removed first at shutdown.
     record: Option<crate::discovery::Published>,
@@ -143,6 +150,8 @@ impl Host {
         let command_capacity = config.limits.command_queue;
         let event_capacity = config.limits.inbound_queue;
         let record = announce::publish(&config, local_addr, &session_id);
+        #[cfg(all(unix, feature = "plugins"))]
+        let preferences = config.preferences.clone();
         let net = net::spawn(
             NetConfig {
                 host: config,
@@ -166,6 +175,8 @@ impl Host {
             max_message_size,
             command_capacity,
             event_capacity,
+            #[cfg(all(unix, feature = "plugins"))]
+            preferences,
             thread: Some(net.thread),
             record,
         })
@@ -401,6 +412,19 @@ impl Host {
         let (link, connection) = memory::pair(self.max_message_size);
         self.send(Command::Attach(Box::new(link)))?;
         Ok(connection)
+    }
+
+    /// A handle for threads that attach and close links without holding
+    /// the `Host` (the plugin supervisor).
+    #[cfg(all(unix, feature = "plugins"))]
+    pub(crate) fn port(&self) -> port::Port {
+        port::Port::new(
+            self.commands.clone(),
+            std::sync::Arc::clone(&self.handoff),
+            self.command_capacity,
+            self.max_message_size,
+            self.preferences.clone(),
+        )
     }
 
     /// Closes one client's connection (code 1000) with `reason`.

@@ -80,7 +80,7 @@ impl ClientInfo {
     pub fn addr(&self) -> Option<SocketAddr> {
         match self.peer {
             Peer::Tcp(addr) => Some(addr),
-            Peer::Memory | Peer::MessageQueue => None,
+            Peer::Memory | Peer::MessageQueue | Peer::Pipe(_) => None,
         }
     }
 }
@@ -96,6 +96,8 @@ pub enum Peer {
     /// A pair of POSIX message queues named after the game's process id
     /// (feature `mqueue`).
     MessageQueue,
+    /// A plugin process's pipes; the number is its process id.
+    Pipe(u32),
 }
 
 impl fmt::Display for Peer {
@@ -104,6 +106,7 @@ impl fmt::Display for Peer {
             Peer::Tcp(addr) => write!(f, "{addr}"),
             Peer::Memory => f.write_str("memory"),
             Peer::MessageQueue => f.write_str("message queue"),
+            Peer::Pipe(pid) => write!(f, "pipe (pid {pid})"),
         }
     }
 }

@@ -236,8 +236,13 @@ impl NetLoop {
             tracing::warn!("cannot register {peer}: {e}");
             return;
         }
-        let deadline = Instant::now() + self.core.config.host.limits.handshake_timeout;
-        self.core.timers.add(deadline, Timer::Handshake(id));
+        let timeout = link
+            .admission()
+            .and_then(|a| a.handshake_timeout)
+            .unwrap_or(self.core.config.host.limits.handshake_timeout);
+        self.core
+            .timers
+            .add(Instant::now() + timeout, Timer::Handshake(id));
         tracing::debug!("{id} attached ({peer})");
         self.start_session(id, link);
     }

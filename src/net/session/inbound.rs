@@ -118,7 +118,28 @@ pub(crate) fn on_binary(core: &mut Core, id: ClientId, session: &mut Session, by
 }
 
 fn on_hello(core: &mut Core, id: ClientId, session: &mut Session, hello: ipc::Hello<'_>) {
-    if let Some(expected) = &core.config.host.token {
+    let admission = session.link().admission().cloned();
+    if let Some(admission) = &admission {
+        let given = hello.client_name().unwrap_or("");
+        if given != admission.name {
+            let message = format!(
+                "this plugin must register as {:?} (its manifest id), not {:?}",
+                admission.name,
+                clean_name(given)
+            );
+            reply_error(
+                core,
+                id,
+                session,
+                ipc::ErrorCode::Unauthorized,
+                &message,
+                0,
+                0,
+            );
+            close_session(core, id, session, CloseCode::Unauthorized, &message, true);
+            return;
+        }
+    } else if let Some(expected) = &core.config.host.token {
         let given = hello.token().unwrap_or("");
         if !constant_time_eq(given.as_bytes(), expected.as_bytes()) {
             let message = if given.is_empty() {
@@ -185,8 +206,12 @@ fn on_hello(core: &mut Core, id: ClientId, session: &mut Session, hello: ipc::He
         protocol_version: version,
         capabilities: &capabilities,
         session_id: &core.config.session_id,
-        directories: &host.directories,
-        preferences: &host.preferences,
+        directories: admission
+            .as_ref()
+            .map_or(&host.directories, |a| &a.directories),
+        preferences: admission
+            .as_ref()
+            .map_or(&host.preferences, |a| &a.preferences),
         max_message_size: host.limits.max_message_size as u64,
         max_pending_requests: u32::try_from(host.limits.max_pending_requests).unwrap_or(u32::MAX),
         request_timeout_ms: u32::try_from(host.limits.request_timeout.as_millis())
@@ -194,6 +219,7 @@ fn on_hello(core: &mut Core, id: ClientId, session: &mut Session, hello: ipc::He
     };
     let welcome = encode_welcome(&args, core.router.descriptions());
     queue_control(core, id, session, welcome);
+    session.link_mut().welcomed(id);
     tracing::info!(
         "{id} connected from {} as {name:?} (protocol {version})",
         session.peer

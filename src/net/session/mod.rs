@@ -103,6 +103,10 @@ impl Session {
         }
     }
 
+    pub(crate) fn link(&self) -> &dyn Link {
+        self.link.as_ref()
+    }
+
     pub(crate) fn link_mut(&mut self) -> &mut dyn Link {
         self.link.as_mut()
     }

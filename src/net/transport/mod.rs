@@ -54,6 +54,8 @@ mod doorbell;
 pub(crate) mod memory;
 #[cfg(all(feature = "mqueue", target_os = "linux"))]
 pub(crate) mod mqueue;
+#[cfg(all(unix, feature = "plugins"))]
+pub(crate) mod pipe;
 pub(crate) mod ws;
 
 use std::io;
@@ -67,7 +69,26 @@ pub(crate) use doorbell::{Doorbell, Ring};
 
 use super::config::NetConfig;
 use super::event::Peer;
-use crate::protocol::CloseCode;
+use crate::protocol::{ClientId, CloseCode};
+
+/// What a link made for one known peer (a plugin process) tells the
+/// session instead of the host-wide rules: the name its `Hello` must give,
+/// and the directories and preferences its `Welcome` carries. The link is
+/// the credential (only that process holds its descriptors), so the host's
+/// token is not asked for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Admission {
+    /// The exact `Hello.client_name` to accept.
+    pub name: String,
+    /// `Welcome.info.directories` for this peer.
+    pub directories: Vec<(String, String)>,
+    /// `Welcome.info.preferences` for this peer.
+    pub preferences: Vec<(String, String)>,
+    /// How long this peer has for its `Hello`, instead of the host's
+    /// `handshake_timeout` (a plugin gets its supervisor's registration
+    /// timeout: an interpreter may take seconds to start).
+    pub handshake_timeout: Option<std::time::Duration>,
+}
 
 /// One message as a link carries it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,6 +175,15 @@ pub(crate) trait Link: Send {
 
     /// Ends our direction once the close is out; reading goes on.
     fn shutdown_write(&mut self);
+
+    /// Rules of its own for this peer's handshake; `None` (the default)
+    /// for links anyone may open.
+    fn admission(&self) -> Option<&Admission> {
+        None
+    }
+
+    /// The handshake finished: the peer is `client` now.
+    fn welcomed(&mut self, _client: ClientId) {}
 }
 
 /// A connection that has arrived but does not carry messages yet (a TCP

@@ -1,0 +1,230 @@
+"""The plugin side of the pipes: registration, channels, the dispatch loop."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from typing import Callable, Dict, Optional
+
+from switchboard_client import wire
+
+from . import framing
+
+FDS_ENV = "SWITCHBOARD_PLUGIN_FDS"
+ID_ENV = "SWITCHBOARD_PLUGIN_ID"
+CONTROL_CHANNEL = "plugins/control"
+
+
+class PluginError(RuntimeError):
+    """Registration was refused, or the host broke off."""
+
+
+class RemoteFailure(RuntimeError):
+    """A request this plugin made was answered with a failure."""
+
+
+def _open_pipes():
+    spec = os.environ.get(FDS_ENV, "")
+    if spec == "stdio":
+        reader, writer = os.dup(0), os.dup(1)
+        # Nothing else may write to the stream: print() goes to stderr.
+        sys.stdout = sys.stderr
+    else:
+        try:
+            r, w = (int(x) for x in spec.split(","))
+        except ValueError:
+            raise PluginError(f'{FDS_ENV} is {spec!r}; expected "R,W" or "stdio"') from None
+        reader, writer = r, w
+    return os.fdopen(reader, "rb", buffering=65536), os.fdopen(writer, "wb", buffering=0)
+
+
+def _as_bytes(value) -> bytes:
+    if value is None:
+        return b""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    return json.dumps(value).encode("utf-8")
+
+
+class Plugin:
+    """One plugin's connection to the host that started it."""
+
+    def __init__(self, plugin_id: Optional[str] = None):
+        self.id = plugin_id or os.environ.get(ID_ENV, "")
+        self._reader, self._writer = _open_pipes()
+        self._next_request = 1
+        self._responses: Dict[int, wire.ResponseFrame] = {}
+        self._backlog = []
+        self._handlers: Dict[int, tuple] = {}
+        self._names: Dict[str, int] = {}
+        self.channels: Dict[str, int] = {}
+        self.closed: Optional[tuple] = None
+        self._send(wire.encode_hello(self.id))
+        while True:
+            kind, value = self._read()
+            if kind != "frame":
+                raise PluginError(f"the host closed before Welcome: {value}")
+            decoded = wire.decode_frame(value)
+            if isinstance(decoded, wire.WelcomeFrame):
+                self.welcome = decoded
+                break
+            if isinstance(decoded, wire.ErrorFrame):
+                raise PluginError(f"registration refused ({decoded.code_name}): {decoded.message}")
+        for channel in self.welcome.channels:
+            self.channels[channel.name] = channel.id
+        self.host_version = self.welcome.host_version
+        self.directories = dict(self.welcome.directories)
+        self.preferences = dict(self.welcome.preferences)
+
+    # -- wire -------------------------------------------------------------
+
+    def _send(self, body: bytes) -> None:
+        self._writer.write(framing.frame(body))
+
+    def _read(self):
+        """The next frame or close; answers pings on the way."""
+        while True:
+            message = framing.read_message(self._reader)
+            if message is None:
+                return ("end", None)
+            kind, value = message
+            if kind == "ping":
+                self._writer.write(framing.pong(value))
+                continue
+            if kind == "pong":
+                continue
+            return message
+
+    # -- what a plugin does -------------------------------------------------
+
+    def log(self, *parts) -> None:
+        """One line to stderr: the host's log and ``plugins/logs``."""
+        print(*parts, file=sys.stderr, flush=True)
+
+    def advertise(self, name: str, *, encoding: str = "json", latest: bool = False,
+                  clients_may_publish: bool = False, description: str = "") -> int:
+        """Advertises ``plugins/<id>/<name>``; returns its channel id."""
+        answer = self.call(CONTROL_CHANNEL, {
+            "op": "advertise", "name": name, "encoding": encoding, "latest": latest,
+            "clients_may_publish": clients_may_publish, "description": description,
+        })
+        channel = json.loads(answer)["id"]
+        self._names[name] = channel
+        return channel
+
+    def request(self, name: str, **options) -> Callable:
+        """Decorator: advertise ``name`` and answer requests on it with the
+        handler's return value (bytes, str, or anything JSON-serializable;
+        JSON content is decoded for the handler when the encoding is json)."""
+        def register(handler):
+            channel = self.advertise(name, **options)
+            self._handlers[channel] = ("request", handler, options.get("encoding", "json"))
+            return handler
+        return register
+
+    def message(self, name: str, **options) -> Callable:
+        """Decorator: advertise ``name`` (clients may publish on it) and call
+        the handler with each message."""
+        def register(handler):
+            options.setdefault("clients_may_publish", True)
+            channel = self.advertise(name, **options)
+            self._handlers[channel] = ("message", handler, options.get("encoding", "json"))
+            return handler
+        return register
+
+    def publish(self, name: str, content) -> None:
+        """Publishes on one of this plugin's channels."""
+        self._send(wire.encode_data(self._names[name], _as_bytes(content)))
+
+    def send_request(self, channel, content) -> int:
+        """Sends a request (to a channel name or id) without waiting; returns its id."""
+        channel_id = channel if isinstance(channel, int) else self._channel_id(channel)
+        request_id = self._next_request
+        self._next_request += 1
+        self._send(wire.encode_data(channel_id, _as_bytes(content), request_id=request_id))
+        return request_id
+
+    def wait_response(self, request_id: int, timeout: float = 10.0) -> bytes:
+        """Waits for the answer to ``request_id``, handling other traffic meanwhile."""
+        deadline = time.monotonic() + timeout
+        while request_id not in self._responses:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no answer to request {request_id}")
+            if not self._step():
+                raise PluginError(f"the host went away: {self.closed}")
+        response = self._responses.pop(request_id)
+        if not response.ok:
+            raise RemoteFailure(response.error)
+        return response.content
+
+    def call(self, channel, content, timeout: float = 10.0) -> bytes:
+        """A request and its answer."""
+        return self.wait_response(self.send_request(channel, content), timeout)
+
+    def _channel_id(self, name: str) -> int:
+        if name not in self.channels:
+            raise PluginError(f"no channel {name!r} is advertised")
+        return self.channels[name]
+
+    # -- the loop -------------------------------------------------------------
+
+    def run(self) -> None:
+        """Handles requests and messages until the host closes."""
+        while self._step():
+            pass
+
+    def _step(self) -> bool:
+        kind, value = self._read()
+        if kind == "end":
+            self.closed = self.closed or (1006, "the host closed the pipe")
+            return False
+        if kind == "close":
+            self.closed = value
+            try:
+                self._writer.write(framing.close(value[0]))
+            except OSError:
+                pass
+            return False
+        decoded = wire.decode_frame(value)
+        if isinstance(decoded, wire.ResponseFrame):
+            self._responses[decoded.request_id] = decoded
+        elif isinstance(decoded, wire.DataFrame):
+            self._dispatch(decoded)
+        elif isinstance(decoded, wire.AdvertiseFrame):
+            for channel in decoded.channels:
+                self.channels[channel.name] = channel.id
+        elif isinstance(decoded, wire.UnadvertiseFrame):
+            gone = set(decoded.channel_ids)
+            self.channels = {n: i for n, i in self.channels.items() if i not in gone}
+        elif isinstance(decoded, wire.ErrorFrame):
+            self.log(f"host refused something: {decoded.code_name}: {decoded.message}")
+        return True
+
+    def _dispatch(self, data: wire.DataFrame) -> None:
+        entry = self._handlers.get(data.channel)
+        if entry is None:
+            if data.request_id:
+                self._send(wire.encode_response(data.request_id, data.channel,
+                                                error="no handler for this channel"))
+            return
+        kind, handler, encoding = entry
+        payload = data.content
+        try:
+            if encoding == "json":
+                payload = json.loads(payload) if payload else None
+            result = handler(payload)
+        except Exception as error:  # the caller gets the failure, not a hang
+            if data.request_id:
+                self._send(wire.encode_response(data.request_id, data.channel,
+                                                error=f"{type(error).__name__}: {error}"))
+            else:
+                self.log(f"handler for channel {data.channel} failed: {error!r}")
+            return
+        if data.request_id:
+            if encoding == "json" and not isinstance(result, (bytes, bytearray, memoryview)):
+                result = json.dumps(result)
+            self._send(wire.encode_response(data.request_id, data.channel, _as_bytes(result)))

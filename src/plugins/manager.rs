@@ -1,0 +1,187 @@
+//! The game's handle on its plugins: starts the supervisor, owns the
+//! `plugins/*` channels, and filters the host's events.
+
+use std::collections::HashSet;
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{Receiver, Sender};
+use serde::Serialize;
+
+use super::routing::Router;
+use super::spawn::LogLine;
+use super::status::{PluginStatus, status_json};
+use super::supervisor::{Shared, Stop, Supervisor};
+use super::{PluginError, PluginsConfig};
+use crate::{ChannelId, ChannelSpec, ClientId, Host, HostEvent};
+
+/// Log lines waiting to be published on `plugins/logs`; past this, lines
+/// still reach `tracing` and the next published one says how many it missed.
+const LOG_QUEUE: usize = 1024;
+
+/// Runs the game's plugins beside the host.
+///
+/// [`start`](Self::start) checks the manifests, makes each plugin's profile
+/// directories and starts the supervisor thread, which starts the plugins.
+/// The game loop passes every [`HostEvent`] through [`handle`](Self::handle)
+/// (it keeps the plugins' own and hands back the rest) and calls
+/// [`update`](Self::update) once per frame; neither ever waits on a plugin.
+///
+/// ```no_run
+/// use switchboard::plugins::{PluginManager, PluginManifest, PluginsConfig};
+/// use switchboard::{Host, HostConfig};
+///
+/// let host = Host::start(HostConfig::default())?;
+/// let config = PluginsConfig::new("/home/me/.game/plugins")
+///     .plugin(PluginManifest::from_file("plugins/weather/plugin.json".as_ref())?);
+/// let mut plugins = PluginManager::start(&host, config)?;
+/// loop {
+///     for event in host.drain_events() {
+///         if let Some(event) = plugins.handle(&host, event) {
+///             // the game's own events
+///             # let _ = event;
+///         }
+///     }
+///     plugins.update(&host);
+///     # break;
+/// }
+/// plugins.shutdown(); // before the host goes
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct PluginManager {
+    shared: std::sync::Arc<Shared>,
+    stop: Sender<Stop>,
+    thread: Option<JoinHandle<()>>,
+    logs: Receiver<LogLine>,
+    status_channel: ChannelId,
+    logs_channel: ChannelId,
+    published: u64,
+    router: Router,
+}
+
+#[derive(Serialize)]
+struct LogJson<'a> {
+    plugin: &'a str,
+    stream: &'a str,
+    line: &'a str,
+}
+
+impl PluginManager {
+    /// Advertises `plugins/status`, `plugins/logs` and `plugins/control`,
+    /// and starts every configured plugin on the supervisor thread.
+    ///
+    /// Fails on a duplicate id, an invalid manifest, or a profile directory
+    /// that cannot be made. A plugin that fails to start does not fail this
+    /// call; it shows as failed in its status.
+    pub fn start(host: &Host, config: PluginsConfig) -> Result<Self, PluginError> {
+        let mut ids = HashSet::new();
+        for manifest in &config.plugins {
+            manifest.validate()?;
+            if !ids.insert(manifest.id.clone()) {
+                return Err(PluginError::DuplicateId(manifest.id.clone()));
+            }
+        }
+        let status_channel = host.advertise(
+            ChannelSpec::new("plugins/status")
+                .encoding("json")
+                .latest()
+                .description("Each plugin's state, pid, restarts and uptime"),
+        )?;
+        let logs_channel = host.advertise(
+            ChannelSpec::new("plugins/logs")
+                .encoding("json")
+                .description("Lines plugins write to stderr (and stdout, with dedicated pipes)"),
+        )?;
+        let control = host.advertise(
+            ChannelSpec::new("plugins/control")
+                .encoding("json")
+                .description("Requests from plugins: advertise and unadvertise their channels"),
+        )?;
+        let router = Router::new(control, &config.plugins, &config.allowed_game_channels);
+        let (log_tx, log_rx) = crossbeam_channel::bounded(LOG_QUEUE);
+        let (shared, stop, thread) = Supervisor::start(config, host.port(), log_tx)?;
+        let mut manager = Self {
+            shared,
+            stop,
+            thread: Some(thread),
+            logs: log_rx,
+            status_channel,
+            logs_channel,
+            published: u64::MAX,
+            router,
+        };
+        manager.update(host);
+        Ok(manager)
+    }
+
+    /// Keeps what is the plugins' business (their sessions, their channels,
+    /// their answers, refusals of what they may not do) and hands back
+    /// every other event for the game.
+    pub fn handle(&mut self, host: &Host, event: HostEvent) -> Option<HostEvent> {
+        self.router.handle(host, event)
+    }
+
+    /// Publishes status changes on `plugins/status` and waiting log lines
+    /// on `plugins/logs`. Call it once per frame; it never blocks.
+    pub fn update(&mut self, host: &Host) {
+        let (version, statuses) = self.shared.snapshot();
+        if version != self.published
+            && host
+                .publish(self.status_channel, status_json(&statuses))
+                .is_ok()
+        {
+            self.published = version;
+        }
+        for line in self.logs.try_iter().take(LOG_QUEUE) {
+            let json = serde_json::to_vec(&LogJson {
+                plugin: &line.plugin,
+                stream: line.stream,
+                line: &line.line,
+            })
+            .unwrap_or_default();
+            if host.publish(self.logs_channel, json).is_err() {
+                break;
+            }
+        }
+    }
+
+    /// Every plugin's status now.
+    pub fn statuses(&self) -> Vec<PluginStatus> {
+        self.shared.snapshot().1
+    }
+
+    /// The plugin id of a plugin's session, for games that tell plugins'
+    /// calls on their channels apart from other clients'.
+    pub fn plugin_of(&self, client: ClientId) -> Option<&str> {
+        self.router.plugin_of(client)
+    }
+
+    /// Asks every plugin to leave, waits up to the grace period, kills the
+    /// rest and reaps every process. Call it before the host shuts down
+    /// (dropping the manager does the same).
+    pub fn shutdown(mut self) {
+        self.stop_all();
+    }
+
+    fn stop_all(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = self.stop.try_send(Stop);
+            if thread.join().is_err() {
+                tracing::error!("the plugin supervisor thread panicked");
+            }
+        }
+    }
+}
+
+impl Drop for PluginManager {
+    fn drop(&mut self) {
+        self.stop_all();
+    }
+}
+
+impl std::fmt::Debug for PluginManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PluginManager")
+            .field("statuses", &self.statuses())
+            .finish_non_exhaustive()
+    }
+}
