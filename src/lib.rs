@@ -180,6 +180,8 @@
 //! |---|---|---|
 //! | `bevy` | yes | [`bevy`] (the plugin, system sets, ECS messages, on-demand runner) and [`agents`]' telemetry agent; only `bevy_ecs` and `bevy_app` |
 //! | `hardware` | no | the hardware-bridge agent (radios, YAML device types, SQLite registry) |
+//! | `fields` | no | [`fields`]: typed field rules and their checks (pulled in by `hardware` and `packages`) |
+//! | `packages` | no | [`packages`]: plugin packages (`.lamp`): reading, packing, safe installing, the registry |
 //! | `tls` | no | `wss://` through rustls ([`TlsConfig`]) |
 //! | `fuzzing` | no | entry points for the fuzz targets; not an API |
 
@@ -190,11 +192,15 @@ pub mod agents;
 #[cfg(feature = "bevy")]
 pub mod bevy;
 pub mod client;
+#[cfg(feature = "fields")]
+pub mod fields;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 mod host;
 mod net;
+#[cfg(feature = "packages")]
+pub mod packages;
 pub mod protocol;
 
 /// The in-memory transport's client end: a connection to a [`Host`] in the
