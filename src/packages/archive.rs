@@ -78,6 +78,20 @@ pub fn read_archive(bytes: &[u8], limits: &Limits) -> Result<Entries, PackageErr
             limits.max_entries
         )));
     }
+    // The zip crate keeps one entry per name, so duplicates are found in
+    // the central directory itself.
+    let names = central_directory_names(bytes)?;
+    if names.len() != archive.len() {
+        let mut seen = std::collections::BTreeSet::new();
+        let duplicate = names
+            .iter()
+            .find(|name| !seen.insert(name.as_slice()))
+            .map(|name| String::from_utf8_lossy(name).into_owned())
+            .unwrap_or_default();
+        return Err(PackageError::archive(format!(
+            "{duplicate:?} appears twice"
+        )));
+    }
     let mut entries = Entries::default();
     let mut seen = std::collections::BTreeSet::new();
     let mut total: u64 = 0;
@@ -177,6 +191,49 @@ pub fn read_archive(bytes: &[u8], limits: &Limits) -> Result<Entries, PackageErr
         }
     }
     Ok(entries)
+}
+
+/// The entry names as the central directory lists them, duplicates
+/// included. Packages are small, so Zip64 archives and archives with data
+/// before the first entry are refused rather than parsed.
+fn central_directory_names(bytes: &[u8]) -> Result<Vec<Vec<u8>>, PackageError> {
+    const EOCD: [u8; 4] = [0x50, 0x4b, 0x05, 0x06];
+    const CENTRAL: [u8; 4] = [0x50, 0x4b, 0x01, 0x02];
+    let u16_at = |at: usize| -> Option<usize> {
+        Some(u16::from_le_bytes(bytes.get(at..at + 2)?.try_into().ok()?) as usize)
+    };
+    let u32_at = |at: usize| -> Option<usize> {
+        Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?) as usize)
+    };
+    let unusual =
+        || PackageError::archive("unusual zip layout (Zip64, or data before the entries)");
+    // The end record is the last 22 bytes plus a comment of up to 64 KiB.
+    let lowest = bytes.len().saturating_sub(22 + 0xffff);
+    let end = (lowest..bytes.len().saturating_sub(21))
+        .rev()
+        .find(|&at| bytes[at..at + 4] == EOCD)
+        .ok_or_else(|| {
+            PackageError::archive("not a readable zip file: no end of central directory")
+        })?;
+    let count = u16_at(end + 10).ok_or_else(unusual)?;
+    let offset = u32_at(end + 16).ok_or_else(unusual)?;
+    if count == 0xffff || offset == 0xffff_ffff {
+        return Err(unusual());
+    }
+    let mut names = Vec::with_capacity(count.min(4096));
+    let mut at = offset;
+    for _ in 0..count {
+        if bytes.get(at..at + 4) != Some(&CENTRAL[..]) {
+            return Err(unusual());
+        }
+        let name_len = u16_at(at + 28).ok_or_else(unusual)?;
+        let extra_len = u16_at(at + 30).ok_or_else(unusual)?;
+        let comment_len = u16_at(at + 32).ok_or_else(unusual)?;
+        let name = bytes.get(at + 46..at + 46 + name_len).ok_or_else(unusual)?;
+        names.push(name.to_vec());
+        at += 46 + name_len + extra_len + comment_len;
+    }
+    Ok(names)
 }
 
 /// A name that is a plain relative path, returned without a trailing `/`.

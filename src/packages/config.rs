@@ -234,7 +234,10 @@ fn fields(path: &str, value: &Value, count: &mut usize) -> Result<Fields, Packag
         match map.get("type") {
             Some(Value::String(kind)) if KNOWN_TYPES.contains(&kind.as_str()) => {}
             Some(other) => {
-                let shown = serde_norway::to_string(other).unwrap_or_default();
+                let shown = match other {
+                    Value::String(s) => format!("{s:?}"),
+                    other => serde_norway::to_string(other).unwrap_or_default(),
+                };
                 return Err(PackageError::invalid(
                     FILE,
                     format!("{field_path}.type"),

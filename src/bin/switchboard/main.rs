@@ -9,6 +9,8 @@
 //! see [`exit`].
 
 mod exit;
+#[cfg(feature = "packages")]
+mod plugins;
 
 use std::process::ExitCode;
 
@@ -28,6 +30,10 @@ struct Cli {
 enum Command {
     /// Print the exit codes every subcommand uses.
     ExitCodes,
+    /// Manage plugin packages (.lamp files): pack, install, upgrade, list,
+    /// configure, enable, disable, remove.
+    #[cfg(feature = "packages")]
+    Plugins(plugins::Args),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +43,8 @@ fn main() -> ExitCode {
             print!("{}", exit::TABLE);
             Ok(())
         }
+        #[cfg(feature = "packages")]
+        Command::Plugins(args) => plugins::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
