@@ -9,7 +9,7 @@
 //! to themselves. A broken check panics, which the fuzzer reports.
 //!
 //! One module per target. They reach the crate's private parsers (HTTP,
-//! access checks, static files, the hardware bridge's request shapes)
+//! access checks, static files, the hardware bridge's request shapes, the package reader)
 //! through `pub(crate)` paths, so the code fuzzed is the code the host runs.
 
 mod client_decode;
@@ -17,6 +17,8 @@ mod frame;
 #[cfg(feature = "hardware")]
 mod hardware;
 mod http_request;
+#[cfg(feature = "packages")]
+mod package;
 mod pattern;
 mod seeds;
 mod static_path;
@@ -26,6 +28,8 @@ pub use frame::frame;
 #[cfg(feature = "hardware")]
 pub use hardware::{device_type_yaml, hardware_json};
 pub use http_request::http_request;
+#[cfg(feature = "packages")]
+pub use package::package_archive;
 pub use pattern::pattern;
 pub use seeds::seeds;
 pub use static_path::static_path;
@@ -55,6 +59,10 @@ mod tests {
                 "device_type_yaml" => device_type_yaml(&bytes),
                 #[cfg(not(feature = "hardware"))]
                 "hardware_json" | "device_type_yaml" => {}
+                #[cfg(feature = "packages")]
+                "package_archive" => package_archive(&bytes),
+                #[cfg(not(feature = "packages"))]
+                "package_archive" => {}
                 other => panic!("seed {name} for unknown target {other}"),
             }
         }

@@ -56,7 +56,7 @@ mod error;
 mod hooks;
 mod info;
 mod installer;
-mod pack;
+pub(crate) mod pack;
 mod package;
 mod registry;
 mod staging;
