@@ -256,7 +256,7 @@ fn upgrade_keeps_the_configuration_and_rolls_back_when_the_new_version_fails() {
             ("info.yml", &info_yml(PACKAGE, "2.0.0")),
             (
                 "config.yml",
-                &format!("{CONFIG_YML}").replace(
+                &CONFIG_YML.replace(
                     "config:\n",
                     "config:\n  region: {type: string, required: true}\n",
                 ),

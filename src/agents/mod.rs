@@ -3,6 +3,8 @@
 
 #[cfg(feature = "hardware")]
 pub mod hardware;
+#[cfg(feature = "packages")]
+pub mod packages;
 mod telemetry;
 
 pub use telemetry::{Metrics, TelemetryAgentPlugin, TelemetryChannels};

@@ -112,6 +112,12 @@ pub trait HookRunner {
     fn run_hook(&self, hook: Hook, context: &HookContext<'_>) -> Result<(), PackageError>;
 }
 
+impl<T: HookRunner + ?Sized> HookRunner for Box<T> {
+    fn run_hook(&self, hook: Hook, context: &HookContext<'_>) -> Result<(), PackageError> {
+        (**self).run_hook(hook, context)
+    }
+}
+
 /// Runs hooks as child processes by the provisional convention described
 /// in the [module documentation](self).
 #[derive(Debug, Clone)]
