@@ -401,3 +401,50 @@ fn a_hook_past_its_timeout_is_killed_with_everything_it_started() {
     runner.run_hook(Hook::AfterRun, &context).unwrap();
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+#[test]
+fn what_a_killed_installer_left_is_cleaned_up_or_restored() {
+    let root = scratch("lifecycle-recover");
+    let dir = root.join("plugins");
+    let v1 = pack(
+        &root,
+        &source_dir(&root, "v1", &[("data.txt", "version one")]),
+    );
+    ok(plugins(
+        &dir,
+        &["install", v1.to_str().unwrap(), "mqtt=mqtt://broker"],
+    ));
+    // A process that has exited: its pid names the left-overs.
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    let home = dir.join(PACKAGE);
+    // An install that died while unpacking.
+    let staging = dir.join(format!(".staging-{dead}-0-com.example.other"));
+    std::fs::create_dir_all(staging.join("hooks")).unwrap();
+    // An upgrade that died after moving the new version in, before its
+    // commit: the registry still records 1.0.0.
+    let old = dir.join(format!(".old-{dead}-1-{PACKAGE}"));
+    std::fs::rename(&home, &old).unwrap();
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(home.join("info.yml"), info_yml(PACKAGE, "2.0.0")).unwrap();
+
+    let entry = &listed(&dir)[0];
+    assert_eq!(entry["version"], "1.0.0");
+    assert_eq!(
+        entry["info"]["version"], "1.0.0",
+        "the recorded version is back in place"
+    );
+    assert_eq!(
+        std::fs::read_to_string(home.join("data.txt")).unwrap(),
+        "version one"
+    );
+    assert!(!staging.exists() && !old.exists());
+
+    // An upgrade that died after moving the old version aside.
+    let old = dir.join(format!(".old-{dead}-2-{PACKAGE}"));
+    std::fs::rename(&home, &old).unwrap();
+    assert_eq!(listed(&dir)[0]["info"]["version"], "1.0.0");
+    assert!(home.join("plugin").is_file() && !old.exists());
+    std::fs::remove_dir_all(&root).unwrap();
+}

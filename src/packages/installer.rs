@@ -86,7 +86,7 @@ impl Installer {
         let dir = dir.into();
         fs::create_dir_all(&dir).map_err(PackageError::io(&dir))?;
         let registry = PackageRegistry::open(&dir.join(REGISTRY_FILE))?;
-        staging::recover(&dir);
+        staging::recover(&dir, &registry);
         Ok(Installer {
             dir,
             registry,

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::error::PackageError;
+use super::info::Info;
+use super::registry::PackageRegistry;
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -61,8 +63,10 @@ impl Drop for TempDir {
 
 /// Cleans up after installers that were killed: temporary folders of
 /// processes that no longer run are deleted, except that a package's old
-/// version whose replacement never arrived is moved back into place.
-pub(crate) fn recover(dir: &Path) {
+/// version is moved back into place when the upgrade never committed
+/// (its folder is missing, or holds a version the registry does not
+/// record while the old one does).
+pub(crate) fn recover(dir: &Path, registry: &PackageRegistry) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
@@ -86,7 +90,16 @@ pub(crate) fn recover(dir: &Path) {
         }
         let path = entry.path();
         let home = dir.join(package);
-        if kind == OLD && !home.exists() && super::info::check_package_name(package).is_ok() {
+        if kind == OLD
+            && super::info::check_package_name(package).is_ok()
+            && old_is_current(registry, package, &home, &path)
+        {
+            if home.exists()
+                && let Err(e) = fs::remove_dir_all(&home)
+            {
+                tracing::warn!(package, "cannot remove an uncommitted upgrade: {e}");
+                continue;
+            }
             match fs::rename(&path, &home) {
                 Ok(()) => tracing::warn!(
                     package,
@@ -100,6 +113,25 @@ pub(crate) fn recover(dir: &Path) {
             tracing::warn!(path = %path.display(), "cannot remove a left-over folder: {e}");
         }
     }
+}
+
+/// Whether the folder an upgrade moved aside is the version the registry
+/// records, rather than the one in the package's folder.
+fn old_is_current(registry: &PackageRegistry, package: &str, home: &Path, old: &Path) -> bool {
+    if !home.exists() {
+        return true;
+    }
+    let version = |dir: &Path| {
+        fs::read_to_string(dir.join("info.yml"))
+            .ok()
+            .and_then(|text| Info::from_yaml(&text).ok())
+            .map(|info| info.version)
+    };
+    let Ok(Some(row)) = registry.get(package) else {
+        return false;
+    };
+    version(home).as_deref() != Some(row.version.as_str())
+        && version(old).as_deref() == Some(row.version.as_str())
 }
 
 fn pid_alive(pid: libc::pid_t) -> bool {
