@@ -4,19 +4,8 @@
 //! install) in the package's temporary folder, and the after-run hook
 //! before removal, through a [`HookRunner`]. The plugin runner of the
 //! plugin processes will implement it over the plugin protocol; until
-//! then [`ScriptHooks`] runs them by a provisional convention:
-//!
-//! - a hook is an executable file `hooks/<name>` in the package (a native
-//!   binary or a script with an interpreter line); a package without it
-//!   skips that hook;
-//! - it runs as a child process in the package's folder, in its own
-//!   process group, with a clean environment (`PATH=/usr/bin:/bin`,
-//!   `SWITCHBOARD_HOOK`, `SWITCHBOARD_PACKAGE`, `SWITCHBOARD_PACKAGE_DIR`),
-//!   the configuration as one JSON object on stdin;
-//! - exit status 0 is success; anything else, or running past the
-//!   timeout, is failure, reported with the end of its stderr;
-//! - when it ends, whatever it started in its process group is killed,
-//!   so no process outlives it.
+//! then [`ScriptHooks`] runs them by a provisional convention (described
+//! there and in `docs/packages.md`, "Hooks").
 
 use std::fmt;
 use std::io::{Read, Write};
@@ -118,8 +107,20 @@ impl<T: HookRunner + ?Sized> HookRunner for Box<T> {
     }
 }
 
-/// Runs hooks as child processes by the provisional convention described
-/// in the [module documentation](self).
+/// Runs hooks as child processes, by a provisional convention until the
+/// plugin runner runs them over the plugin protocol:
+///
+/// - a hook is an executable file `hooks/<name>` in the package (a native
+///   binary or a script with an interpreter line); a package without it
+///   skips that hook;
+/// - it runs as a child process in the package's folder, in its own
+///   process group, with a clean environment (`PATH=/usr/bin:/bin`,
+///   `SWITCHBOARD_HOOK`, `SWITCHBOARD_PACKAGE`, `SWITCHBOARD_PACKAGE_DIR`),
+///   the configuration as one JSON object on stdin;
+/// - exit status 0 is success; anything else, or running past the
+///   timeout, is failure, reported with the end of its stderr;
+/// - when it ends, whatever it started in its process group is killed,
+///   so no process outlives it.
 #[derive(Debug, Clone)]
 pub struct ScriptHooks {
     /// How long a hook may run before it is killed.

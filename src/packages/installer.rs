@@ -33,7 +33,7 @@ pub const REGISTRY_FILE: &str = ".registry.sqlite3";
 /// let installer = Installer::open(&dir)?;
 /// assert!(installer.list()?.is_empty());
 /// # std::fs::remove_dir_all(&dir)?;
-/// # Ok::<(), switchboard::packages::PackageError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Installer {
     dir: PathBuf,
