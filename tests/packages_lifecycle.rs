@@ -104,6 +104,12 @@ fn pack_is_deterministic_and_install_runs_the_hooks_in_a_temporary_folder() {
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o644);
+    let registry = std::fs::metadata(dir.join(".registry.sqlite3")).unwrap();
+    assert_eq!(
+        registry.permissions().mode() & 0o777,
+        0o600,
+        "the registry holds secrets"
+    );
 
     let listed = listed(&dir);
     let entry = &listed[0];

@@ -52,6 +52,10 @@ impl PackageRegistry {
     /// Opens (or creates) the registry file.
     pub fn open(path: &Path) -> Result<Self, PackageError> {
         let conn = Connection::open(path)?;
+        // It holds secret settings: readable by the owner only.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(PackageError::io(path))?;
         // Two installers at once wait for each other instead of failing.
         conn.busy_timeout(Duration::from_secs(10))?;
         let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
