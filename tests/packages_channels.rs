@@ -258,7 +258,7 @@ fn the_game_keeps_running_frames_while_an_install_hook_runs() {
     let dir = root.join("plugins");
     let mut editor = Editor::new(&dir);
     let mut entries = good_entries();
-    entries.push(("hooks/install".into(), hook("sleep 1").into_bytes()));
+    entries.push(("hooks/install".into(), hook("sleep 2").into_bytes()));
     let package = zip_with(&entries, |_| {});
     let started = Instant::now();
     let before = editor.frames;
@@ -268,11 +268,12 @@ fn the_game_keeps_running_frames_while_an_install_hook_runs() {
             &with_options(json!({"configuration": {"mqtt": "mqtt://b"}}), &package),
         )
         .unwrap();
-    assert!(started.elapsed() >= Duration::from_secs(1));
-    // Each frame waits at most 2 ms for the client; a game thread blocked
-    // on the hook would have run a handful of frames in that second.
+    assert!(started.elapsed() >= Duration::from_secs(2));
+    // Each frame waits at most 2 ms for the client, so even a loaded
+    // machine runs hundreds in those 2 s; a game thread that waited for
+    // the hook would have run one or two.
     assert!(
-        editor.frames - before > 50,
+        editor.frames - before > 20,
         "{} frames while the hook ran",
         editor.frames - before
     );

@@ -359,7 +359,7 @@ fn a_hook_past_its_timeout_is_killed_with_everything_it_started() {
     // The hook starts a grandchild that would outlive it, then hangs.
     std::fs::write(
         hooks.join("install"),
-        hook("sleep 30 &\necho $! > grandchild.pid\necho $$ > hook.pid\nsleep 30"),
+        hook("echo $$ > hook.pid\nsleep 30 &\necho $! > grandchild.pid\nsleep 30"),
     )
     .unwrap();
     use std::os::unix::fs::PermissionsExt;
@@ -369,7 +369,9 @@ fn a_hook_past_its_timeout_is_killed_with_everything_it_started() {
     )
     .unwrap();
     let runner = ScriptHooks {
-        timeout: Duration::from_millis(500),
+        // Long enough for a loaded machine to start the shell and write
+        // both pids.
+        timeout: Duration::from_secs(3),
     };
     let configuration = Default::default();
     let context = HookContext {
