@@ -456,3 +456,58 @@ fn what_a_killed_installer_left_is_cleaned_up_or_restored() {
     assert!(home.join("plugin").is_file() && !old.exists());
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+/// What the plugin runner will hear: every committed change, in order,
+/// through a bounded queue; refused operations say nothing.
+#[test]
+fn committed_changes_reach_the_listener_refusals_do_not() {
+    use switchboard::packages::{Installer, PackageChange, pack_dir};
+    let root = scratch("lifecycle-changes");
+    let (tx, rx) = crossbeam_channel::bounded(16);
+    let mut installer = Installer::open(root.join("plugins"))
+        .unwrap()
+        .with_listener(tx);
+    let v1 = installer
+        .read(&pack_dir(&source_dir(&root, "v1", &[]), installer.limits()).unwrap())
+        .unwrap();
+    let values = v1.config.parse_assignments(&["mqtt=mqtt://b"]).unwrap();
+    installer.install(&v1, &values).unwrap();
+    assert!(installer.install(&v1, &values).is_err());
+    let bad = v1.config.parse_assignments(&["interval=1"]).unwrap();
+    assert!(installer.configure(PACKAGE, &bad).is_err());
+    let good = v1.config.parse_assignments(&["interval=1500"]).unwrap();
+    installer.configure(PACKAGE, &good).unwrap();
+    installer.set_enabled(PACKAGE, false).unwrap();
+    let v2 = source_dir(&root, "v2", &[("info.yml", &info_yml(PACKAGE, "2.0.0"))]);
+    let v2 = installer
+        .read(&pack_dir(&v2, installer.limits()).unwrap())
+        .unwrap();
+    installer.upgrade(&v2, &Default::default()).unwrap();
+    installer.remove(PACKAGE).unwrap();
+    assert!(installer.remove(PACKAGE).is_err());
+    let package = PACKAGE.to_owned();
+    let heard: Vec<PackageChange> = rx.try_iter().collect();
+    assert_eq!(
+        heard,
+        [
+            PackageChange::Installed {
+                package: package.clone(),
+                version: "1.0.0".into()
+            },
+            PackageChange::Configured {
+                package: package.clone()
+            },
+            PackageChange::Enabled {
+                package: package.clone(),
+                enabled: false
+            },
+            PackageChange::Upgraded {
+                package: package.clone(),
+                from: "1.0.0".into(),
+                to: "2.0.0".into()
+            },
+            PackageChange::Removed { package },
+        ]
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}

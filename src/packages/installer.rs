@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::archive::Limits;
+use super::changes::{ChangeListener, PackageChange};
 use super::config::PackageConfig;
 use super::error::PackageError;
 use super::hooks::{Hook, HookContext, HookRunner, ScriptHooks};
@@ -40,6 +41,7 @@ pub struct Installer {
     registry: PackageRegistry,
     limits: Limits,
     hooks: Box<dyn HookRunner + Send>,
+    listeners: Vec<Box<dyn ChangeListener>>,
 }
 
 impl std::fmt::Debug for Installer {
@@ -92,6 +94,7 @@ impl Installer {
             registry,
             limits: Limits::default(),
             hooks: Box::new(ScriptHooks::default()),
+            listeners: Vec::new(),
         })
     }
 
@@ -99,6 +102,18 @@ impl Installer {
     pub fn with_hooks(mut self, hooks: impl HookRunner + Send + 'static) -> Self {
         self.hooks = Box::new(hooks);
         self
+    }
+
+    /// Tells `listener` about every committed change (the plugin runner).
+    pub fn with_listener(mut self, listener: impl ChangeListener + 'static) -> Self {
+        self.listeners.push(Box::new(listener));
+        self
+    }
+
+    fn tell(&self, change: PackageChange) {
+        for listener in &self.listeners {
+            listener.changed(&change);
+        }
     }
 
     /// Reads archives with these limits.
@@ -168,6 +183,10 @@ impl Installer {
         }
         staged.keep();
         tracing::info!(package = name, version = %row.version, "installed");
+        self.tell(PackageChange::Installed {
+            package: name.to_owned(),
+            version: row.version.clone(),
+        });
         self.registry
             .get(name)?
             .ok_or_else(|| PackageError::NotInstalled(name.to_owned()))
@@ -226,6 +245,11 @@ impl Installer {
         staged.keep();
         drop(backup);
         tracing::info!(package = name, from = %old.version, to = %row.version, "upgraded");
+        self.tell(PackageChange::Upgraded {
+            package: name.to_owned(),
+            from: old.version.clone(),
+            to: row.version.clone(),
+        });
         let to = self
             .registry
             .get(name)?
@@ -252,12 +276,20 @@ impl Installer {
         row.configuration = config.validate(&merged)?;
         self.registry
             .set_configuration(package, &row.configuration)?;
+        self.tell(PackageChange::Configured {
+            package: package.to_owned(),
+        });
         Ok(row)
     }
 
     /// Turns a package's plugin on or off.
     pub fn set_enabled(&mut self, package: &str, enabled: bool) -> Result<(), PackageError> {
-        self.registry.set_enabled(package, enabled)
+        self.registry.set_enabled(package, enabled)?;
+        self.tell(PackageChange::Enabled {
+            package: package.to_owned(),
+            enabled,
+        });
+        Ok(())
     }
 
     /// Removes a package: runs its after-run hook, then deletes its folder
@@ -296,6 +328,9 @@ impl Installer {
         }
         drop(trash);
         tracing::info!(package, "removed");
+        self.tell(PackageChange::Removed {
+            package: package.to_owned(),
+        });
         Ok(warning)
     }
 

@@ -12,7 +12,7 @@
 //!   removes packages in a plugins folder with a SQLite
 //!   [`PackageRegistry`], running the lifecycle hooks through a
 //!   [`HookRunner`] ([`ScriptHooks`] until the plugin runner provides
-//!   one).
+//!   one), and telling a [`ChangeListener`] what it committed.
 //!
 //! ```
 //! use switchboard::packages::{Installer, PackageError, pack_dir};
@@ -51,6 +51,7 @@
 //! ```
 
 mod archive;
+mod changes;
 mod config;
 mod error;
 mod hooks;
@@ -64,6 +65,7 @@ mod staging;
 mod tests;
 
 pub use archive::{Entries, Limits, read_archive};
+pub use changes::{ChangeListener, PackageChange};
 pub use config::{CommandSpec, DeviceTypeSpec, PackageConfig};
 pub use error::PackageError;
 pub use hooks::{Hook, HookContext, HookRunner, ScriptHooks};
