@@ -20,12 +20,12 @@ export RUSTC_BOOTSTRAP=1
 # freed memory ASan keeps to catch use-after-free.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-quarantine_size_mb=64:detect_leaks=1}"
 
-ALL_TARGETS=(frame client_decode http_request static_path pattern hardware_json device_type_yaml mqueue_framing pipe_framing)
+ALL_TARGETS=(frame client_decode http_request static_path pattern hardware_json device_type_yaml mqueue_framing pipe_framing package_archive)
 # Largest input per target: a frame or message up to 64 KiB, a request head
 # up to the host's 16 KiB limit plus a read chunk, small text elsewhere.
 max_len() {
     case "$1" in
-        frame | client_decode) echo 65536 ;;
+        frame | client_decode | package_archive) echo 65536 ;;
         http_request) echo 20480 ;;
         mqueue_framing) echo 65536 ;;
         *) echo 4096 ;;
@@ -45,7 +45,7 @@ case "${1:-}" in
         echo "== writing fuzz/seeds/ (src/fuzzing/seeds.rs, seeds())"
         rm -rf seeds
         (cd .. && SWITCHBOARD_FUZZ_SEEDS="$PWD/fuzz/seeds" \
-            cargo test --lib --features fuzzing fuzzing::tests::write_seeds -- --ignored --quiet)
+            cargo test --lib --features fuzzing,hardware,packages fuzzing::tests::write_seeds -- --ignored --quiet)
         find seeds -type f | wc -l
         exit 0
         ;;

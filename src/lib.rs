@@ -198,6 +198,8 @@
 //! | `discovery` | no | reading the records of running hosts ([`discovery::list`]); every host writes its record without it |
 //! | `mqueue` | no | clients over POSIX message queues named after the game's PID (Linux; `MqueueConfig`) |
 //! | `plugins` | no | [`plugins`]: plugin processes over pipes, registration, supervision (Unix; `docs/plugins.md`) |
+//! | `fields` | no | [`fields`]: typed field rules and their checks (pulled in by `hardware` and `packages`) |
+//! | `packages` | no | [`packages`]: plugin packages (`.lamp`): reading, packing, safe installing, the registry |
 //! | `fuzzing` | no | entry points for the fuzz targets; not an API |
 
 #![warn(missing_docs)]
@@ -208,11 +210,15 @@ pub mod agents;
 pub mod bevy;
 pub mod client;
 pub mod discovery;
+#[cfg(feature = "fields")]
+pub mod fields;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 mod host;
 mod net;
+#[cfg(feature = "packages")]
+pub mod packages;
 #[cfg(all(unix, feature = "plugins"))]
 pub mod plugin_sdk;
 #[cfg(all(unix, feature = "plugins"))]

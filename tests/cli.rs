@@ -19,23 +19,41 @@ fn help_exits_zero_and_lists_subcommands() {
     assert!(text.contains("exit-codes"), "{text}");
 }
 
-#[test]
-fn every_subcommand_has_help() {
-    let out = switchboard(&["--help"]);
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    let commands: Vec<&str> = text
-        .lines()
+/// The subcommands a `--help` text lists.
+fn subcommands(help: &str) -> Vec<String> {
+    help.lines()
         .skip_while(|l| !l.starts_with("Commands:"))
         .skip(1)
         .take_while(|l| l.starts_with("  "))
         .filter_map(|l| l.split_whitespace().next())
         .filter(|c| *c != "help")
-        .collect();
-    assert!(!commands.is_empty(), "{text}");
-    for command in commands {
-        let out = switchboard(&[command, "--help"]);
-        assert!(out.status.success(), "{command} --help: {out:?}");
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    let out = switchboard(&["--help"]);
+    let top = subcommands(&String::from_utf8_lossy(&out.stdout));
+    assert!(!top.is_empty());
+    // Every level, down to the leaves.
+    let mut pending: Vec<Vec<String>> = top.into_iter().map(|c| vec![c]).collect();
+    let mut seen = 0;
+    while let Some(path) = pending.pop() {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let out = switchboard(&args);
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        seen += 1;
+        for child in subcommands(&String::from_utf8_lossy(&out.stdout)) {
+            let mut deeper = path.clone();
+            deeper.push(child);
+            pending.push(deeper);
+        }
     }
+    #[cfg(feature = "packages")]
+    assert!(seen >= 10, "plugins and its subcommands: {seen}");
+    assert!(seen >= 1);
 }
 
 #[test]

@@ -5,6 +5,8 @@
 pub mod hardware;
 #[cfg(feature = "inspector")]
 pub mod inspector;
+#[cfg(feature = "packages")]
+pub mod packages;
 mod telemetry;
 
 pub use telemetry::{Metrics, TelemetryAgentPlugin, TelemetryChannels};

@@ -10,7 +10,7 @@
 //! to themselves. A broken check panics, which the fuzzer reports.
 //!
 //! One module per target. They reach the crate's private parsers (HTTP,
-//! access checks, static files, the hardware bridge's request shapes)
+//! access checks, static files, the hardware bridge's request shapes, the package reader)
 //! through `pub(crate)` paths, so the code fuzzed is the code the host runs.
 
 mod client_decode;
@@ -20,6 +20,8 @@ mod hardware;
 mod http_request;
 #[cfg(all(feature = "mqueue", target_os = "linux"))]
 mod mqueue_framing;
+#[cfg(feature = "packages")]
+mod package;
 mod pattern;
 #[cfg(all(unix, feature = "plugins"))]
 mod pipe_framing;
@@ -33,6 +35,8 @@ pub use hardware::{device_type_yaml, hardware_json};
 pub use http_request::http_request;
 #[cfg(all(feature = "mqueue", target_os = "linux"))]
 pub use mqueue_framing::mqueue_framing;
+#[cfg(feature = "packages")]
+pub use package::package_archive;
 pub use pattern::pattern;
 #[cfg(all(unix, feature = "plugins"))]
 pub use pipe_framing::pipe_framing;
@@ -72,6 +76,10 @@ mod tests {
                 "pipe_framing" => pipe_framing(&bytes),
                 #[cfg(not(all(unix, feature = "plugins")))]
                 "pipe_framing" => {}
+                #[cfg(feature = "packages")]
+                "package_archive" => package_archive(&bytes),
+                #[cfg(not(feature = "packages"))]
+                "package_archive" => {}
                 other => panic!("seed {name} for unknown target {other}"),
             }
         }

@@ -341,5 +341,66 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     for (name, bytes) in &mq {
         add("mqueue_framing", name, bytes);
     }
+    #[cfg(feature = "packages")]
+    for (name, bytes) in package_seeds() {
+        out.push(("package_archive", name, bytes));
+    }
+    out
+}
+
+/// A good package, one with hooks and device types, a zip-slip, and the
+/// YAML files alone.
+#[cfg(feature = "packages")]
+fn package_seeds() -> Vec<(String, Vec<u8>)> {
+    use crate::packages::{Entries, Package};
+    let info = "version: 1.0.0\nname: Weather\npackage: com.example.weather\nabstract: a\n\
+        description: d\nrepository: https://example.com/r\nwebsite: https://example.com\n\
+        email: a@example.com\nlicense: MIT\nauthors: [A <a@example.com>]\n";
+    let config = "config:\n  key: {type: string, secret: true, length: 4}\n  \
+        every: {type: integer, minimum: 1, maximum: 9, default: 3}\n\
+        device_types:\n  bulb:\n    name: Bulb\n    state: {on: {type: boolean}}\n    \
+        commands: {toggle: {}, dim: {payload: {level: {type: number, required: true}}}}\n";
+    let mut entries = Entries::default();
+    for (path, text) in [
+        ("info.yml", info),
+        ("config.yml", config),
+        ("plugin", "#!/bin/sh\nexit 0\n"),
+        ("hooks/install", "#!/bin/sh\ntouch ok\n"),
+    ] {
+        entries
+            .files
+            .insert(path.to_owned(), text.as_bytes().to_vec());
+    }
+    let mut out = Vec::new();
+    if let Ok(package) = Package::from_entries(entries, String::new())
+        && let Ok(bytes) = crate::packages::pack::write_zip(&package)
+    {
+        // The same archive with an entry renamed to climb out.
+        let slip = String::from_utf8_lossy(&bytes)
+            .contains("hooks/install")
+            .then(|| replace_all(&bytes, b"hooks/install", b"../../install"));
+        out.push(("good.lamp".to_owned(), bytes));
+        if let Some(slip) = slip {
+            out.push(("zip-slip.lamp".to_owned(), slip));
+        }
+    }
+    out.push(("info.yml".to_owned(), info.as_bytes().to_vec()));
+    out.push(("config.yml".to_owned(), config.as_bytes().to_vec()));
+    out
+}
+
+#[cfg(feature = "packages")]
+fn replace_all(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut i = 0;
+    while i < haystack.len() {
+        if haystack[i..].starts_with(from) {
+            out.extend_from_slice(to);
+            i += from.len();
+        } else {
+            out.push(haystack[i]);
+            i += 1;
+        }
+    }
     out
 }

@@ -5,6 +5,8 @@
 #[cfg(feature = "hardware")]
 pub mod hardware;
 pub mod misbehaving;
+#[cfg(all(feature = "packages", feature = "cli"))]
+pub mod packages;
 pub mod raw_ws;
 pub mod sabotage;
 #[cfg(feature = "tls")]

@@ -15,10 +15,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
-/// A JSON object: device state, command payloads, configuration.
-pub type Object = Map<String, Value>;
+pub use crate::fields::Object;
 
 /// The radios the bridge knows. One adapter per radio.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::adapter::{Object, Radio};
-use super::validate::{FieldError, Rule};
+use crate::fields::{FieldError, Rule};
 
 /// A device as the bridge knows it: found by discovery, registered, or
 /// restored from the registry.

@@ -12,9 +12,9 @@ use super::adapter::{Pairing, Radio};
 use super::api::{ApiError, CommandRequest, Device, DiscoverRequest, RegisterRequest, check_name};
 use super::bridge::{DiscoverGroup, HardwareBridge, Purpose};
 use super::out::Out;
-use super::validate::validate_object;
 use super::worker::AdapterJob;
 use crate::bevy::FromRemote;
+use crate::fields::validate_object;
 
 impl HardwareBridge {
     /// Sends a validated command from game code; the outcome arrives as a

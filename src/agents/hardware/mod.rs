@@ -48,16 +48,16 @@
 //! - [`radios`]: the implementations of the [`Adapter`] contract;
 //!   `worker`: the thread each adapter runs on; `registry`: the SQLite
 //!   registry; `td`: Thing Descriptions.
-//! - `schema`: device types; `api`: the JSON shapes; `validate`: checking
-//!   values against a field's rules; `fields`: the rules a field can
-//!   declare; `adapter`: the contract every radio implements.
+//! - `schema`: device types; `api`: the JSON shapes; `adapter`: the
+//!   contract every radio implements. The rules a field can declare and
+//!   the checks that apply them are in [`crate::fields`], shared with
+//!   plugin packages.
 
 mod adapter;
 pub(crate) mod api;
 mod bridge;
 pub mod channels;
 mod events;
-mod fields;
 mod jobs;
 mod out;
 mod plugin;
@@ -70,20 +70,19 @@ mod systems;
 mod td;
 #[cfg(test)]
 mod tests;
-mod validate;
 mod worker;
 
+pub use crate::fields::{FieldError, Rule, check_value, validate_object};
+pub use crate::fields::{FieldSchema, FieldType, Fields, Format};
 pub use adapter::{
     Adapter, AdapterError, AdapterEvent, AdapterInfo, FoundDevice, Object, Pairing, Radio,
 };
 pub use api::{ApiError, ChangeCause, Device, device_id, parse_device_id};
 pub use bridge::{AdapterStatus, AdapterView, HardwareBridge, Timeouts};
 pub use events::HardwareEvent;
-pub use fields::{FieldSchema, FieldType, Fields, Format};
 pub use plugin::{AdapterFactory, HardwareBridgePlugin};
 pub use radios::sim::{SimControl, SimulatedDongle, SimulationConfig};
 pub use radios::zwave;
 pub use registry::{Registry, RegistryError, StoredDevice};
 pub use schema::{BUILTIN_TYPES, CommandSpec, DeviceType, DeviceTypes, TypeError};
 pub use td::{SB_CONTEXT, TD_CONTEXT, data_schema, object_schema, thing_description};
-pub use validate::{FieldError, Rule, check_value, validate_object};

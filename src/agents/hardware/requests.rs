@@ -13,9 +13,9 @@ use super::api::{
 use super::bridge::{HardwareBridge, Purpose};
 use super::out::{Answer, Out};
 use super::schema::DeviceType;
-use super::validate::validate_object;
 use super::worker::AdapterJob;
 use crate::bevy::FromRemote;
+use crate::fields::validate_object;
 
 /// `hardware/adapters`.
 pub(super) fn adapters(

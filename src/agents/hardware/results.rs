@@ -13,9 +13,9 @@ use super::bridge::{AdapterStatus, HardwareBridge, Purpose};
 use super::events::HardwareEvent;
 use super::out::{Event, Out};
 use super::registry::StoredDevice;
-use super::validate::{check_value, validate_object};
 use super::worker::{OpId, Outcome, Output};
 use crate::bevy::FromRemote;
+use crate::fields::{check_value, validate_object};
 
 /// How long a timed-out job is remembered, so a late result can still
 /// update the device's state.

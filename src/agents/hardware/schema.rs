@@ -11,8 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::adapter::Radio;
-use super::fields::{FieldSchema, FieldType, Fields};
-use super::validate::check_value;
+use crate::fields::{FieldType, Fields, check_field, check_value};
 
 /// The device types that ship with the crate: file name and contents.
 pub const BUILTIN_TYPES: [(&str, &str); 5] = [
@@ -152,67 +151,6 @@ impl DeviceType {
     pub fn supports(&self, radio: Radio) -> bool {
         self.radios.contains(&radio)
     }
-}
-
-fn check_field(path: &str, field: &mut FieldSchema) -> Result<(), String> {
-    let numeric = matches!(field.kind, FieldType::Integer | FieldType::Number);
-    let string = field.kind == FieldType::String;
-    if !numeric && (field.minimum.is_some() || field.maximum.is_some()) {
-        return Err(format!(
-            "{path}: minimum/maximum only apply to integer and number fields"
-        ));
-    }
-    if !string
-        && (field.length.is_some()
-            || field.min_length.is_some()
-            || field.max_length.is_some()
-            || field.regex.is_some()
-            || field.format.is_some())
-    {
-        return Err(format!(
-            "{path}: length, regex and format only apply to string fields"
-        ));
-    }
-    if let (Some(min), Some(max)) = (field.minimum, field.maximum)
-        && min > max
-    {
-        return Err(format!("{path}: minimum {min} is above maximum {max}"));
-    }
-    if let (Some(min), Some(max)) = (field.min_length, field.max_length)
-        && min > max
-    {
-        return Err(format!(
-            "{path}: min_length {min} is above max_length {max}"
-        ));
-    }
-    if field.required && field.default.is_some() {
-        return Err(format!("{path}: a required field cannot have a default"));
-    }
-    if let Some(pattern) = &field.regex {
-        let anchored = format!("^(?:{pattern})$");
-        let regex = regex::RegexBuilder::new(&anchored)
-            .size_limit(1 << 20)
-            .build()
-            .map_err(|e| format!("{path}: bad regex {pattern:?}: {e}"))?;
-        field.compiled = Some(regex);
-    }
-    let name = path.rsplit('.').next().unwrap_or(path);
-    if let Some(default) = &field.default {
-        check_value(name, field, default)
-            .map_err(|e| format!("{path}: default does not fit its own rules: {e}"))?;
-    }
-    if let Some(values) = &field.one_of {
-        if values.is_empty() {
-            return Err(format!("{path}: enum is empty"));
-        }
-        for value in values {
-            let mut plain = field.clone();
-            plain.one_of = None;
-            check_value(name, &plain, value)
-                .map_err(|e| format!("{path}: enum value does not fit the type: {e}"))?;
-        }
-    }
-    Ok(())
 }
 
 /// Every device type the bridge knows, by id.

@@ -6,8 +6,8 @@
 use serde_json::{Map, Value, json};
 
 use super::api::Device;
-use super::fields::{FieldSchema, Fields, Format};
 use super::schema::DeviceType;
+use crate::fields::{FieldSchema, Fields, Format};
 
 /// The TD 1.1 context.
 pub const TD_CONTEXT: &str = "https://www.w3.org/2022/wot/td/v1.1";

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::adapter::Object;
 use super::schema::DeviceTypes;
-use super::validate::{FieldError, Rule, validate_object};
+use crate::fields::{FieldError, Rule, validate_object};
 
 fn first(result: Result<Object, Vec<FieldError>>) -> FieldError {
     result.unwrap_err().remove(0)

@@ -13,6 +13,8 @@ mod channels;
 mod connect;
 mod exit;
 mod ls;
+#[cfg(feature = "packages")]
+mod plugins;
 mod publish;
 mod sub;
 mod target;
@@ -46,6 +48,10 @@ enum Command {
     /// Publish one message on a channel.
     #[command(name = "pub")]
     Pub(publish::PubArgs),
+    /// Manage plugin packages (.lamp files): pack, install, upgrade, list,
+    /// configure, enable, disable, remove.
+    #[cfg(feature = "packages")]
+    Plugins(plugins::Args),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +66,8 @@ fn main() -> ExitCode {
         Command::Sub(args) => sub::run(args),
         Command::Call(args) => call::run(args),
         Command::Pub(args) => publish::run(args),
+        #[cfg(feature = "packages")]
+        Command::Plugins(args) => plugins::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,8 +4,8 @@
 use serde_json::Value;
 
 use crate::agents::hardware::adapter::{Object, Radio};
-use crate::agents::hardware::fields::{FieldType, Format};
 use crate::agents::hardware::schema::DeviceType;
+use crate::fields::{FieldType, Format};
 
 /// SplitMix64: tiny, fast, and the same everywhere.
 #[derive(Debug, Clone)]

@@ -8,8 +8,8 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::adapter::Object;
-use super::fields::{FieldSchema, FieldType, Fields, Format};
+use super::Object;
+use super::schema::{FieldSchema, FieldType, Fields, Format};
 
 /// Which rule a value broke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

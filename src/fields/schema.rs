@@ -1,6 +1,7 @@
 //! The rules a single field of a state, payload or configuration can
-//! declare. They sit below both the device types that declare them and the
-//! checks that apply them, so neither has to reach into the other for them.
+//! declare. They sit below the device types and plugin packages that
+//! declare them and the checks that apply them, so neither has to reach
+//! into the other for them.
 
 use std::collections::BTreeMap;
 
@@ -109,6 +110,10 @@ pub struct FieldSchema {
     /// Set by the device only (sensor readings).
     #[serde(default, skip_serializing_if = "is_false")]
     pub read_only: bool,
+    /// A password or key: stored, but never sent back to clients
+    /// (plugin configuration).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub secret: bool,
     /// `regex`, compiled and anchored at load time.
     #[serde(skip)]
     pub(crate) compiled: Option<Regex>,
