@@ -17,21 +17,33 @@ pub struct SceneAgentPlugin;
 // Registered for reflection (inspect.rs) when the inspector is built in,
 // so the editor's Inspector panel can show and edit them.
 #[derive(Component, Debug, Clone, Copy, Serialize)]
-#[cfg_attr(feature = "inspector", derive(bevy_reflect::Reflect), reflect(Component))]
+#[cfg_attr(
+    feature = "inspector",
+    derive(bevy_reflect::Reflect),
+    reflect(Component)
+)]
 pub struct Position {
     pub x: f64,
     pub y: f64,
 }
 
 #[derive(Component, Debug, Clone, Copy)]
-#[cfg_attr(feature = "inspector", derive(bevy_reflect::Reflect), reflect(Component))]
+#[cfg_attr(
+    feature = "inspector",
+    derive(bevy_reflect::Reflect),
+    reflect(Component)
+)]
 pub struct Velocity {
     pub x: f64,
     pub y: f64,
 }
 
 #[derive(Component, Debug, Clone)]
-#[cfg_attr(feature = "inspector", derive(bevy_reflect::Reflect), reflect(Component))]
+#[cfg_attr(
+    feature = "inspector",
+    derive(bevy_reflect::Reflect),
+    reflect(Component)
+)]
 pub struct Label(pub String);
 
 #[derive(Resource)]

@@ -195,23 +195,22 @@ pub(super) fn apply_at_path(
     })
 }
 
-/// Every reflectable component of an entity, by type path.
+/// Every reflectable component of an entity: type path, reflection, id.
 pub(super) fn reflectable_components<'r>(
     world: &World,
     registry: &'r TypeRegistry,
     entity: Entity,
-) -> Vec<(&'r str, &'r ReflectComponent)> {
+) -> Vec<(&'r str, &'r ReflectComponent, ComponentId)> {
     let Ok(entity_ref) = world.get_entity(entity) else {
         return Vec::new();
     };
     entity_ref
         .archetype()
         .iter_components()
-        .filter_map(|id| world.components().get_info(id)?.type_id())
-        .filter_map(|type_id| {
-            let registration = registry.get(type_id)?;
+        .filter_map(|id| {
+            let registration = registry.get(world.components().get_info(id)?.type_id()?)?;
             let reflect = registration.data::<ReflectComponent>()?;
-            Some((registration.type_info().type_path(), reflect))
+            Some((registration.type_info().type_path(), reflect, id))
         })
         .collect()
 }

@@ -275,23 +275,23 @@ fn update(
             continue;
         };
         seen.insert(bits);
-        let present: Vec<(&str, &ReflectComponent)> = match &ids {
+        let present: Vec<(&str, &ReflectComponent, ComponentId)> = match &ids {
             Some(ids) => ids
                 .iter()
-                .filter(|(_, id, _)| id.is_some_and(|id| entity_ref.contains_id(id)))
-                .map(|(path, _, reflect)| (*path, *reflect))
+                .filter_map(|(path, id, reflect)| {
+                    let id = (*id)?;
+                    entity_ref.contains_id(id).then_some((*path, *reflect, id))
+                })
                 .collect(),
             None => reflectable_components(world, registry, target),
         };
         let entry = watch.state.entry(bits).or_default();
-        for (path, reflect) in &present {
+        for (path, reflect, id) in &present {
             let known = entry.contains_key(*path);
             let moved = match (known, watch.last_tick) {
                 (false, _) | (_, None) => true,
-                (true, Some(last)) => world
-                    .components()
-                    .get_id(registry_type_id(registry, path))
-                    .and_then(|id| entity_ref.get_change_ticks_by_id(id))
+                (true, Some(last)) => entity_ref
+                    .get_change_ticks_by_id(*id)
                     .is_some_and(|ticks| ticks.is_changed(last, this_tick)),
             };
             if !moved {
@@ -312,7 +312,7 @@ fn update(
         }
         let gone: Vec<String> = entry
             .keys()
-            .filter(|k| !present.iter().any(|(p, _)| p == k))
+            .filter(|k| !present.iter().any(|(p, _, _)| p == k))
             .cloned()
             .collect();
         for path in gone {
@@ -336,10 +336,4 @@ fn update(
         }
     }
     (changes, truncated)
-}
-
-fn registry_type_id(registry: &TypeRegistry, path: &str) -> TypeId {
-    registry
-        .get_with_type_path(path)
-        .map_or(TypeId::of::<()>(), |r| r.type_id())
 }

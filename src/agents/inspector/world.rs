@@ -130,7 +130,7 @@ pub(super) fn get(world: &mut World, call: &Call<'_>) -> Result<Value, Inspector
     };
     match &request.components {
         None => {
-            for (path, reflect) in reflectable_components(world, &registry, target) {
+            for (path, reflect, _) in reflectable_components(world, &registry, target) {
                 if let Err(e) = read(path, reflect) {
                     errors.insert(
                         path.to_owned(),
@@ -360,7 +360,7 @@ pub(super) fn list_components(world: &mut World, call: &Call<'_>) -> Result<Valu
             let target = entity(world, bits)?;
             reflectable_components(world, &registry, target)
                 .into_iter()
-                .map(|(path, _)| path)
+                .map(|(path, _, _)| path)
                 .collect()
         }
         None => registry
