@@ -103,6 +103,21 @@ pub(super) fn to_json(
     })
 }
 
+/// A reflected value as JSON text, without building a `Value` first (the
+/// watch keeps text).
+pub(super) fn to_json_text(
+    value: &dyn PartialReflect,
+    registry: &TypeRegistry,
+) -> Result<String, InspectorError> {
+    serde_json::to_string(&TypedReflectSerializer::new(value, registry)).map_err(|e| {
+        let path = value
+            .get_represented_type_info()
+            .map_or("?", |info| info.type_path());
+        InspectorError::new("bad_value", format!("`{path}` cannot be serialized: {e}"))
+            .component(path)
+    })
+}
+
 /// A value of `registration`'s type from JSON; the error says which type
 /// and why (`invalid type: string "a", expected f64`).
 pub(super) fn from_json(
