@@ -54,7 +54,9 @@ const FRAMES: usize = 2_000;
 
 fn main() {
     let (ours, brp) = query_benchmark();
-    println!("## world/query of {QUERY_ENTITIES} entities ({QUERY_ROUNDS} rounds each, request to parsed answer)");
+    println!(
+        "## world/query of {QUERY_ENTITIES} entities ({QUERY_ROUNDS} rounds each, request to parsed answer)"
+    );
     println!("| | median | mean | min |");
     println!("|---|---:|---:|---:|");
     print_row("switchboard `world/query` (WebSocket)", &ours);
@@ -67,7 +69,9 @@ fn main() {
     }
     println!();
     let frames = watch_benchmark();
-    println!("## frame cost, {WATCHED_ENTITIES} entities moving every frame ({FRAMES} frames each)");
+    println!(
+        "## frame cost, {WATCHED_ENTITIES} entities moving every frame ({FRAMES} frames each)"
+    );
     println!("| | median frame | mean frame |");
     println!("|---|---:|---:|");
     for (name, samples) in &frames {
@@ -180,7 +184,9 @@ fn query_benchmark() -> (Vec<f64>, Vec<f64>) {
     let stop = Arc::new(AtomicBool::new(false));
     let (addr, app) = spawn_app(Some(brp_port), QUERY_ENTITIES, false, stop.clone(), None);
     let mut client = Client::connect(addr, "bench").expect("connect");
-    let query = client.channel_id("world/query").expect("world/query advertised");
+    let query = client
+        .channel_id("world/query")
+        .expect("world/query advertised");
     let body = json!({ "data": { "components": [POSITION, LABEL] } }).to_string();
     let mut brp = cfg!(feature = "brp").then(|| Http::connect(brp_port));
     let rpc = json!({
@@ -201,8 +207,8 @@ fn query_benchmark() -> (Vec<f64>, Vec<f64>) {
 
         let start = Instant::now();
         if cfg!(feature = "brp") {
-            let answer: Value = serde_json::from_slice(&brp.as_mut().expect("BRP").post(&rpc))
-                .expect("JSON");
+            let answer: Value =
+                serde_json::from_slice(&brp.as_mut().expect("BRP").post(&rpc)).expect("JSON");
             assert_eq!(
                 answer["result"].as_array().map(Vec::len),
                 Some(QUERY_ENTITIES),
@@ -231,7 +237,10 @@ fn watch_benchmark() -> Vec<(&'static str, Vec<f64>)> {
             "bevy_remote: one client on world.get_components+watch",
         ]
     } else {
-        &["nobody watching", "switchboard: one client watching every Position"]
+        &[
+            "nobody watching",
+            "switchboard: one client watching every Position",
+        ]
     };
     for &case in cases {
         let brp_port = free_port();
@@ -253,9 +262,14 @@ fn watch_benchmark() -> Vec<(&'static str, Vec<f64>)> {
             client.subscribe(&[], &[name.as_str()]).expect("subscribe");
             let watch = client.channel_id("world/watch").expect("world/watch");
             let id = client
-                .request(watch, json!({ "components": [POSITION] }).to_string().as_bytes())
+                .request(
+                    watch,
+                    json!({ "components": [POSITION] }).to_string().as_bytes(),
+                )
                 .expect("request");
-            client.wait_response(id, Duration::from_secs(10)).expect("watching");
+            client
+                .wait_response(id, Duration::from_secs(10))
+                .expect("watching");
             let done = reader_stop.clone();
             reader = Some(std::thread::spawn(move || {
                 let mut messages = 0u64;
@@ -276,8 +290,8 @@ fn watch_benchmark() -> Vec<(&'static str, Vec<f64>)> {
                     "params": { "data": { "components": [POSITION] } },
                 })
                 .to_string();
-                let rows: Value = serde_json::from_slice(&Http::connect(brp_port).post(&query))
-                    .expect("JSON");
+                let rows: Value =
+                    serde_json::from_slice(&Http::connect(brp_port).post(&query)).expect("JSON");
                 let entity = rows["result"][0]["entity"].clone();
                 let rpc = json!({
                     "jsonrpc": "2.0", "id": 2, "method": "world.get_components+watch",
