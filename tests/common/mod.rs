@@ -4,6 +4,8 @@
 
 #[cfg(feature = "hardware")]
 pub mod hardware;
+#[cfg(feature = "inspector")]
+pub mod inspector;
 pub mod misbehaving;
 pub mod raw_ws;
 pub mod sabotage;

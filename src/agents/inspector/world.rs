@@ -180,6 +180,15 @@ fn build_components(
         .map(|(path, value)| {
             let t = component_type(world, registry, path)?;
             writable(&t)?;
+            if t.registration.type_id() == std::any::TypeId::of::<ChildOf>() {
+                // world/reparent checks for cycles; a ChildOf inserted here
+                // would not be.
+                return Err(InspectorError::invalid(format!(
+                    "`{}` is set with world/reparent, which refuses cycles",
+                    t.path
+                ))
+                .component(t.path));
+            }
             let value = concrete_from_json(value, t.registration, registry)?;
             Ok((t.reflect.clone(), value))
         })
