@@ -4,6 +4,8 @@
 
 #[cfg(feature = "hardware")]
 pub mod hardware;
+#[cfg(feature = "inspector")]
+pub mod inspector;
 pub mod misbehaving;
 #[cfg(all(feature = "packages", feature = "cli"))]
 pub mod packages;

@@ -103,6 +103,21 @@ pub(super) fn to_json(
     })
 }
 
+/// A reflected value as JSON text, without building a `Value` first (the
+/// watch keeps text).
+pub(super) fn to_json_text(
+    value: &dyn PartialReflect,
+    registry: &TypeRegistry,
+) -> Result<String, InspectorError> {
+    serde_json::to_string(&TypedReflectSerializer::new(value, registry)).map_err(|e| {
+        let path = value
+            .get_represented_type_info()
+            .map_or("?", |info| info.type_path());
+        InspectorError::new("bad_value", format!("`{path}` cannot be serialized: {e}"))
+            .component(path)
+    })
+}
+
 /// A value of `registration`'s type from JSON; the error says which type
 /// and why (`invalid type: string "a", expected f64`).
 pub(super) fn from_json(
@@ -195,23 +210,22 @@ pub(super) fn apply_at_path(
     })
 }
 
-/// Every reflectable component of an entity, by type path.
+/// Every reflectable component of an entity: type path, reflection, id.
 pub(super) fn reflectable_components<'r>(
     world: &World,
     registry: &'r TypeRegistry,
     entity: Entity,
-) -> Vec<(&'r str, &'r ReflectComponent)> {
+) -> Vec<(&'r str, &'r ReflectComponent, ComponentId)> {
     let Ok(entity_ref) = world.get_entity(entity) else {
         return Vec::new();
     };
     entity_ref
         .archetype()
         .iter_components()
-        .filter_map(|id| world.components().get_info(id)?.type_id())
-        .filter_map(|type_id| {
-            let registration = registry.get(type_id)?;
+        .filter_map(|id| {
+            let registration = registry.get(world.components().get_info(id)?.type_id()?)?;
             let reflect = registration.data::<ReflectComponent>()?;
-            Some((registration.type_info().type_path(), reflect))
+            Some((registration.type_info().type_path(), reflect, id))
         })
         .collect()
 }

@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 use super::channels::Call;
 use super::error::InspectorError;
 use super::request::{WatchRequest, parse};
-use super::values::{component_type, entity, reflectable_components, to_json};
+use super::values::{component_type, entity, reflectable_components, to_json_text};
 use crate::bevy::{IpcHost, ToRemote};
 use crate::{ChannelId, ChannelSpec, ClientId};
 
@@ -47,8 +47,9 @@ pub(super) struct Watch {
     channel: ChannelId,
     entities: Option<Vec<Entity>>,
     components: Option<Vec<(String, TypeId)>>,
-    /// The watched state as last sent, by entity bits then type path.
-    state: BTreeMap<u64, BTreeMap<String, Value>>,
+    /// The watched state as last sent, by entity bits then type path, each
+    /// value as its JSON text: a message is written from these pieces.
+    state: BTreeMap<u64, BTreeMap<String, String>>,
     last_tick: Option<Tick>,
     frame: u64,
 }
@@ -165,14 +166,47 @@ impl Changes {
     }
 }
 
-#[derive(Serialize)]
-struct Snapshot<'a> {
+/// The message: `{"frame", "entities", <changes>, "truncated"?}`, written
+/// from the JSON text kept per component, so an unchanged component costs
+/// a copy, not a serialization.
+fn snapshot(
     frame: u64,
-    entities: &'a BTreeMap<u64, BTreeMap<String, Value>>,
-    #[serde(flatten)]
-    changes: Changes,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    state: &BTreeMap<u64, BTreeMap<String, String>>,
+    changes: &Changes,
     truncated: bool,
+) -> Result<Vec<u8>, serde_json::Error> {
+    let pieces: usize = state
+        .values()
+        .flat_map(|c| c.iter().map(|(k, v)| k.len() + v.len() + 4))
+        .sum();
+    let mut out = Vec::with_capacity(pieces + state.len() * 16 + 64);
+    out.extend_from_slice(format!("{{\"frame\":{frame},\"entities\":{{").as_bytes());
+    for (i, (bits, components)) in state.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(format!("\"{bits}\":{{").as_bytes());
+        for (j, (path, value)) in components.iter().enumerate() {
+            if j > 0 {
+                out.push(b',');
+            }
+            serde_json::to_writer(&mut out, path)?;
+            out.push(b':');
+            out.extend_from_slice(value.as_bytes());
+        }
+        out.push(b'}');
+    }
+    out.push(b'}');
+    let changes = serde_json::to_vec(changes)?;
+    if changes.len() > 2 {
+        out.push(b',');
+        out.extend_from_slice(&changes[1..changes.len() - 1]);
+    }
+    if truncated {
+        out.extend_from_slice(b",\"truncated\":true");
+    }
+    out.push(b'}');
+    Ok(out)
 }
 
 /// Publishes each watch whose state changed this frame.
@@ -192,14 +226,8 @@ pub(super) fn publish_watches(world: &mut World) {
             continue;
         }
         watch.frame += 1;
-        let snapshot = Snapshot {
-            frame: watch.frame,
-            entities: &watch.state,
-            changes,
-            truncated,
-        };
-        let frame = snapshot.frame;
-        match serde_json::to_vec(&snapshot) {
+        let frame = watch.frame;
+        match snapshot(frame, &watch.state, &changes, truncated) {
             Ok(bytes) if bytes.len() <= max_bytes => {
                 out.push(ToRemote::publish(watch.channel, &bytes));
             }
@@ -275,23 +303,23 @@ fn update(
             continue;
         };
         seen.insert(bits);
-        let present: Vec<(&str, &ReflectComponent)> = match &ids {
+        let present: Vec<(&str, &ReflectComponent, ComponentId)> = match &ids {
             Some(ids) => ids
                 .iter()
-                .filter(|(_, id, _)| id.is_some_and(|id| entity_ref.contains_id(id)))
-                .map(|(path, _, reflect)| (*path, *reflect))
+                .filter_map(|(path, id, reflect)| {
+                    let id = (*id)?;
+                    entity_ref.contains_id(id).then_some((*path, *reflect, id))
+                })
                 .collect(),
             None => reflectable_components(world, registry, target),
         };
         let entry = watch.state.entry(bits).or_default();
-        for (path, reflect) in &present {
+        for (path, reflect, id) in &present {
             let known = entry.contains_key(*path);
             let moved = match (known, watch.last_tick) {
                 (false, _) | (_, None) => true,
-                (true, Some(last)) => world
-                    .components()
-                    .get_id(registry_type_id(registry, path))
-                    .and_then(|id| entity_ref.get_change_ticks_by_id(id))
+                (true, Some(last)) => entity_ref
+                    .get_change_ticks_by_id(*id)
                     .is_some_and(|ticks| ticks.is_changed(last, this_tick)),
             };
             if !moved {
@@ -300,9 +328,14 @@ fn update(
             let Some(value) = reflect.reflect(entity_ref) else {
                 continue;
             };
-            let value = to_json(value.as_partial_reflect(), registry)
-                .unwrap_or_else(|e| json!({ "error": e }));
-            entry.insert((*path).to_owned(), value);
+            let text = to_json_text(value.as_partial_reflect(), registry)
+                .unwrap_or_else(|e| json!({ "error": e }).to_string());
+            match entry.get_mut(*path) {
+                Some(slot) => *slot = text,
+                None => {
+                    entry.insert((*path).to_owned(), text);
+                }
+            }
             let list = if known {
                 &mut changes.changed
             } else {
@@ -312,7 +345,7 @@ fn update(
         }
         let gone: Vec<String> = entry
             .keys()
-            .filter(|k| !present.iter().any(|(p, _)| p == k))
+            .filter(|k| !present.iter().any(|(p, _, _)| p == k))
             .cloned()
             .collect();
         for path in gone {
@@ -336,10 +369,4 @@ fn update(
         }
     }
     (changes, truncated)
-}
-
-fn registry_type_id(registry: &TypeRegistry, path: &str) -> TypeId {
-    registry
-        .get_with_type_path(path)
-        .map_or(TypeId::of::<()>(), |r| r.type_id())
 }

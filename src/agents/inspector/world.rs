@@ -130,7 +130,7 @@ pub(super) fn get(world: &mut World, call: &Call<'_>) -> Result<Value, Inspector
     };
     match &request.components {
         None => {
-            for (path, reflect) in reflectable_components(world, &registry, target) {
+            for (path, reflect, _) in reflectable_components(world, &registry, target) {
                 if let Err(e) = read(path, reflect) {
                     errors.insert(
                         path.to_owned(),
@@ -180,6 +180,15 @@ fn build_components(
         .map(|(path, value)| {
             let t = component_type(world, registry, path)?;
             writable(&t)?;
+            if t.registration.type_id() == std::any::TypeId::of::<ChildOf>() {
+                // world/reparent checks for cycles; a ChildOf inserted here
+                // would not be.
+                return Err(InspectorError::invalid(format!(
+                    "`{}` is set with world/reparent, which refuses cycles",
+                    t.path
+                ))
+                .component(t.path));
+            }
             let value = concrete_from_json(value, t.registration, registry)?;
             Ok((t.reflect.clone(), value))
         })
@@ -360,7 +369,7 @@ pub(super) fn list_components(world: &mut World, call: &Call<'_>) -> Result<Valu
             let target = entity(world, bits)?;
             reflectable_components(world, &registry, target)
                 .into_iter()
-                .map(|(path, _)| path)
+                .map(|(path, _, _)| path)
                 .collect()
         }
         None => registry
