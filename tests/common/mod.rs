@@ -5,6 +5,8 @@
 #[cfg(feature = "hardware")]
 pub mod hardware;
 pub mod misbehaving;
+#[cfg(feature = "nats")]
+pub mod nats;
 pub mod raw_ws;
 pub mod sabotage;
 #[cfg(feature = "tls")]
