@@ -181,6 +181,7 @@
 //! | `bevy` | yes | [`bevy`] (the plugin, system sets, ECS messages, on-demand runner) and [`agents`]' telemetry agent; only `bevy_ecs` and `bevy_app` |
 //! | `hardware` | no | the hardware-bridge agent (radios, YAML device types, SQLite registry) |
 //! | `tls` | no | `wss://` through rustls ([`TlsConfig`]) |
+//! | `nats` | no | [`nats`]: the NATS bridge (a game's channels on NATS subjects, NATS requests into them) and the fleet gateway; async-nats on a current-thread tokio runtime |
 //! | `fuzzing` | no | entry points for the fuzz targets; not an API |
 
 #![warn(missing_docs)]
@@ -194,13 +195,17 @@ pub mod client;
 #[doc(hidden)]
 pub mod fuzzing;
 mod host;
+#[cfg(feature = "nats")]
+pub mod nats;
 mod net;
 pub mod protocol;
 
 /// The in-memory transport's client end: a connection to a [`Host`] in the
 /// same process, without a socket ([`Host::connect_in_memory`]).
 pub mod memory {
-    pub use crate::net::transport::memory::{MemoryConnection, MemoryError, MemoryIncoming};
+    pub use crate::net::transport::memory::{
+        MemoryConnection, MemoryError, MemoryIncoming, MemoryWaker,
+    };
 }
 
 pub use host::{Batch, ChannelSpec, Host, HostError, MAX_CHANNEL_NAME_LEN, validate_channel_name};
