@@ -9,6 +9,7 @@
 //! see [`exit`].
 
 mod exit;
+mod fleet;
 
 use std::process::ExitCode;
 
@@ -28,6 +29,8 @@ struct Cli {
 enum Command {
     /// Print the exit codes every subcommand uses.
     ExitCodes,
+    /// Run the fleet gateway: every game instance on NATS under fleet/<instance>/ (needs the nats feature).
+    Fleet(fleet::Args),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
             print!("{}", exit::TABLE);
             Ok(())
         }
+        Command::Fleet(args) => fleet::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
