@@ -250,3 +250,79 @@ fn a_dashboard_sees_every_instance_asks_one_and_sees_a_killed_one_go() {
         b"alpha:again"
     );
 }
+
+/// The demo with `--nats`: its telemetry and scene through the gateway, a
+/// scene request answered by its scene agent, and the editor served by the
+/// gateway.
+#[cfg(feature = "hardware")]
+#[test]
+fn the_demo_joins_the_fleet_with_its_telemetry_and_scene() {
+    #[path = "support/examples.rs"]
+    mod examples;
+    use std::io::{Read, Write};
+
+    common::init_logs();
+    let nats = NatsServer::start(&[]);
+    let (_gateway, addr) = gateway(&nats);
+    let registry = std::env::temp_dir().join(format!(
+        "switchboard-fleet-demo-{}.sqlite",
+        std::process::id()
+    ));
+    let mut command = Command::new(examples::example_binary("ipc_agent"));
+    command
+        .args([
+            "--port",
+            "0",
+            "--nats",
+            &nats.url(),
+            "--instance",
+            "demo-1",
+            "--registry",
+        ])
+        .arg(&registry);
+    let demo = Process::spawn(command);
+    let line = demo.wait_line("nats:");
+    assert!(line.contains("switchboard.demo-1."), "{line}");
+
+    let mut dashboard = Client::connect(addr.as_str(), "dashboard").expect("gateway reachable");
+    let fps = wait_channel(&mut dashboard, "fleet/demo-1/telemetry/fps", true).unwrap();
+    let command_channel = wait_channel(&mut dashboard, "fleet/demo-1/scene/command", true).unwrap();
+    dashboard.subscribe(&[], &["fleet/*/telemetry/*"]).unwrap();
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "no demo telemetry through the gateway"
+        );
+        if let Ok(Incoming::Data { channel, .. }) = dashboard.recv(Duration::from_millis(100)) {
+            if channel == fps {
+                break;
+            }
+        }
+    }
+    let answer = dashboard
+        .call(
+            command_channel,
+            br#"{"op":"spawn","name":"probe"}"#,
+            PATIENCE,
+        )
+        .expect("the scene agent answers through NATS");
+    let answer: serde_json::Value = serde_json::from_slice(&answer).expect("JSON answer");
+    assert!(answer.to_string().contains("id"), "{answer}");
+
+    // The gateway serves the editor on its port.
+    let mut http = std::net::TcpStream::connect(addr.as_str()).unwrap();
+    write!(
+        http,
+        "GET / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    let _ = http.read_to_string(&mut response);
+    assert!(
+        response.starts_with("HTTP/1.1 200"),
+        "{}",
+        &response[..response.len().min(200)]
+    );
+    let _ = std::fs::remove_file(&registry);
+}

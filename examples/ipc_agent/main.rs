@@ -14,6 +14,7 @@
 //! docs/protocol/demo-and-worked-example.md describes the channels the agents advertise.
 
 mod echo;
+mod fleet;
 mod options;
 mod scene;
 
@@ -44,7 +45,7 @@ fn count_frames(mut limit: ResMut<FrameLimit>, mut exit: MessageWriter<AppExit>)
 #[derive(Resource)]
 struct Secure(bool);
 
-fn announce(status: Res<IpcStatus>, secure: Res<Secure>) {
+fn announce(status: Res<IpcStatus>, secure: Res<Secure>, nats: Option<Res<fleet::NatsLine>>) {
     // A host that failed to start ended the demo before the first frame.
     if let HostStatus::Listening(addr) = &status.0 {
         let (http, ws) = if secure.0 {
@@ -55,6 +56,9 @@ fn announce(status: Res<IpcStatus>, secure: Res<Secure>) {
         println!("Switchboard demo running.");
         println!("  editor:    {http}://{addr}/");
         println!("  websocket: {ws}://{addr}/");
+        if let Some(nats) = nats {
+            println!("  nats:      {}", nats.0);
+        }
     }
 }
 
@@ -85,6 +89,13 @@ fn main() -> AppExit {
             return AppExit::from_code(USAGE_ERROR);
         }
     };
+    let nats = match fleet::bridge_config(&options) {
+        Ok(nats) => nats,
+        Err(message) => {
+            eprintln!("ipc_agent: {message}");
+            return AppExit::from_code(USAGE_ERROR);
+        }
+    };
     let secure = Secure(config.tls_enabled());
     let frame = Duration::from_secs_f64(1.0 / options.hz);
     let mut app = App::new();
@@ -109,6 +120,9 @@ fn main() -> AppExit {
         }
         return AppExit::error();
     }
+    // Before the agents: their channels reach the bridge as they are
+    // advertised, through its patterns.
+    fleet::add_bridge(&mut app, nats);
     app.add_plugins((
         TelemetryAgentPlugin::default(),
         echo::EchoAgentPlugin,

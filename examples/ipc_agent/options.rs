@@ -56,6 +56,14 @@ Content:
   --zwave-port PATH        drive Z-Wave with a real Serial API stick (e.g.
                            /dev/ttyACM0) instead of the simulated dongle
 
+Fleet (needs the nats feature:
+       cargo run --example ipc_agent --features hardware,nats):
+  --nats URL               bridge the telemetry and scene channels to NATS
+                           (nats://127.0.0.1:4222); scene requests from NATS
+                           reach the scene agent. See `switchboard fleet`
+  --instance NAME          this game's id on NATS (default demo); one subject
+                           token: letters, digits, - and _
+
   -h, --help               print this and exit
 ";
 
@@ -75,6 +83,8 @@ pub struct Options {
     pub web_root: PathBuf,
     pub registry: PathBuf,
     pub zwave_port: Option<PathBuf>,
+    pub nats: Option<String>,
+    pub instance: Option<String>,
     port: Option<u16>,
     bind: Option<String>,
     token: Option<String>,
@@ -97,6 +107,8 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         web_root: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web_root/public"),
         registry: std::env::temp_dir().join("switchboard-demo-devices.sqlite"),
         zwave_port: None,
+        nats: None,
+        instance: None,
         port: None,
         bind: None,
         token: None,
@@ -128,11 +140,16 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             "--web-root" => options.web_root = PathBuf::from(value()?),
             "--registry" => options.registry = PathBuf::from(value()?),
             "--zwave-port" => options.zwave_port = Some(PathBuf::from(value()?)),
+            "--nats" => options.nats = Some(value()?),
+            "--instance" => options.instance = Some(value()?),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
     if !(options.hz.is_finite() && options.hz > 0.0) {
         return Err("--hz must be a positive number".into());
+    }
+    if options.instance.is_some() && options.nats.is_none() {
+        return Err("--instance needs --nats URL".into());
     }
     if options.uncapped && options.on_demand {
         return Err("--uncapped and --on-demand exclude each other".into());

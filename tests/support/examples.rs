@@ -29,6 +29,7 @@ fn build(name: &str) -> PathBuf {
         ("hardware", cfg!(feature = "hardware")),
         ("tls", cfg!(feature = "tls")),
         ("fuzzing", cfg!(feature = "fuzzing")),
+        ("nats", cfg!(feature = "nats")),
     ]
     .into_iter()
     .filter_map(|(feature, on)| on.then_some(feature))
