@@ -62,7 +62,10 @@ impl NatsServer {
         let addr = self.addr();
         let deadline = Instant::now() + PATIENCE;
         while TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_err() {
-            assert!(Instant::now() < deadline, "nats-server did not listen on {addr}");
+            assert!(
+                Instant::now() < deadline,
+                "nats-server did not listen on {addr}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
