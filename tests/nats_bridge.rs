@@ -416,3 +416,56 @@ fn the_bridge_logs_in_with_a_token() {
     std::thread::sleep(Duration::from_millis(300));
     assert!(!wrong.stats().connected, "the wrong token is refused");
 }
+
+#[test]
+fn the_bridge_logs_in_with_a_user_and_password() {
+    use switchboard::nats::NatsAuth;
+    common::init_logs();
+    let nats = NatsServer::start(&["--user", "game", "--pass", "hunter2"]);
+    let host = common::start_host(|c| c);
+    let mut config = NatsBridgeConfig::new(nats.url(), "userpass");
+    config.connect = config.connect.clone().auth(NatsAuth::UserPassword {
+        user: "game".into(),
+        password: "hunter2".into(),
+    });
+    let bridge = NatsBridge::start(&host, config).expect("starts");
+    wait_stats(&bridge, "connected with user and password", |s| s.connected);
+}
+
+#[test]
+fn the_bridge_speaks_tls_to_nats_with_the_ca_it_is_given() {
+    use switchboard::nats::NatsTls;
+    common::init_logs();
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let dir = std::env::temp_dir().join(format!("switchboard-nats-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+    let nats = NatsServer::start(&[
+        "--tls",
+        "--tlscert",
+        cert.to_str().unwrap(),
+        "--tlskey",
+        key.to_str().unwrap(),
+    ]);
+    let host = common::start_host(|c| c);
+    let url = format!("tls://localhost:{}", nats.addr().port());
+    let mut trusted = NatsBridgeConfig::new(url.clone(), "tls-ok");
+    trusted.connect.tls = NatsTls {
+        required: true,
+        root_certificates: vec![cert.clone()],
+        ..NatsTls::default()
+    };
+    let untrusted = NatsBridgeConfig::new(url, "tls-unknown-ca");
+    let trusted = NatsBridge::start(&host, trusted).expect("starts");
+    let untrusted = NatsBridge::start(&host, untrusted).expect("starts, and keeps trying");
+    wait_stats(&trusted, "connected over TLS", |s| s.connected);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        !untrusted.stats().connected,
+        "a server whose CA is not given is refused"
+    );
+    drop((trusted, untrusted));
+    let _ = std::fs::remove_dir_all(&dir);
+}
