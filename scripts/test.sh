@@ -13,7 +13,7 @@ echo "== Rust"
 cargo test --all-features
 
 echo "== demo binary for the Python and browser tests"
-cargo build --example ipc_agent --features hardware,inspector,mqueue
+cargo build --example ipc_agent --features full
 export DEMO_BIN="$PWD/target/debug/examples/ipc_agent"
 
 echo "== Python client"

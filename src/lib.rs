@@ -200,6 +200,7 @@
 //! | `plugins` | no | [`plugins`]: plugin processes over pipes, registration, supervision (Unix; `docs/plugins.md`) |
 //! | `fields` | no | [`fields`]: typed field rules and their checks (pulled in by `hardware` and `packages`) |
 //! | `packages` | no | [`packages`]: plugin packages (`.lamp`): reading, packing, safe installing, the registry |
+//! | `nats` | no | [`nats`]: the NATS bridge (a game's channels on NATS subjects, NATS requests into them) and the fleet gateway; async-nats on a current-thread tokio runtime |
 //! | `fuzzing` | no | entry points for the fuzz targets; not an API |
 
 #![warn(missing_docs)]
@@ -216,6 +217,8 @@ pub mod fields;
 #[doc(hidden)]
 pub mod fuzzing;
 mod host;
+#[cfg(feature = "nats")]
+pub mod nats;
 mod net;
 #[cfg(feature = "packages")]
 pub mod packages;
@@ -228,7 +231,9 @@ pub mod protocol;
 /// The in-memory transport's client end: a connection to a [`Host`] in the
 /// same process, without a socket ([`Host::connect_in_memory`]).
 pub mod memory {
-    pub use crate::net::transport::memory::{MemoryConnection, MemoryError, MemoryIncoming};
+    pub use crate::net::transport::memory::{
+        MemoryConnection, MemoryError, MemoryIncoming, MemoryWaker,
+    };
 }
 
 pub use host::{Batch, ChannelSpec, Host, HostError, MAX_CHANNEL_NAME_LEN, validate_channel_name};

@@ -14,6 +14,7 @@
 //! docs/protocol/demo-and-worked-example.md describes the channels the agents advertise.
 
 mod echo;
+mod fleet;
 #[cfg(feature = "inspector")]
 mod inspect;
 mod options;
@@ -52,7 +53,12 @@ struct Secure(bool);
 #[derive(Resource)]
 struct QueueName(Option<String>);
 
-fn announce(status: Res<IpcStatus>, secure: Res<Secure>, queues: Res<QueueName>) {
+fn announce(
+    status: Res<IpcStatus>,
+    secure: Res<Secure>,
+    queues: Res<QueueName>,
+    nats: Option<Res<fleet::NatsLine>>,
+) {
     // A host that failed to start ended the demo before the first frame.
     if let HostStatus::Listening(addr) = &status.0 {
         let (http, ws) = if secure.0 {
@@ -65,6 +71,9 @@ fn announce(status: Res<IpcStatus>, secure: Res<Secure>, queues: Res<QueueName>)
         println!("  websocket: {ws}://{addr}/");
         if let Some(name) = &queues.0 {
             println!("  queues:    {name} (pid {})", std::process::id());
+        }
+        if let Some(nats) = nats {
+            println!("  nats:      {}", nats.0);
         }
     }
 }
@@ -91,6 +100,13 @@ fn main() -> AppExit {
     };
     let config = match options.host_config() {
         Ok(config) => config,
+        Err(message) => {
+            eprintln!("ipc_agent: {message}");
+            return AppExit::from_code(USAGE_ERROR);
+        }
+    };
+    let nats = match fleet::bridge_config(&options) {
+        Ok(nats) => nats,
         Err(message) => {
             eprintln!("ipc_agent: {message}");
             return AppExit::from_code(USAGE_ERROR);
@@ -129,6 +145,9 @@ fn main() -> AppExit {
         }
         return AppExit::error();
     }
+    // Before the agents: their channels reach the bridge as they are
+    // advertised, through its patterns.
+    fleet::add_bridge(&mut app, nats);
     app.add_plugins((
         TelemetryAgentPlugin::default(),
         echo::EchoAgentPlugin,

@@ -79,6 +79,14 @@ Content:
                            with the plugins feature: examples/plugins)
   --no-plugins             start no plugins
 
+Fleet (needs the nats feature:
+       cargo run --example ipc_agent --features hardware,nats):
+  --nats URL               bridge the telemetry and scene channels to NATS
+                           (nats://127.0.0.1:4222); scene requests from NATS
+                           reach the scene agent. See `switchboard fleet`
+  --instance NAME          this game's id on NATS (default demo); one subject
+                           token: letters, digits, - and _
+
   -h, --help               print this and exit
 ";
 
@@ -100,6 +108,8 @@ pub struct Options {
     pub zwave_port: Option<PathBuf>,
     /// Where plugin folders are; `None`: start none.
     pub plugins: Option<PathBuf>,
+    pub nats: Option<String>,
+    pub instance: Option<String>,
     port: Option<u16>,
     bind: Option<String>,
     token: Option<String>,
@@ -131,6 +141,8 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         zwave_port: None,
         plugins: cfg!(feature = "plugins")
             .then(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/plugins")),
+        nats: None,
+        instance: None,
         port: None,
         bind: None,
         token: None,
@@ -181,11 +193,16 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             }
             "--plugins" => return Err("--plugins needs the plugins feature".into()),
             "--no-plugins" => options.plugins = None,
+            "--nats" => options.nats = Some(value()?),
+            "--instance" => options.instance = Some(value()?),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
     if !(options.hz.is_finite() && options.hz > 0.0) {
         return Err("--hz must be a positive number".into());
+    }
+    if options.instance.is_some() && options.nats.is_none() {
+        return Err("--instance needs --nats URL".into());
     }
     if options.uncapped && options.on_demand {
         return Err("--uncapped and --on-demand exclude each other".into());

@@ -7,6 +7,8 @@ pub mod hardware;
 #[cfg(feature = "inspector")]
 pub mod inspector;
 pub mod misbehaving;
+#[cfg(feature = "nats")]
+pub mod nats;
 #[cfg(all(feature = "packages", feature = "cli"))]
 pub mod packages;
 pub mod raw_ws;

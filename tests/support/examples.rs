@@ -31,6 +31,7 @@ fn build(name: &str) -> PathBuf {
         ("tls", cfg!(feature = "tls")),
         ("mqueue", cfg!(feature = "mqueue")),
         ("fuzzing", cfg!(feature = "fuzzing")),
+        ("nats", cfg!(feature = "nats")),
     ]
     .into_iter()
     .filter_map(|(feature, on)| on.then_some(feature))

@@ -2,7 +2,7 @@
 
 The binary comes from $DEMO_BIN (default: the debug build in this
 repository; build it with `cargo build --example ipc_agent --features
-hardware,inspector,mqueue`; without inspector, test_inspector.py skips). It listens on a free loopback port (--port 0) and prints
+full`; without the inspector feature, test_inspector.py skips). It listens on a free loopback port (--port 0) and prints
 `  websocket: ws://127.0.0.1:PORT/`.
 """
 
@@ -42,7 +42,7 @@ def demo():
     binary = os.environ.get("DEMO_BIN", str(DEFAULT_DEMO_BIN))
     if not os.path.isfile(binary):
         pytest.fail(f"demo binary {binary} not found; run "
-                    "`cargo build --example ipc_agent --features hardware,inspector,mqueue` or set DEMO_BIN")
+                    "`cargo build --example ipc_agent --features full` or set DEMO_BIN")
     stderr = tempfile.NamedTemporaryFile(prefix="ipc_agent-", suffix=".stderr", delete=False)
     proc = subprocess.Popen(
         [binary, "--port", "0"],

@@ -12,6 +12,7 @@ mod call;
 mod channels;
 mod connect;
 mod exit;
+mod fleet;
 mod ls;
 #[cfg(feature = "packages")]
 mod plugins;
@@ -52,6 +53,8 @@ enum Command {
     /// configure, enable, disable, remove.
     #[cfg(feature = "packages")]
     Plugins(plugins::Args),
+    /// Run the fleet gateway: every game instance on NATS under fleet/<instance>/ (needs the nats feature).
+    Fleet(fleet::Args),
 }
 
 fn main() -> ExitCode {
@@ -68,6 +71,7 @@ fn main() -> ExitCode {
         Command::Pub(args) => publish::run(args),
         #[cfg(feature = "packages")]
         Command::Plugins(args) => plugins::run(args),
+        Command::Fleet(args) => fleet::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -102,6 +102,8 @@ struct State {
     host_wants_read: bool,
     /// The host found the client's lane full; ring when it drains.
     host_wants_write: bool,
+    /// A [`MemoryWaker`] asked the client's waiting `recv` to return.
+    woken: bool,
     ring: Option<Ring>,
 }
 
@@ -364,8 +366,57 @@ impl MemoryConnection {
             if state.to_client.finished {
                 return Ok(MemoryIncoming::Ended);
             }
+            if std::mem::take(&mut state.woken) {
+                return Err(MemoryError::Timeout);
+            }
             state = self.pair.wait(state, deadline)?;
         }
+    }
+
+    /// A handle another thread can use to make this end's waiting
+    /// [`recv`](Self::recv) return early (with [`MemoryError::Timeout`],
+    /// as if its time were up), so one thread can wait for the host and
+    /// for work of its own at once.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use switchboard::memory::MemoryError;
+    /// use switchboard::{Host, HostConfig};
+    ///
+    /// let host = Host::start(HostConfig::default().port(0))?;
+    /// let mut connection = host.connect_in_memory()?;
+    /// let waker = connection.waker();
+    /// std::thread::spawn(move || waker.wake());
+    /// // Returns as soon as the waker rings, not after an hour.
+    /// assert_eq!(connection.recv(Duration::from_secs(3600)), Err(MemoryError::Timeout));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn waker(&self) -> MemoryWaker {
+        MemoryWaker {
+            pair: Arc::clone(&self.pair),
+        }
+    }
+}
+
+/// Wakes a [`MemoryConnection`]'s waiting `recv` from another thread (see
+/// [`MemoryConnection::waker`]). A wake with nobody waiting makes the next
+/// `recv` that finds nothing return at once.
+#[derive(Clone)]
+pub struct MemoryWaker {
+    pair: Arc<Pair>,
+}
+
+impl MemoryWaker {
+    /// Makes the waiting (or next) `recv` return.
+    pub fn wake(&self) {
+        self.pair.lock().woken = true;
+        self.pair.changed.notify_all();
+    }
+}
+
+impl std::fmt::Debug for MemoryWaker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryWaker").finish_non_exhaustive()
     }
 }
 
