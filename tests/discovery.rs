@@ -36,7 +36,15 @@ fn two_demos_are_listed_and_a_killed_ones_record_is_ignored_then_cleaned() {
             .expect("listed");
         assert_eq!(record.name, name);
         assert_eq!(record.version, env!("CARGO_PKG_VERSION"));
-        assert_eq!(record.queues, None);
+        // The demo takes clients over message queues when built with
+        // them, and then its record names the pair.
+        if cfg!(feature = "mqueue") {
+            let queues = record.queues.as_ref().expect("the queue pair is named");
+            assert_eq!(queues.to_game, format!("/SwitchboardIn.{}", demo.pid()));
+            assert_eq!(queues.from_game, format!("/SwitchboardOut.{}", demo.pid()));
+        } else {
+            assert_eq!(record.queues, None);
+        }
         // The URL is the real one: the game there has this session.
         let addr = record.url.trim_start_matches("ws://").trim_end_matches('/');
         let addr: std::net::SocketAddr = addr.parse().unwrap();

@@ -7,6 +7,7 @@
 use bytes::Bytes;
 use flatbuffers::{FlatBufferBuilder, UnionWIPOffset, VerifierOptions, WIPOffset};
 
+use super::hand_laid::{BODY_VTABLE, Head};
 use super::{ChannelDescription, FILE_IDENTIFIER, ipc};
 
 /// Why a received message is not an acceptable frame.
@@ -117,55 +118,25 @@ pub fn encode_data(
     timestamp_ns: u64,
     content: &[u8],
 ) -> Bytes {
-    // Offsets in the buffer, front to back:
-    //   0 root offset, 4 identifier, 8 Frame vtable, 16 Frame table,
-    //   32 Data vtable, 48 Data table (8-aligned for its u64 fields),
-    //   88 content vector (length, then the bytes).
-    const FRAME_VTABLE: usize = 8;
-    const FRAME_TABLE: usize = 16;
-    const DATA_VTABLE: usize = 32;
+    // Offsets in the buffer, front to back: the frame's head up to 32
+    // (`hand_laid`), 32 Data vtable, 48 Data table (8-aligned for its u64
+    // fields), 88 content vector (length, then the bytes).
     const DATA_TABLE: usize = 48;
     const CONTENT: usize = 88;
-    // Everything before the content, written into a fixed array so the
-    // frame is one allocation and two copies.
-    let mut head = [0u8; CONTENT + 4];
-    let mut at = 0;
-    let mut put = |bytes: &[u8]| {
-        head[at..at + bytes.len()].copy_from_slice(bytes);
-        at += bytes.len();
-    };
-    let offset = |from: usize, to: usize| ((to - from) as u32).to_le_bytes();
-    put(&(FRAME_TABLE as u32).to_le_bytes());
-    put(FILE_IDENTIFIER);
-    // Frame vtable: its size, the table's size, then per field (body_type,
-    // body) the field's position in the table.
-    for v in [8u16, 12, 8, 4] {
-        put(&v.to_le_bytes());
-    }
-    // Frame table: offset back to its vtable, body offset, body type.
-    put(&((FRAME_TABLE - FRAME_VTABLE) as i32).to_le_bytes());
-    put(&offset(FRAME_TABLE + 4, DATA_TABLE));
-    put(&[ipc::Body::Data.0, 0, 0, 0]);
-    put(&[0; 4]);
-    // Data vtable: fields channel, request_id, sequence, timestamp_ns, content.
-    for v in [14u16, 40, 4, 8, 16, 24, 32] {
-        put(&v.to_le_bytes());
-    }
-    put(&[0; 2]);
-    put(&((DATA_TABLE - DATA_VTABLE) as i32).to_le_bytes());
-    put(&channel.to_le_bytes());
-    put(&request_id.to_le_bytes());
-    put(&sequence.to_le_bytes());
-    put(&timestamp_ns.to_le_bytes());
-    put(&offset(DATA_TABLE + 32, CONTENT));
-    put(&[0; 4]);
     let len = u32::try_from(content.len()).expect("content larger than 4 GiB");
-    put(&len.to_le_bytes());
-    debug_assert_eq!(at, CONTENT + 4);
-    let mut buf = Vec::with_capacity(head.len() + content.len());
-    buf.extend_from_slice(&head);
-    buf.extend_from_slice(content);
-    Bytes::from(buf)
+    let mut head = Head::<{ CONTENT + 4 }>::frame(ipc::Body::Data, DATA_TABLE);
+    // Data vtable: fields channel, request_id, sequence, timestamp_ns, content.
+    head.u16s(&[14, 40, 4, 8, 16, 24, 32]);
+    head.put(&[0; 2]);
+    head.vtable_at(BODY_VTABLE);
+    head.put(&channel.to_le_bytes());
+    head.put(&request_id.to_le_bytes());
+    head.put(&sequence.to_le_bytes());
+    head.put(&timestamp_ns.to_le_bytes());
+    head.offset_to(CONTENT);
+    head.put(&[0; 4]);
+    head.put(&len.to_le_bytes());
+    head.finish(&[content])
 }
 
 /// Encodes an `Error` frame.

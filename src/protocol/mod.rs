@@ -10,6 +10,7 @@ mod channel;
 mod close;
 mod codec;
 pub(crate) mod fast_verify;
+mod hand_laid;
 mod ids;
 mod pattern;
 mod remote;

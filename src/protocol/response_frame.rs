@@ -4,16 +4,12 @@
 
 use bytes::Bytes;
 
-use super::FILE_IDENTIFIER;
+use super::hand_laid::{BODY_VTABLE, Head};
 use super::ipc;
 
-// Offsets in the buffer, front to back:
-//   0 root offset, 4 identifier, 8 Frame vtable, 16 Frame table,
-//   32 Response vtable (5 fields), 48 its table (8-aligned for
-//   request_id), 76 the content vector or the error string.
-const FRAME_VTABLE: usize = 8;
-const FRAME_TABLE: usize = 16;
-const VTABLE: usize = 32;
+// Offsets in the buffer, front to back: the frame's head up to 32
+// (`hand_laid`), 32 Response vtable (5 fields), 48 its table (8-aligned
+// for request_id), 76 the content vector or the error string.
 const TABLE: usize = 48;
 const TABLE_SIZE: usize = 28;
 const PAYLOAD: usize = TABLE + TABLE_SIZE;
@@ -54,57 +50,28 @@ pub fn encode_response(request_id: u64, channel: u32, result: Result<&[u8], &str
         ),
     };
     let len = u32::try_from(payload.len()).expect("response larger than 4 GiB");
-    let mut head = [0u8; PAYLOAD + 4];
-    let mut at = 0;
-    let mut put = |bytes: &[u8]| {
-        head[at..at + bytes.len()].copy_from_slice(bytes);
-        at += bytes.len();
-    };
-    let offset = |from: usize, to: usize| ((to - from) as u32).to_le_bytes();
-
-    put(&(FRAME_TABLE as u32).to_le_bytes());
-    put(FILE_IDENTIFIER);
-    // Frame vtable: its size, the table's size, then per field (body_type,
-    // body) the field's position in the table.
-    for v in [8u16, 12, 8, 4] {
-        put(&v.to_le_bytes());
-    }
-    // Frame table: offset back to its vtable, body offset, body type.
-    put(&((FRAME_TABLE - FRAME_VTABLE) as i32).to_le_bytes());
-    put(&offset(FRAME_TABLE + 4, TABLE));
-    put(&[ipc::Body::Response.0, 0, 0, 0]);
-    put(&[0; 4]);
+    let mut head = Head::<{ PAYLOAD + 4 }>::frame(ipc::Body::Response, TABLE);
     // Response vtable, fields in schema order: request_id, channel,
     // status, content, error.
-    for v in [
-        14u16,
+    head.u16s(&[
+        14,
         TABLE_SIZE as u16,
         AT_REQUEST_ID,
         AT_CHANNEL,
         AT_STATUS,
         content_slot,
         error_slot,
-    ] {
-        put(&v.to_le_bytes());
-    }
-    put(&[0; 2]);
-    put(&((TABLE - VTABLE) as i32).to_le_bytes());
-    put(&channel.to_le_bytes());
-    put(&request_id.to_le_bytes());
+    ]);
+    head.put(&[0; 2]);
+    head.vtable_at(BODY_VTABLE);
+    head.put(&channel.to_le_bytes());
+    head.put(&request_id.to_le_bytes());
     // Both offset slots point at the payload; the vtable says which holds.
-    put(&offset(TABLE + usize::from(AT_CONTENT), PAYLOAD));
-    put(&offset(TABLE + usize::from(AT_ERROR), PAYLOAD));
-    put(&[status.0, 0, 0, 0]);
-    put(&len.to_le_bytes());
-    debug_assert_eq!(at, PAYLOAD + 4);
-
-    let mut buf = Vec::with_capacity(head.len() + payload.len() + terminator);
-    buf.extend_from_slice(&head);
-    buf.extend_from_slice(payload);
-    if terminator == 1 {
-        buf.push(0);
-    }
-    Bytes::from(buf)
+    head.offset_to(PAYLOAD);
+    head.offset_to(PAYLOAD);
+    head.put(&[status.0, 0, 0, 0]);
+    head.put(&len.to_le_bytes());
+    head.finish(&[payload, &[0][..terminator]])
 }
 
 #[cfg(test)]

@@ -14,16 +14,13 @@
 
 use bytes::Bytes;
 
-use super::ipc;
-use super::{FILE_IDENTIFIER, Stamp};
+use super::hand_laid::{BODY_VTABLE, Head};
+use super::{Stamp, ipc};
 
-// Offsets in the buffer, front to back:
-//   0 root offset, 4 identifier, 8 Frame vtable, 16 Frame table,
-//   32 MessageToRemote vtable (8 fields), 56 its table (8-aligned for the
-//   u64 fields), 104 the content vector, then the error string if any.
-const FRAME_VTABLE: usize = 8;
-const FRAME_TABLE: usize = 16;
-const VTABLE: usize = 32;
+// Offsets in the buffer, front to back: the frame's head up to 32
+// (`hand_laid`), 32 MessageToRemote vtable (8 fields), 56 its table
+// (8-aligned for the u64 fields), 104 the content vector, then the error
+// string if any.
 const TABLE: usize = 56;
 const TABLE_SIZE: usize = 48;
 const CONTENT: usize = TABLE + TABLE_SIZE;
@@ -62,37 +59,11 @@ pub(crate) fn encode_to_remote(fields: ToRemoteFields<'_>) -> Bytes {
     let content_len = u32::try_from(fields.content.len()).expect("content larger than 4 GiB");
     let content_end = CONTENT + 4 + fields.content.len();
     let error_at = content_end.next_multiple_of(4);
-    let total = match fields.error {
-        // Length, bytes, and the NUL that FlatBuffers strings end with.
-        Some(error) => error_at + 4 + error.len() + 1,
-        None => content_end,
-    };
-    // Everything before the content goes into a fixed array first, so the
-    // frame is one allocation and a few copies.
-    let mut head = [0u8; CONTENT + 4];
-    let mut at = 0;
-    let mut put = |bytes: &[u8]| {
-        head[at..at + bytes.len()].copy_from_slice(bytes);
-        at += bytes.len();
-    };
-    let offset = |from: usize, to: usize| ((to - from) as u32).to_le_bytes();
-
-    put(&(FRAME_TABLE as u32).to_le_bytes());
-    put(FILE_IDENTIFIER);
-    // Frame vtable: its size, the table's size, then per field (body_type,
-    // body) the field's position in the table.
-    for v in [8u16, 12, 8, 4] {
-        put(&v.to_le_bytes());
-    }
-    // Frame table: offset back to its vtable, body offset, body type.
-    put(&((FRAME_TABLE - FRAME_VTABLE) as i32).to_le_bytes());
-    put(&offset(FRAME_TABLE + 4, TABLE));
-    put(&[ipc::Body::Data.0, 0, 0, 0]);
-    put(&[0; 4]);
+    let mut head = Head::<{ CONTENT + 4 }>::frame(ipc::Body::Data, TABLE);
     // MessageToRemote vtable, fields in schema order.
     let error_slot = if fields.error.is_some() { AT_ERROR } else { 0 };
-    for v in [
-        20u16,
+    head.u16s(&[
+        20,
         TABLE_SIZE as u16,
         AT_CHANNEL,
         AT_REQUEST_ID,
@@ -102,40 +73,39 @@ pub(crate) fn encode_to_remote(fields: ToRemoteFields<'_>) -> Bytes {
         AT_CLIENT,
         AT_STATUS,
         error_slot,
-    ] {
-        put(&v.to_le_bytes());
-    }
-    put(&[0; 4]);
-    put(&((TABLE - VTABLE) as i32).to_le_bytes());
-    put(&fields.channel.to_le_bytes());
-    put(&fields.request_id.to_le_bytes());
-    put(&[0; 16]); // sequence and timestamp, stamped by the host
-    put(&offset(TABLE + usize::from(AT_CONTENT), CONTENT));
-    put(&fields.client.to_le_bytes());
+    ]);
+    head.put(&[0; 4]);
+    head.vtable_at(BODY_VTABLE);
+    head.put(&fields.channel.to_le_bytes());
+    head.put(&fields.request_id.to_le_bytes());
+    head.put(&[0; 16]); // sequence and timestamp, stamped by the host
+    head.offset_to(CONTENT);
+    head.put(&fields.client.to_le_bytes());
     match fields.error {
-        Some(_) => put(&offset(TABLE + usize::from(AT_ERROR), error_at)),
-        None => put(&[0; 4]),
+        Some(_) => head.offset_to(error_at),
+        None => head.put(&[0; 4]),
     }
     let status = match fields.error {
         Some(_) => ipc::ResponseStatus::Failed,
         None => ipc::ResponseStatus::Ok,
     };
-    put(&[status.0, 0, 0, 0]);
-    put(&content_len.to_le_bytes());
-    debug_assert_eq!(at, CONTENT + 4);
-
-    let mut buf = Vec::with_capacity(total);
-    buf.extend_from_slice(&head);
-    buf.extend_from_slice(fields.content);
-    if let Some(error) = fields.error {
-        let error_len = u32::try_from(error.len()).expect("error larger than 4 GiB");
-        buf.resize(error_at, 0);
-        buf.extend_from_slice(&error_len.to_le_bytes());
-        buf.extend_from_slice(error.as_bytes());
-        buf.push(0);
+    head.put(&[status.0, 0, 0, 0]);
+    head.put(&content_len.to_le_bytes());
+    match fields.error {
+        None => head.finish(&[fields.content]),
+        Some(error) => {
+            let error_len = u32::try_from(error.len()).expect("error larger than 4 GiB");
+            let padding = [0u8; 3];
+            head.finish(&[
+                fields.content,
+                &padding[..error_at - content_end],
+                &error_len.to_le_bytes(),
+                error.as_bytes(),
+                // FlatBuffers strings end with a NUL after their bytes.
+                &[0],
+            ])
+        }
     }
-    debug_assert_eq!(buf.len(), total);
-    Bytes::from(buf)
 }
 
 /// Where the host stamps a frame from [`encode_to_remote`].
