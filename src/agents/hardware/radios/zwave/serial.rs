@@ -76,6 +76,10 @@ impl SerialPort {
                 Ok(n) => Ok(n),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                // A terminal whose other side has gone (a USB stick pulled,
+                // a pseudo-terminal's master closed) fails reads with EIO
+                // rather than returning 0: the same hang-up.
+                Err(e) if e.raw_os_error() == Some(libc::EIO) => Err(hung_up()),
                 Err(e) => Err(e),
             };
         }
