@@ -6,15 +6,14 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use common::PATIENCE;
-use common::nats::NatsServer;
+use common::nats::{NatsServer, spawn_reading_lines};
 use switchboard::client::{Client, Incoming};
 use switchboard::nats::{BridgeStats, NatsBridge, NatsBridgeConfig, STATUS_CHANNEL};
 use switchboard::{ChannelSpec, Host, HostEvent};
@@ -84,24 +83,12 @@ struct Python {
 
 impl Python {
     fn run(script: &str, args: &[&str]) -> Self {
-        let mut child = Command::new("python3")
-            .arg("-c")
-            .arg(script)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("python3 runs (nats-py from scripts/install-deps.sh)");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, lines) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let mut command = Command::new("python3");
+        command.arg("-c").arg(script).args(args);
+        let (child, lines) = spawn_reading_lines(
+            command,
+            "python3 runs (nats-py from scripts/install-deps.sh)",
+        );
         Self { child, lines }
     }
 

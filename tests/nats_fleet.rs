@@ -6,13 +6,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::PATIENCE;
-use common::nats::NatsServer;
+use common::nats::{NatsServer, spawn_reading_lines};
 use switchboard::client::{Client, Incoming};
 use switchboard::nats::{NatsBridge, NatsBridgeConfig};
 use switchboard::{ChannelSpec, Host, HostConfig, HostEvent};
@@ -71,22 +70,8 @@ struct Process {
 }
 
 impl Process {
-    fn spawn(mut command: Command) -> Self {
-        let mut child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("child starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, lines) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+    fn spawn(command: Command) -> Self {
+        let (child, lines) = spawn_reading_lines(command, "child starts");
         Self { child, lines }
     }
 

@@ -2,9 +2,11 @@
 //! waited for when dropped, and restartable on the same port so a test can
 //! take NATS away mid-stream and bring it back.
 
+use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use super::PATIENCE;
@@ -99,4 +101,26 @@ impl Drop for NatsServer {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// Starts `command` with its stdout read line by line on a thread of its
+/// own, so a chatty child never blocks on a full pipe; `what` names it in
+/// the panic when it cannot start.
+pub fn spawn_reading_lines(mut command: Command, what: &str) -> (Child, Receiver<String>) {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect(what);
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, lines)
 }
