@@ -31,8 +31,16 @@ impl WsLink {
         config: WebSocketConfig,
         addr: SocketAddr,
     ) -> Self {
+        // tungstenite's input buffer starts as this vector, and `BytesMut`
+        // takes the capacity it starts with as the size of every buffer it
+        // allocates later, while messages read earlier still hold the old
+        // one: an empty leftover made those exactly as large as each
+        // `reserve` asked (a header, then one frame), so each message cost a
+        // `recv` or two of its own.
+        let mut start = Vec::with_capacity(config.read_buffer_size.max(leftover.len()));
+        start.extend_from_slice(&leftover);
         Self {
-            ws: WebSocket::from_partially_read(stream, leftover, Role::Server, Some(config)),
+            ws: WebSocket::from_partially_read(stream, start, Role::Server, Some(config)),
             addr,
             read_poisoned: false,
             close_sent: false,
