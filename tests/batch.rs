@@ -75,3 +75,66 @@ fn a_dropped_batch_is_sent() {
     }
     assert_eq!(next_data(&mut client), (a.0, 1, b"left in scope".to_vec()));
 }
+
+/// Answers sent one at a time while the game works through a batch of
+/// events are signalled to the network thread together; none may wait for
+/// a wake that never comes, also when the batch's last event gets no
+/// answer and the game then stops calling the host for a while.
+#[test]
+fn answers_to_events_taken_one_by_one_all_arrive() {
+    let host = std::sync::Arc::new(start_host(|c| c));
+    let rpc = host
+        .advertise(ChannelSpec::new("rpc").clients_may_publish())
+        .unwrap();
+    let note = host
+        .advertise(ChannelSpec::new("note").clients_may_publish())
+        .unwrap();
+    let mut client = Client::connect(host.local_addr(), "many").unwrap();
+    let (done, client_done) = std::sync::mpsc::channel::<()>();
+    let game = std::thread::spawn({
+        let host = std::sync::Arc::clone(&host);
+        move || {
+            let mut answered = 0;
+            let mut notes = 0;
+            while notes < 5 {
+                let Some(event) = host.wait_event(PATIENCE) else {
+                    break;
+                };
+                if let HostEvent::Message(m) = event {
+                    match m.request_id() {
+                        Some(id) => {
+                            host.respond(m.client(), id, m.content_bytes()).unwrap();
+                            answered += 1;
+                        }
+                        None if m.channel() == note => notes += 1,
+                        None => {}
+                    }
+                }
+            }
+            // Do not come back to the host until the client has every
+            // answer: whatever was held back for the rest of the last batch
+            // must have gone already.
+            let _ = client_done.recv_timeout(PATIENCE);
+            answered
+        }
+    });
+    for round in 0..5u8 {
+        let ids: Vec<u64> = (0..40u8)
+            .map(|i| client.request(rpc.0, &[round, i]).unwrap())
+            .collect();
+        client.publish(note.0, b"end of round").unwrap();
+        for (i, id) in ids.into_iter().enumerate() {
+            // Far longer than an answer takes, far shorter than the network
+            // thread's own timers, which would carry a forgotten answer.
+            assert_eq!(
+                client.wait_response(id, ANSWER_WITHIN).unwrap(),
+                [round, i as u8],
+                "answer {i} of round {round}"
+            );
+        }
+    }
+    let _ = done.send(());
+    assert_eq!(game.join().unwrap(), 200);
+}
+
+const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(3);

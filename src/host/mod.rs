@@ -9,6 +9,7 @@ mod error;
 mod pipe_tests;
 #[cfg(all(unix, feature = "plugins"))]
 pub(crate) mod port;
+mod signal;
 
 use std::collections::VecDeque;
 use std::collections::hash_map::RandomState;
@@ -20,14 +21,17 @@ use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
+use crossbeam_channel::{Receiver, RecvTimeoutError};
 
 pub use batch::Batch;
 pub use channel::{ChannelSpec, MAX_CHANNEL_NAME_LEN, validate_channel_name};
 pub use error::HostError;
 
 use crate::net::transport::memory::{self, MemoryConnection};
-use crate::net::{self, Command, GameRequest, Handoff, HostConfig, HostEvent, NetConfig};
+use crate::net::{
+    self, Command, CommandSender, GameRequest, Handoff, HostConfig, HostEvent, NetConfig,
+    TrySendError,
+};
 use crate::protocol::{ChannelDescription, ChannelId, ClientId, RequestId};
 use channel::ChannelRegistry;
 
@@ -59,7 +63,13 @@ use channel::ChannelRegistry;
 /// One network thread (`switchboard-net`) owns every connection; the game
 /// never does network I/O. `Host` is `Send + Sync`: any game thread may
 /// call it. Sends are queued for the network thread (a bounded command
-/// queue, then one wake-up per loop turn) and return at once; nothing here
+/// queue) and return at once. A message sent while the game still holds
+/// events of the batch it is taking them from is signalled with the rest of
+/// that batch: when the game takes the batch's last event, when a
+/// [`drain_events`](Self::drain_events) loop ends, or after 64 such sends,
+/// so answering events one by one costs two wake-ups per batch, not one
+/// per answer. [`Batch::commit`] and every other call wake it at once.
+/// Nothing here
 /// waits for the network, except [`wait_event`](Self::wait_event) and
 /// [`wait_for_event`](Self::wait_for_event), which are meant for tools and
 /// on-demand loops, and [`shutdown`](Self::shutdown) (or dropping the
@@ -94,11 +104,12 @@ use channel::ChannelRegistry;
 /// events such as [`HostEvent::Disconnected`] or
 /// [`HostEvent::RequestFailed`].
 pub struct Host {
-    commands: Sender<Command>,
+    commands: CommandSender,
     events: Receiver<Vec<HostEvent>>,
     /// The batch being handed out, one event at a time.
     taken: Mutex<VecDeque<HostEvent>>,
     handoff: std::sync::Arc<Handoff>,
+    signal: signal::Signal,
     channels: Mutex<ChannelRegistry>,
     next_request: AtomicU64,
     local_addr: SocketAddr,
@@ -167,6 +178,7 @@ impl Host {
             events: net.events,
             taken: Mutex::new(VecDeque::new()),
             handoff: net.handoff,
+            signal: signal::Signal::default(),
             channels: Mutex::new(ChannelRegistry::default()),
             next_request: AtomicU64::new(1),
             local_addr,
@@ -197,6 +209,7 @@ impl Host {
     pub fn try_event(&self) -> Option<HostEvent> {
         let mut taken = self.taken();
         if taken.is_empty() {
+            self.signal.flush(&self.handoff);
             taken.extend(self.events.try_recv().ok()?);
         }
         self.hand_out(&mut taken)
@@ -211,6 +224,7 @@ impl Host {
 
     fn hand_out(&self, taken: &mut VecDeque<HostEvent>) -> Option<HostEvent> {
         let event = taken.pop_front()?;
+        self.signal.holding(taken.len(), &self.handoff);
         self.handoff.took(&event);
         Some(event)
     }
@@ -218,7 +232,10 @@ impl Host {
     /// Takes the events waiting now (at most one queue's worth, so a flood
     /// cannot keep a frame busy forever); never blocks.
     pub fn drain_events(&self) -> impl Iterator<Item = HostEvent> + '_ {
-        std::iter::from_fn(move || self.try_event()).take(self.event_capacity)
+        Drain {
+            host: self,
+            left: self.event_capacity,
+        }
     }
 
     /// Waits up to `timeout` for an event. For tools and tests; a game loop
@@ -230,6 +247,7 @@ impl Host {
     pub fn wait_event(&self, timeout: Duration) -> Option<HostEvent> {
         let mut taken = self.taken();
         if taken.is_empty() {
+            self.signal.flush(&self.handoff);
             match self.events.recv_timeout(timeout) {
                 Ok(batch) => taken.extend(batch),
                 Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => return None,
@@ -245,6 +263,7 @@ impl Host {
         if !self.taken().is_empty() {
             return true;
         }
+        self.signal.flush(&self.handoff);
         let mut select = crossbeam_channel::Select::new();
         select.recv(&self.events);
         select.ready_timeout(timeout).is_ok()
@@ -310,7 +329,7 @@ impl Host {
         // numbers reach the network thread in order from any thread.
         let mut registry = self.registry();
         let sequence = registry.next_sequence(channel)?;
-        let sent = self.send(Command::Publish {
+        let sent = self.send_message(Command::Publish {
             channel,
             content,
             sequence,
@@ -332,7 +351,7 @@ impl Host {
         self.check_channel(channel)?;
         let content = content.into();
         Self::check_size(&content)?;
-        self.send(Command::SendTo {
+        self.send_message(Command::SendTo {
             client,
             channel,
             content,
@@ -347,7 +366,7 @@ impl Host {
         request_id: RequestId,
         content: impl Into<Bytes>,
     ) -> Result<(), HostError> {
-        self.send(Command::Respond {
+        self.send_message(Command::Respond {
             client,
             request_id,
             result: Ok(content.into()),
@@ -361,7 +380,7 @@ impl Host {
         request_id: RequestId,
         reason: impl Into<String>,
     ) -> Result<(), HostError> {
-        self.send(Command::Respond {
+        self.send_message(Command::Respond {
             client,
             request_id,
             result: Err(reason.into()),
@@ -382,7 +401,7 @@ impl Host {
         let content = content.into();
         Self::check_size(&content)?;
         let request_id = RequestId(self.next_request.fetch_add(1, Ordering::Relaxed));
-        self.send(Command::Request(GameRequest {
+        self.send_message(Command::Request(GameRequest {
             client,
             channel,
             request_id,
@@ -446,22 +465,40 @@ impl Host {
         let Some(thread) = self.thread.take() else {
             return;
         };
-        // Blocking send: the network thread drains commands every turn.
-        let _ = self.commands.send(Command::Shutdown);
+        // Past the capacity if need be: shutdown must get through.
+        self.commands.send_regardless(Command::Shutdown);
         self.handoff.wake();
         if thread.join().is_err() {
             tracing::error!("the network thread panicked");
         }
     }
 
+    /// Queues a command and wakes the network thread for it (and for any
+    /// message sends still waiting for a wake).
     pub(crate) fn send(&self, command: Command) -> Result<(), HostError> {
         match self.commands.try_send(command) {
             Ok(()) => {
-                self.handoff.wake();
+                self.signal.wake(&self.handoff);
                 Ok(())
             }
             Err(TrySendError::Full(_)) => {
-                self.handoff.wake();
+                self.signal.wake(&self.handoff);
+                Err(HostError::QueueFull(self.command_capacity))
+            }
+            Err(TrySendError::Disconnected(_)) => Err(HostError::Stopped),
+        }
+    }
+
+    /// Queues one message; the wake may wait for the rest of the game's
+    /// batch (see `signal`).
+    fn send_message(&self, command: Command) -> Result<(), HostError> {
+        match self.commands.try_send(command) {
+            Ok(()) => {
+                self.signal.sent(&self.handoff);
+                Ok(())
+            }
+            Err(TrySendError::Full(_)) => {
+                self.signal.wake(&self.handoff);
                 Err(HostError::QueueFull(self.command_capacity))
             }
             Err(TrySendError::Disconnected(_)) => Err(HostError::Stopped),
@@ -525,4 +562,29 @@ fn new_session_id() -> String {
     hasher.write_u64(now_ns());
     hasher.write_u32(std::process::id());
     format!("{:016x}", hasher.finish())
+}
+
+/// [`Host::drain_events`]: takes at most one queue's worth, and tells the
+/// network thread about the sends made meanwhile when it is dropped.
+struct Drain<'a> {
+    host: &'a Host,
+    left: usize,
+}
+
+impl Iterator for Drain<'_> {
+    type Item = HostEvent;
+
+    fn next(&mut self) -> Option<HostEvent> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        self.host.try_event()
+    }
+}
+
+impl Drop for Drain<'_> {
+    fn drop(&mut self) {
+        self.host.signal.flush(&self.host.handoff);
+    }
 }

@@ -4,16 +4,14 @@
 
 use std::sync::Arc;
 
-use crossbeam_channel::{Sender, TrySendError};
-
 use super::HostError;
 use crate::net::transport::Link;
-use crate::net::{Command, Handoff};
+use crate::net::{Command, CommandSender, Handoff, TrySendError};
 use crate::protocol::ClientId;
 
 /// A clone of the host's command queue, for attach and disconnect only.
 pub(crate) struct Port {
-    commands: Sender<Command>,
+    commands: CommandSender,
     handoff: Arc<Handoff>,
     command_capacity: usize,
     pub max_message_size: usize,
@@ -22,7 +20,7 @@ pub(crate) struct Port {
 
 impl Port {
     pub(crate) fn new(
-        commands: Sender<Command>,
+        commands: CommandSender,
         handoff: Arc<Handoff>,
         command_capacity: usize,
         max_message_size: usize,

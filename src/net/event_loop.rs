@@ -1,14 +1,15 @@
 //! The network thread's loop: wait for readiness, then commands, reads,
 //! timers and writes, each turn in that order.
 
+use std::collections::VecDeque;
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, TryRecvError};
 use mio::{Events, Poll, Token};
 
+use super::command_queue::{CommandReceiver, Senders};
 use super::commands::{self, Command};
 use super::connections::{Connections, Endpoint};
 use super::core::Core;
@@ -36,7 +37,10 @@ pub(crate) struct NetLoop {
     finders: Vec<Box<dyn Finder>>,
     conns: Connections,
     next_client: u32,
-    commands: Receiver<Command>,
+    commands: CommandReceiver,
+    /// Commands taken off the queue and not applied yet (a turn applies at
+    /// most `COMMAND_BUDGET`).
+    taken_commands: VecDeque<Command>,
     doorbell: Arc<Doorbell>,
     rung: Vec<Token>,
     core: Core,
@@ -51,7 +55,7 @@ impl NetLoop {
         poll: Poll,
         mut acceptors: Vec<Box<dyn Acceptor>>,
         finders: Vec<Box<dyn Finder>>,
-        commands: Receiver<Command>,
+        commands: CommandReceiver,
         mut core: Core,
         dial: DialPlan,
     ) -> io::Result<Self> {
@@ -72,6 +76,7 @@ impl NetLoop {
             conns: Connections::default(),
             next_client: 0,
             commands,
+            taken_commands: VecDeque::new(),
             rung: Vec::new(),
             core,
             read_list: Vec::new(),
@@ -273,14 +278,14 @@ impl NetLoop {
 
     fn run_commands(&mut self) {
         self.more_commands = false;
+        let senders = self.commands.take_all(&mut self.taken_commands);
         for _ in 0..COMMAND_BUDGET {
-            match self.commands.try_recv() {
-                Ok(Command::Shutdown) => self.begin_shutdown(),
-                Ok(Command::Attach(link)) => self.attach(link),
-                Ok(command) => commands::apply(command, &mut self.conns, &mut self.core),
-                Err(TryRecvError::Empty) => return,
-                Err(TryRecvError::Disconnected) => {
-                    if self.shutdown_deadline.is_none() {
+            match self.taken_commands.pop_front() {
+                Some(Command::Shutdown) => self.begin_shutdown(),
+                Some(Command::Attach(link)) => self.attach(link),
+                Some(command) => commands::apply(command, &mut self.conns, &mut self.core),
+                None => {
+                    if senders == Senders::Gone && self.shutdown_deadline.is_none() {
                         self.begin_shutdown();
                     }
                     return;

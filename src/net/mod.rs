@@ -19,6 +19,7 @@
 //! and the events it emits ([`HostEvent`]); the `host` layer above wraps it
 //! in the `Host` handle.
 
+mod command_queue;
 mod commands;
 pub(crate) mod config;
 mod connections;
@@ -37,9 +38,10 @@ use std::io;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Receiver;
 use mio::Waker;
 
+pub(crate) use command_queue::{CommandSender, TrySendError};
 pub(crate) use commands::{Command, GameRequest};
 #[cfg(feature = "mqueue")]
 pub use config::MqueueConfig;
@@ -52,7 +54,7 @@ pub(crate) use handoff::Handoff;
 
 /// The game's ends of the queues, and the running thread.
 pub(crate) struct NetHandle {
-    pub commands: Sender<Command>,
+    pub commands: CommandSender,
     /// Events in batches, one per network loop turn that had any.
     pub events: Receiver<Vec<HostEvent>>,
     pub handoff: Arc<Handoff>,
@@ -73,7 +75,7 @@ pub(crate) fn spawn(
         limits.inbound_queue,
         limits.inbound_queue_bytes,
     ));
-    let (command_tx, command_rx) = crossbeam_channel::bounded(limits.command_queue);
+    let (command_tx, command_rx) = command_queue::command_queue(limits.command_queue);
     let (event_tx, event_rx) = crossbeam_channel::bounded(limits.inbound_queue);
     let config = Arc::new(config);
     let acceptors = transport::accepting(&config, listener);
