@@ -184,3 +184,44 @@ fn a_killed_plugin_takes_its_devices_offline_and_brings_them_back_when_restarted
     assert_eq!(adapters["adapters"][0]["radio"], "plugin", "{adapters}");
     assert_eq!(adapters["adapters"][0]["status"], "running", "{adapters}");
 }
+
+#[test]
+fn a_plugin_breaking_the_adapter_protocol_is_told_why_and_its_good_device_still_works() {
+    let mut manifest = PluginManifest::new("bad", "python3");
+    manifest.args = vec![
+        "-B".to_owned(),
+        repo().join("tests/plugins/bad_adapter.py").display().to_string(),
+    ];
+    manifest.env = vec!["PATH".to_owned()];
+    let mut h = harness("bad", vec![manifest]);
+    let lamp = "plugin:bad.lamp";
+    h.wait_event("hardware/events/changed", |v| {
+        v["device"] == lamp && v["cause"] == "register"
+    });
+    for expected in [
+        "adapter/devices: not a device list",
+        "device id \\\"Bad Id\\\" must be",
+        "device type \\\"bulb\\\" exists already",
+        "has the type \\\"no_such_type\\\"",
+        "plugin:bad.ghost",
+    ] {
+        let error = h.wait_event("hardware/events/error", |v| {
+            v["radio"] == "plugin" && v.to_string().contains(expected)
+        });
+        assert!(
+            error["message"].as_str().unwrap().contains("bad"),
+            "{error}"
+        );
+    }
+    let device = h.ok("hardware/devices", json!({"radio": "plugin"}))["devices"][0].clone();
+    assert_eq!(device["id"], lamp, "{device}");
+    assert_eq!(device["state"], json!({"on": false}), "300 is dropped: {device}");
+    let types = h.ok("hardware/types", json!({"id": "bulb"}));
+    assert_eq!(types["type"]["name"], "Dimmable bulb", "the built-in type stays");
+    let answer = h.command(lamp, "turn_on", json!({})).unwrap();
+    assert_eq!(answer["state"]["on"], true, "{answer}");
+    let refused = h
+        .command(lamp, "set_brightness", json!({"brightness": 101}))
+        .unwrap_err();
+    assert_eq!(refused["field"], "brightness", "{refused}");
+}
