@@ -89,6 +89,7 @@ fn the_weather_plugin_provides_a_station_that_is_listed_commanded_and_reports() 
     assert_eq!(device["type"], "weather_station", "{device}");
     assert_eq!(device["radio"], "plugin");
     assert_eq!(device["registered"], true);
+    assert_eq!(device["name"], "Roof weather station", "the name the plugin gave");
     assert_eq!(device["available"], true);
     assert!(device["state"]["temperature"].is_number(), "{device}");
     assert_eq!(device["state"]["interval_s"], 10);

@@ -39,13 +39,16 @@ class Adapter:
         plugin.request(COMMAND, description="Commands and configuration for this plugin's devices")(
             self._on_request)
 
-    def device(self, device_id: str, type_id: str, *, manufacturer: str = "", model: str = "",
-               state: Optional[dict] = None) -> None:
-        """Adds (or replaces) a device and publishes the list."""
+    def device(self, device_id: str, type_id: str, *, name: Optional[str] = None,
+               manufacturer: str = "", model: str = "", state: Optional[dict] = None) -> None:
+        """Adds (or replaces) a device and publishes the list; ``name`` is
+        the one it is registered with."""
         self.devices[device_id] = {
             "id": device_id, "type": type_id, "manufacturer": manufacturer,
             "model": model, "state": dict(state or {}),
         }
+        if name is not None:
+            self.devices[device_id]["name"] = name
         self.publish_devices()
 
     def remove(self, device_id: str) -> None:

@@ -49,7 +49,8 @@ def station_state():
 
 
 station = plugin.adapter(types=[(HERE / "weather_station.yml").read_text()])
-station.device("station", "weather_station", manufacturer="Switchboard examples",
+station.device("station", "weather_station", name="Roof weather station",
+               manufacturer="Switchboard examples",
                model="Simulated station",
                state={**station_state(), "interval_s": DEFAULT_INTERVAL_S})
 

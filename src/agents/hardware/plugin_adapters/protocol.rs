@@ -32,6 +32,9 @@ pub(crate) struct ListedDevice {
     pub id: String,
     #[serde(rename = "type")]
     pub type_id: String,
+    /// The name it is registered with (the bridge makes one up without).
+    #[serde(default)]
+    pub name: Option<String>,
     #[serde(default)]
     pub manufacturer: String,
     #[serde(default)]

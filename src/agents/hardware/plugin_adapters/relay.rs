@@ -40,6 +40,8 @@ pub(crate) struct PluginAdapterRelay {
     type_owners: HashMap<String, String>,
     /// Devices whose registration was started (until their plugin stops).
     registering: HashSet<String>,
+    /// The names plugins gave their devices, by bridge device id.
+    names: HashMap<String, String>,
     warned_missing: bool,
 }
 
@@ -51,6 +53,7 @@ impl PluginAdapterRelay {
             waiting: HashMap::new(),
             type_owners: HashMap::new(),
             registering: HashSet::new(),
+            names: HashMap::new(),
             warned_missing: false,
         }
     }
@@ -181,6 +184,11 @@ impl PluginAdapterRelay {
                 refused(bridge, plugin, Some(&device.id), message, out);
                 continue;
             }
+            let id = format!("{}:{plugin}.{}", Radio::Plugin, device.id);
+            match &device.name {
+                Some(name) => self.names.insert(id, name.clone()),
+                None => self.names.remove(&id),
+            };
             devices.push(device);
         }
         self.hand_over(ToProxy::Devices {
@@ -209,7 +217,7 @@ impl PluginAdapterRelay {
             self.registering.insert(id.clone());
             let request = RegisterRequest {
                 device: id.clone(),
-                name: None,
+                name: self.names.get(&id).cloned(),
                 config: None,
             };
             if let Err(e) = bridge.start_register(request, None) {
