@@ -44,9 +44,7 @@ fn weather() -> PluginManifest {
 }
 
 fn harness(name: &str, manifests: Vec<PluginManifest>) -> Harness {
-    let bridge = HardwareBridgePlugin::default()
-        .radios([])
-        .plugin_adapters();
+    let bridge = HardwareBridgePlugin::default().radios([]).plugin_adapters();
     Harness::with_plugins(bridge, plugins(name, manifests))
 }
 
@@ -89,7 +87,10 @@ fn the_weather_plugin_provides_a_station_that_is_listed_commanded_and_reports() 
     assert_eq!(device["type"], "weather_station", "{device}");
     assert_eq!(device["radio"], "plugin");
     assert_eq!(device["registered"], true);
-    assert_eq!(device["name"], "Roof weather station", "the name the plugin gave");
+    assert_eq!(
+        device["name"], "Roof weather station",
+        "the name the plugin gave"
+    );
     assert_eq!(device["available"], true);
     assert!(device["state"]["temperature"].is_number(), "{device}");
     assert_eq!(device["state"]["interval_s"], 10);
@@ -191,7 +192,10 @@ fn a_plugin_breaking_the_adapter_protocol_is_told_why_and_its_good_device_still_
     let mut manifest = PluginManifest::new("bad", "python3");
     manifest.args = vec![
         "-B".to_owned(),
-        repo().join("tests/plugins/bad_adapter.py").display().to_string(),
+        repo()
+            .join("tests/plugins/bad_adapter.py")
+            .display()
+            .to_string(),
     ];
     manifest.env = vec!["PATH".to_owned()];
     let mut h = harness("bad", vec![manifest]);
@@ -216,9 +220,16 @@ fn a_plugin_breaking_the_adapter_protocol_is_told_why_and_its_good_device_still_
     }
     let device = h.ok("hardware/devices", json!({"radio": "plugin"}))["devices"][0].clone();
     assert_eq!(device["id"], lamp, "{device}");
-    assert_eq!(device["state"], json!({"on": false}), "300 is dropped: {device}");
+    assert_eq!(
+        device["state"],
+        json!({"on": false}),
+        "300 is dropped: {device}"
+    );
     let types = h.ok("hardware/types", json!({"id": "bulb"}));
-    assert_eq!(types["type"]["name"], "Dimmable bulb", "the built-in type stays");
+    assert_eq!(
+        types["type"]["name"], "Dimmable bulb",
+        "the built-in type stays"
+    );
     let answer = h.command(lamp, "turn_on", json!({})).unwrap();
     assert_eq!(answer["state"]["on"], true, "{answer}");
     let refused = h

@@ -10,8 +10,8 @@ use serde::Serialize;
 use super::routing::Router;
 use super::spawn::LogLine;
 use super::status::{PluginStatus, status_json};
-use super::taps::{CallError, PluginEvent};
 use super::supervisor::{Shared, Stop, Supervisor};
+use super::taps::{CallError, PluginEvent};
 use super::{PluginError, PluginsConfig};
 use crate::{ChannelId, ChannelSpec, ClientId, Host, HostEvent, RequestId};
 
@@ -167,7 +167,8 @@ impl PluginManager {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn watch(&mut self, pattern: &str) -> Result<(), crate::protocol::PatternError> {
-        self.router.watch(crate::protocol::ChannelPattern::parse(pattern)?);
+        self.router
+            .watch(crate::protocol::ChannelPattern::parse(pattern)?);
         Ok(())
     }
 

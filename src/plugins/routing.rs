@@ -285,8 +285,10 @@ impl Router {
         match message.request_id() {
             None => {
                 if let Some(session) = self.sessions.get(&message.client())
-                    && let Some((name, _)) =
-                        session.channels.iter().find(|(_, id)| *id == message.channel())
+                    && let Some((name, _)) = session
+                        .channels
+                        .iter()
+                        .find(|(_, id)| *id == message.channel())
                 {
                     self.taps
                         .published(&session.id, name, message.content_bytes().as_ref());
@@ -348,10 +350,7 @@ impl Router {
     }
 
     fn on_response(&mut self, host: &Host, response: RemoteResponse) -> Option<HostEvent> {
-        let result = response
-            .result()
-            .map(<[u8]>::to_vec)
-            .map_err(str::to_owned);
+        let result = response.result().map(<[u8]>::to_vec).map_err(str::to_owned);
         let request = response.request_id();
         if self.taps.answered(request, result) {
             return None;

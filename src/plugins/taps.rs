@@ -178,7 +178,10 @@ mod tests {
             taps.published("weather", "adapter/changes", i.to_string().as_bytes());
         }
         assert!(taps.answered(RequestId(7), Ok(b"ok".to_vec())));
-        assert!(!taps.answered(RequestId(7), Ok(Vec::new())), "answered twice");
+        assert!(
+            !taps.answered(RequestId(7), Ok(Vec::new())),
+            "answered twice"
+        );
         let events: Vec<PluginEvent> = taps.drain().collect();
         assert_eq!(events.len(), EVENT_QUEUE + 1);
         assert_eq!(

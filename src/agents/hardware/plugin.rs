@@ -267,12 +267,11 @@ impl Plugin for HardwareBridgePlugin {
                     adapters.insert(Radio::Plugin, Slot::new(worker, None));
                     app.insert_resource(relay)
                         .add_systems(Startup, super::plugin_adapters::watch_adapter_channels)
-                        .add_systems(
-                            Update,
-                            super::plugin_adapters::relay.after(drain_adapters),
-                        );
+                        .add_systems(Update, super::plugin_adapters::relay.after(drain_adapters));
                 }
-                Err(e) => tracing::error!("hardware bridge: cannot start the plugin adapter thread: {e}"),
+                Err(e) => {
+                    tracing::error!("hardware bridge: cannot start the plugin adapter thread: {e}")
+                }
             }
         }
 

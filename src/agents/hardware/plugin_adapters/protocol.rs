@@ -190,7 +190,8 @@ pub(crate) fn parse_command_answer(content: &[u8]) -> Result<Object, ProtocolErr
 mod tests {
     use super::*;
 
-    const STATION: &str = "id: station_test\nname: Station\nradios: [plugin]\nstate:\n  t: {type: number}\n";
+    const STATION: &str =
+        "id: station_test\nname: Station\nradios: [plugin]\nstate:\n  t: {type: number}\n";
 
     #[test]
     fn a_device_list_with_yaml_and_json_types_is_read() {
@@ -208,12 +209,18 @@ mod tests {
     fn bad_device_lists_are_refused_with_the_reason() {
         let cases = [
             (r#"{"devices": 3}"#, "not a device list"),
-            (r#"{"devices": [{"id": "A.b", "type": "x"}]}"#, "device id \"A.b\""),
+            (
+                r#"{"devices": [{"id": "A.b", "type": "x"}]}"#,
+                "device id \"A.b\"",
+            ),
             (
                 r#"{"devices": [{"id": "a", "type": "x"}, {"id": "a", "type": "x"}]}"#,
                 "listed twice",
             ),
-            (r#"{"types": [7], "devices": []}"#, "YAML text or a JSON object"),
+            (
+                r#"{"types": [7], "devices": []}"#,
+                "YAML text or a JSON object",
+            ),
             (r#"{"types": ["id: 1"], "devices": []}"#, "types[0]"),
             (r#"{"devices": [], "extra": 1}"#, "unknown field"),
         ];
@@ -236,7 +243,10 @@ mod tests {
         assert!(parse_changes(br#"{"device": "s-1"}"#).is_err());
         assert!(parse_changes(br#"{"device": "", "changes": {}}"#).is_err());
         assert_eq!(parse_command_answer(b"").unwrap(), Object::new());
-        assert_eq!(parse_command_answer(br#"{"state": {"t": 2}}"#).unwrap()["t"], 2);
+        assert_eq!(
+            parse_command_answer(br#"{"state": {"t": 2}}"#).unwrap()["t"],
+            2
+        );
         assert!(parse_command_answer(b"[1]").is_err());
         let asked = AdapterRequest::Command {
             device: "s-1".into(),

@@ -133,7 +133,11 @@ impl PluginProxy {
             },
         );
         if let Some(previous) = previous {
-            for id in previous.devices.keys().filter(|id| !devices.contains_key(*id)) {
+            for id in previous
+                .devices
+                .keys()
+                .filter(|id| !devices.contains_key(*id))
+            {
                 self.push(AdapterEvent::Availability {
                     address: address(&plugin, id),
                     available: false,
@@ -308,9 +312,8 @@ impl Adapter for PluginProxy {
             payload: payload.clone(),
         };
         let answer = self.call(&plugin, &request, timeout)?;
-        let state = parse_command_answer(&answer).map_err(|e| {
-            AdapterError::Device(format!("plugin {plugin} answered badly: {e}"))
-        })?;
+        let state = parse_command_answer(&answer)
+            .map_err(|e| AdapterError::Device(format!("plugin {plugin} answered badly: {e}")))?;
         match self.device(address) {
             Ok((_, device)) => {
                 device.state.extend(state);

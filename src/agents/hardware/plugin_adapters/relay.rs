@@ -109,8 +109,12 @@ pub(crate) fn relay(
                 let taken = match channel.as_str() {
                     DEVICES_CHANNEL => parse_devices(&content)
                         .map(|list| relay.listed(&mut bridge, &plugin, list, &mut out)),
-                    CHANGES_CHANNEL => parse_changes(&content)
-                        .map(|changes| relay.hand_over(ToProxy::Changes { plugin: plugin.clone(), changes })),
+                    CHANGES_CHANNEL => parse_changes(&content).map(|changes| {
+                        relay.hand_over(ToProxy::Changes {
+                            plugin: plugin.clone(),
+                            changes,
+                        })
+                    }),
                     _ => Ok(()),
                 };
                 if let Err(e) = taken {
@@ -155,7 +159,13 @@ pub(crate) fn relay(
 
 impl PluginAdapterRelay {
     /// Adds the plugin's device types, then hands its list to the proxy.
-    fn listed(&mut self, bridge: &mut HardwareBridge, plugin: &str, list: DeviceList, out: &mut Out) {
+    fn listed(
+        &mut self,
+        bridge: &mut HardwareBridge,
+        plugin: &str,
+        list: DeviceList,
+        out: &mut Out,
+    ) {
         for ty in list.types {
             let owner = self.type_owners.get(&ty.id);
             let taken_by_other = match owner {
@@ -238,7 +248,10 @@ fn refused(
 ) {
     tracing::warn!(plugin, "plugin adapters: refused: {message}");
     let device = device.map(|d| format!("{}:{plugin}.{d}", Radio::Plugin));
-    let mut error = ApiError::new("invalid_adapter_message", format!("plugin {plugin}: {message}"));
+    let mut error = ApiError::new(
+        "invalid_adapter_message",
+        format!("plugin {plugin}: {message}"),
+    );
     error.device = device.clone();
     bridge.error_event(Radio::Plugin, device.as_deref(), &error, out);
 }
