@@ -209,6 +209,7 @@ fn a_plugin_breaking_the_adapter_protocol_is_told_why_and_its_good_device_still_
         "device type \\\"bulb\\\" exists already",
         "has the type \\\"no_such_type\\\"",
         "plugin:bad.ghost",
+        "device type \\\"fresh_16\\\" refused: a plugin may declare at most 16 types",
     ] {
         let error = h.wait_event("hardware/events/error", |v| {
             v["radio"] == "plugin" && v.to_string().contains(expected)
@@ -230,6 +231,9 @@ fn a_plugin_breaking_the_adapter_protocol_is_told_why_and_its_good_device_still_
         types["type"]["name"], "Dimmable bulb",
         "the built-in type stays"
     );
+    h.ok("hardware/types", json!({"id": "fresh_15"}));
+    let refused = h.err("hardware/types", json!({"id": "fresh_16"}));
+    assert_eq!(refused["code"], "unknown_type", "{refused}");
     let answer = h.command(lamp, "turn_on", json!({})).unwrap();
     assert_eq!(answer["state"]["on"], true, "{answer}");
     let refused = h

@@ -20,6 +20,9 @@ plugin.publish("adapter/devices", {"devices": [{"id": "Bad Id", "type": "bulb"}]
 plugin.publish("adapter/devices", {"types": [{"id": "bulb", "name": "Not yours"}], "devices": []})
 plugin.publish("adapter/devices", {"devices": [{"id": "lamp", "type": "no_such_type"}]})
 plugin.publish("adapter/changes", {"device": "ghost", "changes": {"on": True}})
+# Fresh type ids, one list at a time: the seventeenth is refused.
+for i in range(17):
+    plugin.publish("adapter/devices", {"types": [{"id": f"fresh_{i}", "name": "Fresh"}], "devices": []})
 # At last a good list, with a state value the type refuses (brightness 300).
 plugin.publish("adapter/devices", {"devices": [
     {"id": "lamp", "type": "bulb", "state": {"on": False, "brightness": 300}},

@@ -16,7 +16,8 @@ use super::super::bridge::HardwareBridge;
 use super::super::events::HardwareEvent;
 use super::super::out::Out;
 use super::protocol::{
-    CHANGES_CHANNEL, COMMAND_CHANNEL, DEVICES_CHANNEL, DeviceList, parse_changes, parse_devices,
+    CHANGES_CHANNEL, COMMAND_CHANNEL, DEVICES_CHANNEL, DeviceList, MAX_TYPES_PER_PLUGIN,
+    parse_changes, parse_devices,
 };
 use super::proxy::{Call, ToProxy};
 use crate::RequestId;
@@ -172,6 +173,18 @@ impl PluginAdapterRelay {
                 Some(owner) => owner != plugin,
                 None => bridge.types.get(&ty.id).is_some(),
             };
+            let owned = self.type_owners.values().filter(|o| *o == plugin).count();
+            if owner.is_none() && !taken_by_other && owned >= MAX_TYPES_PER_PLUGIN {
+                // Types cannot be unloaded: without this cap a plugin could
+                // fill the bridge with fresh type ids, one list at a time.
+                let message = format!(
+                    "{DEVICES_CHANNEL}: device type {:?} refused: a plugin may declare at most \
+                     {MAX_TYPES_PER_PLUGIN} types, over all its lists",
+                    ty.id
+                );
+                refused(bridge, plugin, None, message, out);
+                continue;
+            }
             if taken_by_other {
                 let message = format!(
                     "{DEVICES_CHANNEL}: device type {:?} exists already (built in or another plugin's); \
@@ -184,6 +197,8 @@ impl PluginAdapterRelay {
             self.type_owners.insert(ty.id.clone(), plugin.to_owned());
             bridge.types.insert(ty);
         }
+        let prefix = format!("{}:{plugin}.", Radio::Plugin);
+        self.names.retain(|id, _| !id.starts_with(&prefix));
         let mut devices = Vec::with_capacity(list.devices.len());
         for device in list.devices {
             if bridge.types.get(&device.type_id).is_none() {
@@ -195,10 +210,9 @@ impl PluginAdapterRelay {
                 continue;
             }
             let id = format!("{}:{plugin}.{}", Radio::Plugin, device.id);
-            match &device.name {
-                Some(name) => self.names.insert(id, name.clone()),
-                None => self.names.remove(&id),
-            };
+            if let Some(name) = &device.name {
+                self.names.insert(id, name.clone());
+            }
             devices.push(device);
         }
         self.hand_over(ToProxy::Devices {
