@@ -261,7 +261,7 @@ fn a_plugin_may_ask_for_stdin_and_stdout() {
     assert_eq!(remote.join().unwrap(), b"[1, 2, 3]");
 }
 
-/// The plugin in docs/plugins.md section 9, run as it is written there.
+/// The plugin in docs/plugins.md section 10, run as it is written there.
 #[test]
 fn a_plugin_written_from_the_doc_alone_works() {
     let doc = std::fs::read_to_string(repo().join("docs/plugins.md")).unwrap();

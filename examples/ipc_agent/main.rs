@@ -160,6 +160,13 @@ fn main() -> AppExit {
             let hardware = HardwareBridgePlugin::default()
                 .registry(options.registry)
                 .register_discovered(true);
+            // Devices the started plugins provide (the weather station).
+            #[cfg(all(unix, feature = "plugins"))]
+            let hardware = if options.plugins.is_some() {
+                hardware.plugin_adapters()
+            } else {
+                hardware
+            };
             match options.zwave_port {
                 Some(port) => hardware.zwave_port(port),
                 None => hardware,

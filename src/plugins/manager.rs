@@ -11,8 +11,9 @@ use super::routing::Router;
 use super::spawn::LogLine;
 use super::status::{PluginStatus, status_json};
 use super::supervisor::{Shared, Stop, Supervisor};
+use super::taps::{CallError, PluginEvent};
 use super::{PluginError, PluginsConfig};
-use crate::{ChannelId, ChannelSpec, ClientId, Host, HostEvent};
+use crate::{ChannelId, ChannelSpec, ClientId, Host, HostEvent, RequestId};
 
 /// Log lines waiting to be published on `plugins/logs`; past this, lines
 /// still reach `tracing` and the next published one says how many it missed.
@@ -142,6 +143,55 @@ impl PluginManager {
                 break;
             }
         }
+    }
+
+    /// Keeps what plugins publish on their channels whose name after
+    /// `plugins/<id>/` matches `pattern` (e.g. `adapter/*`), for
+    /// [`drain_plugin_events`](Self::drain_plugin_events): game-side code
+    /// that proxies plugins hears them without subscribing as a client.
+    /// Call it before the plugins register (right after
+    /// [`start`](Self::start)), or their first publications pass unheard.
+    ///
+    /// ```no_run
+    /// # use switchboard::plugins::{PluginManager, PluginsConfig, PluginEvent};
+    /// # let host = switchboard::Host::start(switchboard::HostConfig::default())?;
+    /// let mut plugins = PluginManager::start(&host, PluginsConfig::new("/tmp/p"))?;
+    /// plugins.watch("adapter/*")?;
+    /// let asked = plugins.call(&host, "weather", "adapter/command", b"{}".to_vec(), None);
+    /// for event in plugins.drain_plugin_events() {
+    ///     if let PluginEvent::Published { plugin, channel, content } = event {
+    ///         println!("{plugin} published {} bytes on {channel}", content.len());
+    ///     }
+    /// }
+    /// # let _ = asked;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn watch(&mut self, pattern: &str) -> Result<(), crate::protocol::PatternError> {
+        self.router
+            .watch(crate::protocol::ChannelPattern::parse(pattern)?);
+        Ok(())
+    }
+
+    /// Sends the game's own request to a plugin's channel (`channel` is the
+    /// name after `plugins/<id>/`), answered within `timeout` (default: the
+    /// host's request timeout). The answer, a failure, or the plugin
+    /// stopping first arrives as one [`PluginEvent::Answer`]; this never
+    /// waits.
+    pub fn call(
+        &mut self,
+        host: &Host,
+        plugin: &str,
+        channel: &str,
+        content: Vec<u8>,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<RequestId, CallError> {
+        self.router.call(host, plugin, channel, content, timeout)
+    }
+
+    /// What happened since the last call on watched channels, to the
+    /// game's requests, and to plugin sessions, oldest first.
+    pub fn drain_plugin_events(&mut self) -> Vec<PluginEvent> {
+        self.router.drain_events()
     }
 
     /// Every plugin's status now.

@@ -25,6 +25,7 @@ mod routing;
 mod spawn;
 mod status;
 mod supervisor;
+mod taps;
 
 pub use config::PluginsConfig;
 pub use error::PluginError;
@@ -36,3 +37,4 @@ pub use profile::PROFILE_DIRECTORIES;
 pub use routing::MAX_CHANNELS_PER_PLUGIN;
 pub use spawn::PLUGIN_ID_ENV;
 pub use status::{PluginState, PluginStatus};
+pub use taps::{CallError, PluginEvent};

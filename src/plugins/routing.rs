@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use super::manifest::PluginManifest;
+use super::taps::{CallError, PluginEvent, Taps};
 use crate::protocol::ChannelPattern;
 use crate::{
     ChannelId, ChannelSpec, ClientId, ClientInfo, Host, HostEvent, Peer, RemoteMessage,
@@ -75,6 +76,8 @@ pub(crate) struct Router {
     forwarded: HashMap<RequestId, Forwarded>,
     /// Whether a plugin may call a channel, by plugin session and channel.
     verdicts: HashMap<(ClientId, ChannelId), bool>,
+    /// The game's own traffic with plugins.
+    taps: Taps,
 }
 
 impl Router {
@@ -102,7 +105,42 @@ impl Router {
             channels: HashMap::new(),
             forwarded: HashMap::new(),
             verdicts: HashMap::new(),
+            taps: Taps::default(),
         }
+    }
+
+    /// Keeps what plugins publish on their channels matching `pattern`
+    /// (the name after `plugins/<id>/`) for the game.
+    pub(crate) fn watch(&mut self, pattern: ChannelPattern) {
+        self.taps.watch(pattern);
+    }
+
+    /// The game's request to a plugin's channel; the answer arrives as a
+    /// [`PluginEvent::Answer`].
+    pub(crate) fn call(
+        &mut self,
+        host: &Host,
+        plugin: &str,
+        channel: &str,
+        content: Vec<u8>,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<RequestId, CallError> {
+        let Some((client, session)) = self.sessions.iter().find(|(_, s)| s.id == plugin) else {
+            return Err(CallError::NotRunning(plugin.to_owned()));
+        };
+        let Some((_, id)) = session.channels.iter().find(|(n, _)| n == channel) else {
+            return Err(CallError::NoChannel {
+                plugin: plugin.to_owned(),
+                channel: channel.to_owned(),
+            });
+        };
+        let request = host.request(*client, *id, content, timeout)?;
+        self.taps.called(request, plugin);
+        Ok(request)
+    }
+
+    pub(crate) fn drain_events(&mut self) -> Vec<PluginEvent> {
+        self.taps.drain().collect()
     }
 
     /// The plugin id of a registered plugin session.
@@ -124,16 +162,17 @@ impl Router {
             HostEvent::Message(message) => self.on_message(host, message),
             HostEvent::Response(response) => self.on_response(host, response),
             HostEvent::RequestFailed {
+                client: _,
+                request_id,
+                reason,
+            } if self.taps.failed(request_id, failure_text(reason)) => None,
+            HostEvent::RequestFailed {
                 client,
                 request_id,
                 reason,
             } => match self.forwarded.remove(&request_id) {
                 Some(forwarded) => {
-                    let why = match reason {
-                        RequestFailure::Timeout => "did not answer in time",
-                        RequestFailure::ClientGone => "is not running",
-                        RequestFailure::TooManyInFlight => "has too many requests in flight",
-                    };
+                    let why = failure_text(reason);
                     let _ = host.respond_error(
                         forwarded.origin,
                         forwarded.origin_request,
@@ -188,6 +227,7 @@ impl Router {
         }
         self.verdicts.retain(|(c, _), _| *c != client);
         let plugin = session.id;
+        self.taps.stopped(&plugin);
         let origins: Vec<RequestId> = self
             .forwarded
             .iter()
@@ -244,6 +284,15 @@ impl Router {
     fn publish_for_owner(&mut self, host: &Host, message: RemoteMessage) -> Option<HostEvent> {
         match message.request_id() {
             None => {
+                if let Some(session) = self.sessions.get(&message.client())
+                    && let Some((name, _)) = session
+                        .channels
+                        .iter()
+                        .find(|(_, id)| *id == message.channel())
+                {
+                    self.taps
+                        .published(&session.id, name, message.content_bytes().as_ref());
+                }
                 if let Err(e) = host.publish(message.channel(), message.content_bytes()) {
                     tracing::warn!("cannot publish for a plugin: {e}");
                 }
@@ -301,6 +350,11 @@ impl Router {
     }
 
     fn on_response(&mut self, host: &Host, response: RemoteResponse) -> Option<HostEvent> {
+        let result = response.result().map(<[u8]>::to_vec).map_err(str::to_owned);
+        let request = response.request_id();
+        if self.taps.answered(request, result) {
+            return None;
+        }
         let Some(forwarded) = self.forwarded.remove(&response.request_id()) else {
             return Some(HostEvent::Response(response));
         };
@@ -416,5 +470,14 @@ impl Router {
                 Ok(b"{}".to_vec())
             }
         }
+    }
+}
+
+/// How a request to a plugin failed, for people: "plugin x {this}".
+fn failure_text(reason: RequestFailure) -> &'static str {
+    match reason {
+        RequestFailure::Timeout => "did not answer in time",
+        RequestFailure::ClientGone => "is not running",
+        RequestFailure::TooManyInFlight => "has too many requests in flight",
     }
 }

@@ -22,9 +22,31 @@ pub struct Harness {
 
 impl Harness {
     pub fn new(plugin: HardwareBridgePlugin) -> Self {
+        Self::with(|app| {
+            app.add_plugins((IpcHostPlugin::new(HostConfig::default().port(0)), plugin));
+        })
+    }
+
+    /// The bridge beside plugin processes (`plugins`), as a game with
+    /// plugin adapters has them.
+    #[cfg(all(unix, feature = "plugins"))]
+    pub fn with_plugins(
+        plugin: HardwareBridgePlugin,
+        plugins: switchboard::plugins::PluginsConfig,
+    ) -> Self {
+        Self::with(|app| {
+            app.add_plugins((
+                IpcHostPlugin::new(HostConfig::default().port(0)),
+                switchboard::bevy::IpcPluginsPlugin::new(plugins),
+                plugin,
+            ));
+        })
+    }
+
+    fn with(add: impl FnOnce(&mut App)) -> Self {
         init_logs();
         let mut app = App::new();
-        app.add_plugins((IpcHostPlugin::new(HostConfig::default().port(0)), plugin));
+        add(&mut app);
         app.update();
         let addr = match &app.world().resource::<IpcStatus>().0 {
             HostStatus::Listening(addr) => *addr,

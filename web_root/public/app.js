@@ -2404,7 +2404,7 @@
     const boolean = (name) => (type?.state[name]?.type ?? typeof state[name]) === "boolean";
     return [...names.filter(boolean), ...names.filter((n) => !boolean(n))];
   }
-  var RADIOS = { zigbee: "Zigbee", zwave: "Z-Wave", wifi: "Wi-Fi", bluetooth: "Bluetooth" };
+  var RADIOS = { zigbee: "Zigbee", zwave: "Z-Wave", wifi: "Wi-Fi", bluetooth: "Bluetooth", plugin: "Plugin" };
   function radioName(radio) {
     return RADIOS[radio] ?? radio;
   }
@@ -2460,6 +2460,7 @@
     const next = { ...device, state: { ...event.state } };
     if (event.name !== void 0) next.name = event.name;
     if (event.config !== void 0) next.config = { ...event.config };
+    if (event.available !== void 0) next.available = event.available;
     if (event.cause === "register" || event.cause === "restore") {
       next.registered = true;
       next.available = true;
@@ -2864,6 +2865,8 @@
       this.el = el;
       this.devices = /* @__PURE__ */ new Map();
       this.types = /* @__PURE__ */ new Map();
+      /** Types asked for one by one (see `fetchType`). */
+      this.typesAsked = /* @__PURE__ */ new Set();
       this.rows = /* @__PURE__ */ new Map();
       this.phase = "idle";
       /** Bumped on every clear, so a load from an old connection does not land. */
@@ -2889,6 +2892,7 @@
       this.refreshTimer = null;
       this.devices.clear();
       this.types.clear();
+      this.typesAsked.clear();
       this.rows.clear();
       this.el.table.replaceChildren();
       this.el.adapters.replaceChildren();
@@ -2940,6 +2944,23 @@
         this.el.count.textContent = String(this.rows.size);
       }
       row.render(device, this.types.get(device.type), changes);
+      if (!this.types.has(device.type)) this.fetchType(device.type);
+    }
+    /**
+     * A type the page has not loaded: plugins declare theirs when they start,
+     * possibly after the page loaded the list. Asked once; the rows of that
+     * type are drawn again with their controls when it arrives.
+     */
+    fetchType(id) {
+      if (this.typesAsked.has(id)) return;
+      this.typesAsked.add(id);
+      const generation = this.generation;
+      jsonRequest(this.connection, TYPES_CHANNEL, { id }).then((answer) => {
+        if (generation !== this.generation) return;
+        this.types.set(id, answer.type);
+        for (const device of this.devices.values()) if (device.type === id) this.updated(device);
+      }).catch(() => {
+      });
     }
     // -------------------------------------------------------------------------
     async load() {

@@ -37,6 +37,8 @@ export interface DevicesElements {
 export class Devices implements RowHost {
   private devices = new Map<string, Device>();
   private types = new Map<string, DeviceType>();
+  /** Types asked for one by one (see `fetchType`). */
+  private typesAsked = new Set<string>();
   private rows = new Map<string, DeviceRow>();
   private phase: 'idle' | 'loading' | 'loaded' = 'idle';
   /** Bumped on every clear, so a load from an old connection does not land. */
@@ -69,6 +71,7 @@ export class Devices implements RowHost {
     this.refreshTimer = null;
     this.devices.clear();
     this.types.clear();
+    this.typesAsked.clear();
     this.rows.clear();
     this.el.table.replaceChildren();
     this.el.adapters.replaceChildren();
@@ -127,6 +130,26 @@ export class Devices implements RowHost {
       this.el.count.textContent = String(this.rows.size);
     }
     row.render(device, this.types.get(device.type), changes);
+    if (!this.types.has(device.type)) this.fetchType(device.type);
+  }
+
+  /**
+   * A type the page has not loaded: plugins declare theirs when they start,
+   * possibly after the page loaded the list. Asked once; the rows of that
+   * type are drawn again with their controls when it arrives.
+   */
+  private fetchType(id: string): void {
+    if (this.typesAsked.has(id)) return;
+    this.typesAsked.add(id);
+    const generation = this.generation;
+    jsonRequest<{ type: DeviceType }>(this.connection, TYPES_CHANNEL, { id })
+      .then((answer) => {
+        if (generation !== this.generation) return;
+        this.types.set(id, answer.type);
+        for (const device of this.devices.values()) if (device.type === id) this.updated(device);
+      })
+      // Not loaded on the game's side either: the row stays without controls.
+      .catch(() => {});
   }
 
   // -------------------------------------------------------------------------

@@ -116,12 +116,14 @@ export function summarizeAdapter(adapter: Adapter): AdapterSummary {
 /** `hardware/events/changed`. */
 export interface ChangedEvent {
   device: string;
-  cause: 'command' | 'report' | 'read' | 'register' | 'restore' | 'configure' | string;
+  cause: 'command' | 'report' | 'read' | 'register' | 'restore' | 'configure' | 'availability' | string;
   changes: JsonObject;
   state: JsonObject;
   /** With `register` and `configure`. */
   name?: string | null;
   config?: JsonObject;
+  /** With `availability`: whether the device can be reached now (a plugin's device while its plugin runs). */
+  available?: boolean;
 }
 
 /** `hardware/events/error`. */
@@ -330,7 +332,7 @@ export function stateOrder(type: DeviceType | undefined, state: JsonObject): str
   return [...names.filter(boolean), ...names.filter((n) => !boolean(n))];
 }
 
-const RADIOS: Record<string, string> = { zigbee: 'Zigbee', zwave: 'Z-Wave', wifi: 'Wi-Fi', bluetooth: 'Bluetooth' };
+const RADIOS: Record<string, string> = { zigbee: 'Zigbee', zwave: 'Z-Wave', wifi: 'Wi-Fi', bluetooth: 'Bluetooth', plugin: 'Plugin' };
 
 export function radioName(radio: string): string {
   return RADIOS[radio] ?? radio;
@@ -408,6 +410,7 @@ export function applyChange(device: Device, event: ChangedEvent): Device {
   const next: Device = { ...device, state: { ...event.state } };
   if (event.name !== undefined) next.name = event.name;
   if (event.config !== undefined) next.config = { ...event.config };
+  if (event.available !== undefined) next.available = event.available;
   // A device is registered (and attached) once it has been paired or restored.
   if (event.cause === 'register' || event.cause === 'restore') {
     next.registered = true;

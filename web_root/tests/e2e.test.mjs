@@ -307,7 +307,8 @@ describe('browser editor against the demo game', { timeout: 180_000 }, () => {
     );
     assert.ok(rows.length >= 8, `only ${rows.length} devices listed`);
     assert.equal(await page.textContent('#device-total'), String(rows.length));
-    assert.deepEqual([...new Set(rows.map((r) => r.radio))].sort(), ['bluetooth', 'wifi', 'zigbee', 'zwave']);
+    // The radios' devices, and the weather station the demo's weather plugin provides.
+    assert.deepEqual([...new Set(rows.map((r) => r.radio))].sort(), ['bluetooth', 'plugin', 'wifi', 'zigbee', 'zwave']);
     for (const row of rows) assert.ok(row.id.startsWith(`${row.radio}:`), row.id);
     for (const type of ['bulb', 'rgb_bulb', 'switch', 'temperature_sensor', 'scale']) {
       assert.ok(rows.some((r) => r.type === type), `no ${type} listed`);
@@ -328,8 +329,39 @@ describe('browser editor against the demo game', { timeout: 180_000 }, () => {
     await page.waitForSelector(`${bulbRow} input[type="range"][data-testid="slider"][data-field="brightness"]`);
     await page.waitForSelector(`#devices tr[data-device-id="${scale}"] [data-testid="register"]`);
     assert.match(await page.textContent(`#devices tr[data-device-id="${scale}"]`), /discovered/);
-    // One adapter per radio, all running.
-    await page.waitForFunction(() => document.querySelectorAll('#adapters li[data-status="running"]').length === 4);
+    // One adapter per radio and one for the plugins' devices, all running.
+    await page.waitForFunction(() => document.querySelectorAll('#adapters li[data-status="running"]').length === 5);
+  });
+
+  it("commands the weather station a plugin provides; its type's rules refuse a bad interval", { timeout: 60_000 }, async () => {
+    const id = 'plugin:weather.station';
+    const row = page.locator(`#devices tr[data-device-id="${id}"]`);
+    await page.waitForSelector(`#devices tr[data-device-id="${id}"][data-radio="plugin"][data-registered="true"]`);
+    const cells = await row.locator('td').allTextContents();
+    assert.deepEqual(cells.slice(1, 4), ['Plugin', 'Weather station', 'registered']);
+    assert.match(await shown(page, id, 'temperature'), /^-?\d+(\.\d+)?$/);
+    assert.equal(await page.locator('#adapters li[data-radio="plugin"] .adapter-label').textContent(), 'Plugin adapters: running');
+
+    await row.locator('details[data-testid="commands"] > summary').click();
+    const form = row.locator('form[data-command="set_interval"]');
+    const input = form.locator('input[data-field="interval_s"]');
+    await input.fill('0');
+    const refused = await act(row, () => form.getByTestId('send-command').click());
+    assert.deepEqual(refused, { state: 'error', text: 'invalid_payload: interval_s: 0 is below the minimum 1' });
+    assert.equal(await input.getAttribute('aria-invalid'), 'true');
+    assert.equal(await shown(page, id, 'interval_s'), '10');
+
+    await input.fill('2');
+    const { state, text } = await act(row, () => form.getByTestId('send-command').click());
+    assert.equal(state, 'ok', text);
+    assert.equal(text, 'set_interval {"interval_s":2}: done');
+    await waitShown(page, id, 'interval_s', '2');
+    // The plugin's own report (every two seconds now) reaches the row too.
+    const before = await shown(page, id, 'temperature');
+    await page.waitForFunction(
+      ([selector, old]) => document.querySelector(selector)?.dataset.value !== old,
+      [`#devices tr[data-device-id="${id}"] [data-state-field="temperature"]`, before],
+    );
   });
 
   it('toggles a bulb; a second client sees the change and reads it from the device', { timeout: 60_000 }, async () => {
@@ -520,7 +552,7 @@ describe('the devices panel when a radio fails', { timeout: 120_000 }, () => {
     // A Z-Wave stick that is not there: the adapter cannot start, and the
     // demo's start-up discovery asks it all the same.
     missing = join(dir, 'no-such-zwave-stick');
-    demo = await Demo.start(0, join(dir, 'devices.sqlite'), ['--zwave-port', missing]);
+    demo = await Demo.start(0, join(dir, 'devices.sqlite'), ['--zwave-port', missing, '--no-plugins']);
     context = await openBrowser(join(dir, 'chromium'));
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => pageErrors.push(String(e)));

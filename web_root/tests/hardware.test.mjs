@@ -196,6 +196,27 @@ test('a changed event replaces the state; register and configure also bring name
   assert.equal(reported.name, 'Bathroom');
 });
 
+test("a plugin's device goes unavailable and back with its plugin", () => {
+  const device = {
+    id: 'plugin:weather.station',
+    radio: 'plugin',
+    address: 'weather.station',
+    type: 'weather_station',
+    name: 'Weather station',
+    registered: true,
+    available: true,
+    config: {},
+    state: { temperature: 12.5 },
+  };
+  const gone = hw.applyChange(device, { device: device.id, cause: 'availability', available: false, changes: {}, state: device.state });
+  assert.equal(gone.available, false);
+  assert.equal(gone.registered, true);
+  const back = hw.applyChange(gone, { device: device.id, cause: 'availability', available: true, changes: {}, state: device.state });
+  assert.equal(back.available, true);
+  assert.equal(hw.applyChange(back, { device: device.id, cause: 'report', changes: { temperature: 13 }, state: { temperature: 13 } }).available, true);
+  assert.equal(hw.radioName('plugin'), 'Plugin');
+});
+
 test("an adapter in trouble shows why; a running one shows only its status", () => {
   const failed = hw.summarizeAdapter({
     radio: 'zwave',

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import sys
+import threading
 import time
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, List, Optional
 
 from switchboard_client import wire
 
 from . import framing
+
+# Messages read from the host but not handled yet; past this the reading
+# thread waits, and the host's pipe fills (its own limits apply).
+INBOX = 1024
 
 FDS_ENV = "SWITCHBOARD_PLUGIN_FDS"
 ID_ENV = "SWITCHBOARD_PLUGIN_ID"
@@ -50,12 +56,50 @@ def _as_bytes(value) -> bytes:
     return json.dumps(value).encode("utf-8")
 
 
+class Periodic:
+    """A function the plugin's loop calls every ``interval`` seconds (set
+    ``interval`` to change it; the next call moves accordingly)."""
+
+    def __init__(self, interval: float, function: Callable[[], None]):
+        if interval <= 0:
+            raise ValueError("the interval must be above 0 seconds")
+        self.interval = float(interval)
+        self.function = function
+        self.last = time.monotonic()
+        self.stopped = False
+
+    def due(self) -> float:
+        return self.last + self.interval
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+def _read_into(reader, inbox: "queue.Queue") -> None:
+    """The reading thread: messages from the host, then how it ended."""
+    try:
+        while True:
+            message = framing.read_message(reader)
+            if message is None:
+                inbox.put(("end", None))
+                return
+            inbox.put(message)
+    except (framing.FramingError, OSError, ValueError) as error:
+        inbox.put(("broken", error))
+
+
 class Plugin:
     """One plugin's connection to the host that started it."""
 
     def __init__(self, plugin_id: Optional[str] = None):
         self.id = plugin_id or os.environ.get(ID_ENV, "")
         self._reader, self._writer = _open_pipes()
+        # A thread reads, so the loop can wait for the host and for the
+        # next periodic call at once.
+        self._inbox: "queue.Queue" = queue.Queue(maxsize=INBOX)
+        self._periodic: List[Periodic] = []
+        threading.Thread(target=_read_into, args=(self._reader, self._inbox),
+                         name="switchboard-plugin-reader", daemon=True).start()
         self._next_request = 1
         self._responses: Dict[int, wire.ResponseFrame] = {}
         self._backlog = []
@@ -85,13 +129,23 @@ class Plugin:
     def _send(self, body: bytes) -> None:
         self._writer.write(framing.frame(body))
 
-    def _read(self):
-        """The next frame or close; answers pings on the way."""
+    def _read(self, timeout: Optional[float] = None):
+        """The next frame or close (``None`` after ``timeout`` seconds);
+        answers pings on the way."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            message = framing.read_message(self._reader)
-            if message is None:
-                return ("end", None)
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                message = self._inbox.get(timeout=left)
+            except queue.Empty:
+                return None
             kind, value = message
+            if kind == "end":
+                self._inbox.put(message)  # every later read sees the end too
+                return message
+            if kind == "broken":
+                self._inbox.put(message)
+                raise PluginError(f"the host's bytes broke the framing: {value}")
             if kind == "ping":
                 self._writer.write(framing.pong(value))
                 continue
@@ -136,6 +190,19 @@ class Plugin:
             return handler
         return register
 
+    def every(self, seconds: float, function: Callable[[], None]) -> Periodic:
+        """Calls ``function`` every ``seconds`` from the plugin's loop (in
+        ``run``, between requests, never at the same time as a handler)."""
+        periodic = Periodic(seconds, function)
+        self._periodic.append(periodic)
+        return periodic
+
+    def adapter(self, types=()):
+        """Makes this plugin a hardware adapter (docs/plugins.md, "Plugins as
+        hardware adapters"): ``types`` are device types as YAML text."""
+        from .adapter import Adapter
+        return Adapter(self, types)
+
     def publish(self, name: str, content) -> None:
         """Publishes on one of this plugin's channels."""
         self._send(wire.encode_data(self._names[name], _as_bytes(content)))
@@ -173,12 +240,30 @@ class Plugin:
     # -- the loop -------------------------------------------------------------
 
     def run(self) -> None:
-        """Handles requests and messages until the host closes."""
-        while self._step():
-            pass
+        """Handles requests and messages, and makes the periodic calls,
+        until the host closes."""
+        while True:
+            self._periodic = [p for p in self._periodic if not p.stopped]
+            now = time.monotonic()
+            for periodic in list(self._periodic):
+                if periodic.due() <= now:
+                    periodic.last = now
+                    try:
+                        periodic.function()
+                    except Exception as error:  # one bad tick does not end the plugin
+                        self.log(f"periodic call {periodic.function!r} failed: {error!r}")
+            wait = None
+            if self._periodic:
+                wait = max(0.0, min(p.due() for p in self._periodic) - time.monotonic())
+            if not self._step(wait):
+                return
 
-    def _step(self) -> bool:
-        kind, value = self._read()
+    def _step(self, timeout: Optional[float] = None) -> bool:
+        """Handles one message; false once the host has gone."""
+        message = self._read(timeout)
+        if message is None:
+            return True
+        kind, value = message
         if kind == "end":
             self.closed = self.closed or (1006, "the host closed the pipe")
             return False

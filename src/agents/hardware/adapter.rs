@@ -30,10 +30,15 @@ pub enum Radio {
     Wifi,
     /// Bluetooth Low Energy; addressed by device address.
     Bluetooth,
+    /// Devices that plugin processes provide (feature `plugins`);
+    /// addressed by `<plugin id>.<device id>`. Not one of [`Radio::ALL`]:
+    /// it is added by [`HardwareBridgePlugin::plugin_adapters`](super::HardwareBridgePlugin::plugin_adapters).
+    Plugin,
 }
 
 impl Radio {
-    /// Every radio, in a fixed order.
+    /// Every hardware radio, in a fixed order (the default radios of the
+    /// bridge); [`Radio::Plugin`] is not one of them.
     pub const ALL: [Radio; 4] = [Radio::Zigbee, Radio::Zwave, Radio::Wifi, Radio::Bluetooth];
 
     /// The lowercase name used in JSON and device ids.
@@ -43,6 +48,7 @@ impl Radio {
             Radio::Zwave => "zwave",
             Radio::Wifi => "wifi",
             Radio::Bluetooth => "bluetooth",
+            Radio::Plugin => "plugin",
         }
     }
 }
@@ -58,9 +64,10 @@ impl FromStr for Radio {
     fn from_str(s: &str) -> Result<Self, String> {
         Radio::ALL
             .into_iter()
+            .chain([Radio::Plugin])
             .find(|r| r.as_str() == s)
             .ok_or_else(|| {
-                format!("unknown radio {s:?} (expected zigbee, zwave, wifi or bluetooth)")
+                format!("unknown radio {s:?} (expected zigbee, zwave, wifi, bluetooth or plugin)")
             })
     }
 }
@@ -120,6 +127,15 @@ pub enum AdapterEvent {
         address: String,
         /// The changed fields.
         changes: Object,
+    },
+    /// A device can be reached again, or no longer (its plugin stopped,
+    /// it left the network); `hardware/events/changed` tells clients with
+    /// the cause `availability`.
+    Availability {
+        /// The device's address.
+        address: String,
+        /// Whether it can be reached now.
+        available: bool,
     },
     /// Something went wrong outside of any request; `address: None` with
     /// an adapter failure (such as a lost port) marks the adapter failed

@@ -65,6 +65,8 @@ pub enum ChangeCause {
     Restore,
     /// Its name or configuration changed.
     Configure,
+    /// It can be reached again, or no longer (`available` in the event).
+    Availability,
 }
 
 /// A failed request, sent as the `Response` error text (JSON).

@@ -66,6 +66,11 @@ impl HardwareBridge {
                 state: d.state.clone(),
             };
             self.devices.insert(d.id.clone(), device);
+            if d.radio == Radio::Plugin {
+                // Not there until its plugin lists it again, which marks it
+                // available; asking the proxy now would only fail.
+                continue;
+            }
             let pairing = Pairing {
                 address: d.address,
                 type_id: d.type_id,

@@ -61,6 +61,8 @@ mod events;
 mod jobs;
 mod out;
 mod plugin;
+#[cfg(all(unix, feature = "plugins"))]
+pub mod plugin_adapters;
 pub mod radios;
 mod registry;
 mod requests;

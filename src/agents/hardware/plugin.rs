@@ -44,6 +44,8 @@ pub struct HardwareBridgePlugin {
     discover_on_start: bool,
     register_discovered: bool,
     queue: usize,
+    #[cfg(all(unix, feature = "plugins"))]
+    plugin_adapters: bool,
 }
 
 impl Default for HardwareBridgePlugin {
@@ -58,6 +60,8 @@ impl Default for HardwareBridgePlugin {
             discover_on_start: false,
             register_discovered: false,
             queue: 64,
+            #[cfg(all(unix, feature = "plugins"))]
+            plugin_adapters: false,
         }
     }
 }
@@ -197,6 +201,17 @@ impl HardwareBridgePlugin {
         self
     }
 
+    /// Let plugin processes provide devices (features `plugins`, Unix):
+    /// an adapter for the radio [`Radio::Plugin`] proxies every plugin that
+    /// lists devices on its `adapter/devices` channel
+    /// ([`plugin_adapters`](super::plugin_adapters)). Needs
+    /// [`IpcPluginsPlugin`](crate::bevy::IpcPluginsPlugin) in the app.
+    #[cfg(all(unix, feature = "plugins"))]
+    pub fn plugin_adapters(mut self) -> Self {
+        self.plugin_adapters = true;
+        self
+    }
+
     /// Most jobs queued per adapter (default 64); beyond it requests are
     /// refused with `busy`.
     pub fn queue(mut self, jobs: usize) -> Self {
@@ -241,6 +256,22 @@ impl Plugin for HardwareBridgePlugin {
                     adapters.insert(radio, Slot::new(worker, sim));
                 }
                 Err(e) => tracing::error!("hardware bridge: cannot start the {radio} thread: {e}"),
+            }
+        }
+
+        #[cfg(all(unix, feature = "plugins"))]
+        if self.plugin_adapters {
+            let (proxy, relay) = super::plugin_adapters::pair();
+            match Worker::spawn(Box::new(proxy), self.timeouts.start, self.queue) {
+                Ok(worker) => {
+                    adapters.insert(Radio::Plugin, Slot::new(worker, None));
+                    app.insert_resource(relay)
+                        .add_systems(Startup, super::plugin_adapters::watch_adapter_channels)
+                        .add_systems(Update, super::plugin_adapters::relay.after(drain_adapters));
+                }
+                Err(e) => {
+                    tracing::error!("hardware bridge: cannot start the plugin adapter thread: {e}")
+                }
             }
         }
 

@@ -114,6 +114,10 @@ impl HardwareBridge {
                     tracing::debug!("hardware bridge: report from unknown device {id}");
                 }
             }
+            AdapterEvent::Availability { address, available } => {
+                let id = device_id(radio, &address);
+                self.set_available(&id, available, out);
+            }
             AdapterEvent::Error { address, error } => {
                 let id = address.map(|a| device_id(radio, &a));
                 if id.is_none() && error.is_adapter_failure() {
@@ -409,6 +413,31 @@ impl HardwareBridge {
             device: id.to_owned(),
             cause,
             changes,
+        });
+    }
+
+    /// Marks a device reachable or not, and tells subscribers when that
+    /// changed.
+    fn set_available(&mut self, id: &str, available: bool, out: &mut Out) {
+        let Some(device) = self.devices.get_mut(id) else {
+            return;
+        };
+        if device.available == available {
+            return;
+        }
+        device.available = available;
+        let body = json!({
+            "device": id,
+            "cause": ChangeCause::Availability,
+            "available": available,
+            "changes": {},
+            "state": device.state,
+        });
+        self.publish(Event::Changed, &body, out);
+        out.events.push(HardwareEvent::Changed {
+            device: id.to_owned(),
+            cause: ChangeCause::Availability,
+            changes: Object::new(),
         });
     }
 

@@ -36,6 +36,7 @@ pub(super) fn short(radio: Radio) -> &'static str {
         Radio::Zwave => "ZW",
         Radio::Wifi => "WF",
         Radio::Bluetooth => "BT",
+        Radio::Plugin => "PL",
     }
 }
 

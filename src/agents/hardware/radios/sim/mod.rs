@@ -144,6 +144,7 @@ impl SimulatedDongle {
             Radio::Zwave => 0x2a7e,
             Radio::Wifi => 0x3f1f,
             Radio::Bluetooth => 0xb1e7,
+            Radio::Plugin => 0x9106,
         };
         let mut rng = Rng(config.seed ^ (salt << 32));
         let available: Vec<Arc<DeviceType>> = types.for_radio(radio).cloned().collect();
@@ -166,6 +167,7 @@ impl SimulatedDongle {
                     }
                     Radio::Wifi => mac("a4:cf:12", &mut rng),
                     Radio::Bluetooth => mac("c4:7c:8d", &mut rng),
+                    Radio::Plugin => format!("sim.{:08x}", rng.next_u64() as u32),
                 };
                 if !devices.contains_key(&address) {
                     break address;
@@ -266,6 +268,7 @@ impl Adapter for SimulatedDongle {
             Radio::Zwave => "Z-Wave",
             Radio::Wifi => "Wi-Fi",
             Radio::Bluetooth => "Bluetooth",
+            Radio::Plugin => "plugin",
         };
         AdapterInfo {
             radio: self.radio,
