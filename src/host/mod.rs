@@ -4,6 +4,7 @@
 mod announce;
 mod batch;
 mod channel;
+mod drain;
 mod error;
 #[cfg(all(test, unix, feature = "plugins"))]
 mod pipe_tests;
@@ -232,10 +233,7 @@ impl Host {
     /// Takes the events waiting now (at most one queue's worth, so a flood
     /// cannot keep a frame busy forever); never blocks.
     pub fn drain_events(&self) -> impl Iterator<Item = HostEvent> + '_ {
-        Drain {
-            host: self,
-            left: self.event_capacity,
-        }
+        drain::Drain::new(self, self.event_capacity)
     }
 
     /// Waits up to `timeout` for an event. For tools and tests; a game loop
@@ -562,29 +560,4 @@ fn new_session_id() -> String {
     hasher.write_u64(now_ns());
     hasher.write_u32(std::process::id());
     format!("{:016x}", hasher.finish())
-}
-
-/// [`Host::drain_events`]: takes at most one queue's worth, and tells the
-/// network thread about the sends made meanwhile when it is dropped.
-struct Drain<'a> {
-    host: &'a Host,
-    left: usize,
-}
-
-impl Iterator for Drain<'_> {
-    type Item = HostEvent;
-
-    fn next(&mut self) -> Option<HostEvent> {
-        if self.left == 0 {
-            return None;
-        }
-        self.left -= 1;
-        self.host.try_event()
-    }
-}
-
-impl Drop for Drain<'_> {
-    fn drop(&mut self) {
-        self.host.signal.flush(&self.host.handoff);
-    }
 }

@@ -61,6 +61,27 @@ impl Handoff {
         self.drained();
     }
 
+    /// Called by the game for `count` events (of `bytes` frame bytes)
+    /// taken off the queue at once.
+    pub(crate) fn took_many(&self, count: usize, bytes: usize) {
+        if count == 0 {
+            return;
+        }
+        self.queued_events.fetch_sub(count, Ordering::AcqRel);
+        if bytes > 0 {
+            self.queued_bytes.fetch_sub(bytes, Ordering::AcqRel);
+        }
+        self.drained();
+    }
+
+    /// Called by the game for events it took and put back unhandled.
+    pub(crate) fn gave_back(&self, count: usize, bytes: usize) {
+        self.queued_events.fetch_add(count, Ordering::AcqRel);
+        if bytes > 0 {
+            self.queued_bytes.fetch_add(bytes, Ordering::AcqRel);
+        }
+    }
+
     /// Called by the game after taking events off the queue.
     pub(crate) fn drained(&self) {
         if self.waiting_for_space.load(Ordering::Acquire)
