@@ -263,7 +263,11 @@ fn subscription(
 fn data(d: ipc::Data<'_>, shared: &Bytes) {
     let content = d.content().map(|c| c.bytes()).unwrap_or_default();
     // The zero-copy view the game gets (`HostEvent::Message`).
-    let m = RemoteMessage::from_verified(ClientId(1), shared.clone(), d._tab.loc());
+    let m = RemoteMessage::from_verified(
+        ClientId(1),
+        shared.clone(),
+        crate::protocol::fast_verify::DataFields::of(d),
+    );
     assert_eq!(m.client(), ClientId(1));
     assert_eq!(m.channel().0, d.channel());
     assert_eq!(m.request_id().map_or(0, |r| r.0), d.request_id());

@@ -19,10 +19,50 @@ use super::ipc;
 /// True when `buf` is a `Frame` with a `Data` body that the FlatBuffers
 /// verifier accepts (identifier aside, which the caller checks).
 pub(crate) fn is_data_frame(buf: &[u8]) -> bool {
-    check(buf).is_some()
+    data_fields(buf).is_some()
 }
 
-fn check(buf: &[u8]) -> Option<()> {
+/// A verified `Data` table's place in its frame and the fields the host
+/// and the game read from every message, read once during the check so
+/// neither thread walks the vtable again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DataFields {
+    /// The table's position (for the FlatBuffers view).
+    pub loc: usize,
+    pub channel: u32,
+    /// 0 for a one-way message.
+    pub request_id: u64,
+    /// Where the content's bytes are in the frame.
+    pub content_start: usize,
+    pub content_len: usize,
+}
+
+impl DataFields {
+    /// The fields of a `Data` table the general verifier accepted.
+    pub(crate) fn of(data: ipc::Data<'_>) -> Self {
+        let frame = data._tab.buf();
+        let (content_start, content_len) = match data.content() {
+            Some(content) => {
+                let bytes = content.bytes();
+                // Both point into `frame`, the vector after the table.
+                let start = (bytes.as_ptr() as usize).saturating_sub(frame.as_ptr() as usize);
+                (start, bytes.len())
+            }
+            None => (0, 0),
+        };
+        Self {
+            loc: data._tab.loc(),
+            channel: data.channel(),
+            request_id: data.request_id(),
+            content_start,
+            content_len,
+        }
+    }
+}
+
+/// [`DataFields`] of `buf` when it is a `Frame` with a `Data` body that the
+/// FlatBuffers verifier accepts (identifier aside, which the caller checks).
+pub(crate) fn data_fields(buf: &[u8]) -> Option<DataFields> {
     let b = Buffer(buf);
     let frame = b.table(b.uoffset(0)? as usize)?;
     let body = b.field(&frame, ipc::Frame::VT_BODY)?;
@@ -33,23 +73,35 @@ fn check(buf: &[u8]) -> Option<()> {
     if *buf.get(body_type)? != ipc::Body::Data.0 {
         return None;
     }
-    let data = b.table((b.uoffset(body)? as usize).saturating_add(body))?;
-    for (slot, size) in [
-        (ipc::Data::VT_CHANNEL, 4),
-        (ipc::Data::VT_REQUEST_ID, 8),
-        (ipc::Data::VT_SEQUENCE, 8),
-        (ipc::Data::VT_TIMESTAMP_NS, 8),
-    ] {
+    let loc = (b.uoffset(body)? as usize).saturating_add(body);
+    let data = b.table(loc)?;
+    let mut fields = DataFields {
+        loc,
+        channel: 0,
+        request_id: 0,
+        content_start: 0,
+        content_len: 0,
+    };
+    if let Some(at) = b.field(&data, ipc::Data::VT_CHANNEL)? {
+        fields.channel = b.uoffset(at)?;
+    }
+    if let Some(at) = b.field(&data, ipc::Data::VT_REQUEST_ID)? {
+        fields.request_id = b.u64(at)?;
+    }
+    for slot in [ipc::Data::VT_SEQUENCE, ipc::Data::VT_TIMESTAMP_NS] {
         if let Some(at) = b.field(&data, slot)? {
-            b.holds(at, size, size)?;
+            b.holds(at, 8, 8)?;
         }
     }
     if let Some(at) = b.field(&data, ipc::Data::VT_CONTENT)? {
         let vector = (b.uoffset(at)? as usize).saturating_add(at);
         let len = b.uoffset(vector)? as usize;
-        b.holds(vector.saturating_add(4), len, 1)?;
+        let start = vector.saturating_add(4);
+        b.holds(start, len, 1)?;
+        fields.content_start = start;
+        fields.content_len = len;
     }
-    Some(())
+    Some(fields)
 }
 
 struct Buffer<'a>(&'a [u8]);
@@ -84,6 +136,14 @@ impl Buffer<'_> {
             self.0[pos + 2],
             self.0[pos + 3],
         ])
+    }
+
+    #[inline(always)]
+    fn u64(&self, pos: usize) -> Option<u64> {
+        self.holds(pos, 8, 8)?;
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(&self.0[pos..pos + 8]);
+        Some(u64::from_le_bytes(bytes))
     }
 
     #[inline(always)]
@@ -180,6 +240,34 @@ mod tests {
             protocol_versions: &[1],
             token: None,
         })));
+    }
+
+    /// The fields read during the check are the ones the generated
+    /// accessors read, for every encoder and with fields left out.
+    #[test]
+    fn reads_the_same_fields_as_the_generated_code() {
+        let frames = [
+            encode_data(7, 0, 0, 0, b"").to_vec(),
+            encode_data(u32::MAX, u64::MAX, 5, 6, &[0xAB; 70]).to_vec(),
+            built_with_builder(b"content", false),
+            built_with_builder(b"content", true),
+            built_with_builder(b"", false),
+        ];
+        for frame in frames {
+            let fields = data_fields(&frame).expect("a Data frame");
+            let data = ipc::root_as_frame(&frame)
+                .ok()
+                .and_then(|f| f.body_as_data())
+                .expect("a Data frame");
+            assert_eq!(fields, DataFields::of(data));
+            assert_eq!(fields.channel, data.channel());
+            assert_eq!(fields.request_id, data.request_id());
+            let content = data.content().map(|c| c.bytes()).unwrap_or_default();
+            assert_eq!(
+                &frame[fields.content_start..fields.content_start + fields.content_len],
+                content
+            );
+        }
     }
 
     /// Byte flips, truncations and extensions of valid frames: this path

@@ -6,6 +6,7 @@
 
 use bytes::Bytes;
 
+use super::fast_verify::DataFields;
 use super::ipc;
 use super::{ChannelId, ClientId, RequestId};
 
@@ -24,10 +25,6 @@ impl VerifiedTable {
         // network thread's session core), and `frame` is immutable.
         unsafe { flatbuffers::Table::new(&self.frame, self.loc) }
     }
-
-    fn slice_of(&self, part: &[u8]) -> Bytes {
-        self.frame.slice_ref(part)
-    }
 }
 
 /// One `Data` message from a client, as agents see it.
@@ -38,14 +35,27 @@ impl VerifiedTable {
 pub struct RemoteMessage {
     client: ClientId,
     table: VerifiedTable,
+    /// Read once when the frame was checked: agents read these for every
+    /// message, and each read through the view walks the vtable.
+    channel: u32,
+    request_id: u64,
+    content_start: usize,
+    content_len: usize,
 }
 
 impl RemoteMessage {
-    /// `loc` must locate a verified `Data` table inside `frame`.
-    pub(crate) fn from_verified(client: ClientId, frame: Bytes, loc: usize) -> Self {
+    /// `fields` must describe a verified `Data` table inside `frame`.
+    pub(crate) fn from_verified(client: ClientId, frame: Bytes, fields: DataFields) -> Self {
         Self {
             client,
-            table: VerifiedTable { frame, loc },
+            table: VerifiedTable {
+                frame,
+                loc: fields.loc,
+            },
+            channel: fields.channel,
+            request_id: fields.request_id,
+            content_start: fields.content_start,
+            content_len: fields.content_len,
         }
     }
 
@@ -63,12 +73,12 @@ impl RemoteMessage {
 
     /// The channel it was sent on.
     pub fn channel(&self) -> ChannelId {
-        ChannelId(self.message().channel())
+        ChannelId(self.channel)
     }
 
     /// Set when the client expects an answer.
     pub fn request_id(&self) -> Option<RequestId> {
-        match self.message().request_id() {
+        match self.request_id {
             0 => None,
             id => Some(RequestId(id)),
         }
@@ -76,12 +86,23 @@ impl RemoteMessage {
 
     /// The payload, borrowed from the receive buffer.
     pub fn content(&self) -> &[u8] {
-        self.message().content().map(|v| v.bytes()).unwrap_or(&[])
+        // Always in bounds: the verifier checked the vector against the frame.
+        self.table
+            .frame
+            .get(self.content_range())
+            .unwrap_or_default()
     }
 
     /// The payload as shared bytes (no copy).
     pub fn content_bytes(&self) -> Bytes {
-        self.table.slice_of(self.content())
+        if self.table.frame.get(self.content_range()).is_none() {
+            return Bytes::new();
+        }
+        self.table.frame.slice(self.content_range())
+    }
+
+    fn content_range(&self) -> std::ops::Range<usize> {
+        self.content_start..self.content_start.saturating_add(self.content_len)
     }
 
     /// The whole frame this message arrived in.

@@ -11,6 +11,7 @@ use crate::net::core::Core;
 use crate::net::event::{ClientInfo, HostEvent};
 use crate::net::router::MAX_PATTERNS_PER_CLIENT;
 use crate::net::timers::Timer;
+use crate::protocol::fast_verify::{self, DataFields};
 use crate::protocol::{
     self, ChannelId, ChannelPattern, ClientId, CloseCode, RemoteMessage, RemoteResponse,
     WelcomeArgs, encode_response, encode_welcome, ipc, verify_frame,
@@ -24,8 +25,19 @@ const TOKEN_CAPABILITY: &str = "token";
 /// Longest client name kept; longer ones are cut.
 const MAX_CLIENT_NAME: usize = 64;
 
+fn has_identifier(bytes: &[u8]) -> bool {
+    bytes.get(4..8) == Some(protocol::FILE_IDENTIFIER)
+}
+
 /// Handles one binary message from a client.
 pub(crate) fn on_binary(core: &mut Core, id: ClientId, session: &mut Session, bytes: Bytes) {
+    // Most frames are `Data`: check those and read their fields in one pass.
+    if session.state != SessionState::AwaitingHello && has_identifier(&bytes) {
+        if let Some(fields) = fast_verify::data_fields(&bytes) {
+            on_data(core, id, session, bytes, fields);
+            return;
+        }
+    }
     let frame = match verify_frame(&bytes) {
         Ok(frame) => frame,
         Err(e) => {
@@ -56,9 +68,8 @@ pub(crate) fn on_binary(core: &mut Core, id: ClientId, session: &mut Session, by
     match frame.body_type() {
         ipc::Body::Data => {
             if let Some(data) = frame.body_as_data() {
-                let (channel, request_id, loc) =
-                    (data.channel(), data.request_id(), data._tab.loc());
-                on_data(core, id, session, bytes, channel, request_id, loc);
+                let fields = DataFields::of(data);
+                on_data(core, id, session, bytes, fields);
             }
         }
         ipc::Body::Response => {
@@ -232,15 +243,12 @@ fn on_hello(core: &mut Core, id: ClientId, session: &mut Session, hello: ipc::He
     }));
 }
 
-fn on_data(
-    core: &mut Core,
-    id: ClientId,
-    session: &mut Session,
-    bytes: Bytes,
-    channel: u32,
-    request_id: u64,
-    loc: usize,
-) {
+fn on_data(core: &mut Core, id: ClientId, session: &mut Session, bytes: Bytes, fields: DataFields) {
+    let DataFields {
+        channel,
+        request_id,
+        ..
+    } = fields;
     let Some(routed) = core.router.get(ChannelId(channel)) else {
         let message = format!("no channel {channel} is advertised");
         reply_error(
@@ -309,7 +317,7 @@ fn on_data(
             .add(deadline, Timer::InboundRequest(id, request_id));
     }
     core.emit(HostEvent::Message(RemoteMessage::from_verified(
-        id, bytes, loc,
+        id, bytes, fields,
     )));
 }
 
