@@ -3105,6 +3105,10 @@
       /** Called with the new scope (`fleet/<id>/`) when the shown instance changes. */
       this.onSwitch = () => {
       };
+      /** Called with its id when the shown instance leaves the listing (its game stopped or lost NATS). */
+      this.onGone = () => {
+      };
+      this.selectedListed = false;
       this.selected = new URLSearchParams(location.search).get("instance");
       el.select.addEventListener("change", () => this.choose(el.select.value));
     }
@@ -3135,10 +3139,14 @@
       this.render();
       if (this.selected === null && this.instances.length > 0) this.choose(this.instances[0].id);
       this.notify();
+      const stillListed = this.instances.some((i) => i.id === this.selected);
+      if (this.selectedListed && !stillListed && this.selected !== null) this.onGone(this.selected);
+      this.selectedListed = stillListed;
       return true;
     }
     choose(id) {
       this.selected = id;
+      this.selectedListed = this.instances.some((i) => i.id === id);
       this.el.select.value = id;
       this.notify();
     }
@@ -3799,6 +3807,10 @@
       telemetry.reconnected(true);
       scene.clear();
       note(scope ? `showing instance ${scope.slice("fleet/".length, -1)}` : "no instance to show");
+    };
+    fleet.onGone = (id) => {
+      scene.clear();
+      note(`instance ${id} is gone`);
     };
     connection.data.on(({ message, channel }) => {
       if (!channel) return;

@@ -31,6 +31,9 @@ export class Fleet {
   private instances: Listed[] = [];
   /** Called with the new scope (`fleet/<id>/`) when the shown instance changes. */
   onSwitch: (scope: string) => void = () => {};
+  /** Called with its id when the shown instance leaves the listing (its game stopped or lost NATS). */
+  onGone: (id: string) => void = () => {};
+  private selectedListed = false;
 
   constructor(private readonly el: FleetElements) {
     this.selected = new URLSearchParams(location.search).get('instance');
@@ -68,11 +71,15 @@ export class Fleet {
     // restarted game); pick the first one only when nothing was chosen.
     if (this.selected === null && this.instances.length > 0) this.choose(this.instances[0]!.id);
     this.notify();
+    const stillListed = this.instances.some((i) => i.id === this.selected);
+    if (this.selectedListed && !stillListed && this.selected !== null) this.onGone(this.selected);
+    this.selectedListed = stillListed;
     return true;
   }
 
   private choose(id: string): void {
     this.selected = id;
+    this.selectedListed = this.instances.some((i) => i.id === id);
     this.el.select.value = id;
     this.notify();
   }

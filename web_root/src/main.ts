@@ -129,6 +129,11 @@ function main(): void {
     scene.clear();
     note(scope ? `showing instance ${scope.slice('fleet/'.length, -1)}` : 'no instance to show');
   };
+  fleet.onGone = (id) => {
+    // Its entities are no longer live; the chart keeps the history it had.
+    scene.clear();
+    note(`instance ${id} is gone`);
+  };
   connection.data.on(({ message, channel }) => {
     if (!channel) return;
     if (fleet.receive(channel.name, message)) return;

@@ -244,6 +244,9 @@ describe('the editor against the fleet gateway', { skip: SKIP, timeout: 240_000 
     // Three missed heartbeats of one second, then the listing changes.
     await page.waitForSelector('#fleet[data-instances="1"]', { timeout: 30_000 });
     await page.waitForSelector('#fleet-instance option[value="fleet-a"]:has-text("gone")', { state: 'attached' });
+    // The instance shown was fleet-a: its entities are no longer listed as live.
+    await page.waitForSelector('#notices li:has-text("instance fleet-a is gone")');
+    await page.waitForFunction(() => document.querySelectorAll('#entities tr').length === 0);
     await page.waitForFunction(() => !document.querySelector('#channels tr[data-channel="fleet/fleet-a/telemetry/fps"]'));
     assert.ok(await page.$('#channels tr[data-channel="fleet/fleet-b/telemetry/fps"]'));
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
