@@ -1858,11 +1858,11 @@
     builder.finish(frame, FILE_IDENTIFIER);
     return builder.asUint8Array();
   }
-  function encodeHello(clientName, versions = PROTOCOL_VERSIONS, token) {
+  function encodeHello(clientName, versions = PROTOCOL_VERSIONS, token2) {
     const b = new Builder(128);
     const name = b.createString(clientName);
     const versionVector = Hello.createProtocolVersionsVector(b, versions);
-    const tokenOffset = token ? b.createString(token) : 0;
+    const tokenOffset = token2 ? b.createString(token2) : 0;
     Hello.startHello(b);
     Hello.addClientName(b, name);
     Hello.addProtocolVersions(b, versionVector);
@@ -3713,6 +3713,9 @@
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     return `${scheme}//${location.host}/`;
   }
+  function token() {
+    return new URLSearchParams(location.hash.slice(1)).get("token") ?? void 0;
+  }
   function showState(state) {
     const status = byId("status");
     const detail = byId("status-detail");
@@ -3750,6 +3753,7 @@
     const connection = new Connection({
       url: socketUrl(),
       clientName: "editor",
+      token: token(),
       // `**` so that nested metrics such as telemetry/physics/bodies arrive too.
       // On a fleet gateway the same channels arrive as fleet/<instance>/...
       patterns: ["telemetry/**", ENTITIES_CHANNEL, EVENTS_PATTERN, ...FLEET_PATTERNS]

@@ -24,6 +24,14 @@ function socketUrl(): string {
   return `${scheme}//${location.host}/`;
 }
 
+/**
+ * A token for hosts that need one, from `#token=SECRET`: the fragment stays
+ * in the browser (never in a request line or a server log).
+ */
+function token(): string | undefined {
+  return new URLSearchParams(location.hash.slice(1)).get('token') ?? undefined;
+}
+
 function showState(state: ConnectionState): void {
   const status = byId('status');
   const detail = byId('status-detail');
@@ -67,6 +75,7 @@ function main(): void {
   const connection = new Connection({
     url: socketUrl(),
     clientName: 'editor',
+    token: token(),
     // `**` so that nested metrics such as telemetry/physics/bodies arrive too.
     // On a fleet gateway the same channels arrive as fleet/<instance>/...
     patterns: ['telemetry/**', ENTITIES_CHANNEL, EVENTS_PATTERN, ...FLEET_PATTERNS],

@@ -4,7 +4,9 @@
 // `fleet/<instance>/...` channels, shows one instance's live telemetry,
 // switches to the other and spawns an entity there through NATS (seen on
 // that game's own editor, not on the other's), and notices an instance
-// killed with SIGKILL.
+// killed with SIGKILL. The gateway asks for a token (`--token`), which the
+// page takes from its URL's fragment (`#token=`); a page without it is
+// refused.
 //
 //   node --test web_root/tests/fleet.test.mjs
 //
@@ -32,6 +34,8 @@ const SWITCHBOARD_BIN = process.env.SWITCHBOARD_BIN || join(REPO, 'target/debug/
 const CHROMIUM_BIN = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const SCREENSHOT = join(REPO, 'target/artifacts/fleet.png');
 const WAIT = 20_000;
+/** The gateway's `--token`; the page takes it from `#token=`. */
+const TOKEN = 'fleet-s3cret';
 
 /** nats-server on PATH, or where Debian puts it (/usr/sbin is not on every user's PATH). */
 function natsServerBinary() {
@@ -127,6 +131,7 @@ describe('the editor against the fleet gateway', { skip: SKIP, timeout: 240_000 
   let demoA;
   let demoB;
   let demoBUrl;
+  let gatewayUrl;
   const pageErrors = [];
 
   before(async () => {
@@ -154,9 +159,9 @@ describe('the editor against the fleet gateway', { skip: SKIP, timeout: 240_000 
     await demoA.editorUrl();
     demoBUrl = await demoB.editorUrl();
 
-    const gateway = new Child('switchboard fleet', SWITCHBOARD_BIN, ['fleet', '--nats', natsUrl, '--port', '0', '--web-root', join(WEB_ROOT, 'public')]);
+    const gateway = new Child('switchboard fleet', SWITCHBOARD_BIN, ['fleet', '--nats', natsUrl, '--port', '0', '--web-root', join(WEB_ROOT, 'public'), '--token', TOKEN]);
     children.push(gateway);
-    const gatewayUrl = await gateway.editorUrl();
+    gatewayUrl = await gateway.editorUrl();
 
     context = await chromium.launchPersistentContext(join(scratch, 'profile'), {
       executablePath: CHROMIUM_BIN,
@@ -171,7 +176,7 @@ describe('the editor against the fleet gateway', { skip: SKIP, timeout: 240_000 
     );
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await page.goto(gatewayUrl, { timeout: WAIT });
+    await page.goto(`${gatewayUrl}#token=${TOKEN}`, { timeout: WAIT });
   });
 
   after(async () => {
@@ -202,6 +207,15 @@ describe('the editor against the fleet gateway', { skip: SKIP, timeout: 240_000 
     const options = await page.$$eval('#fleet-instance option', (os) => os.map((o) => o.value));
     assert.deepEqual(options, ['fleet-a', 'fleet-b']);
     assert.equal(await page.inputValue('#fleet-instance'), 'fleet-a');
+  });
+
+  it('is refused by the gateway without its token', async () => {
+    const stranger = await context.newPage();
+    await stranger.goto(gatewayUrl, { timeout: WAIT });
+    await stranger.waitForSelector('#status[data-state="closed"]');
+    assert.match(await stranger.textContent('#status'), /^closed \(4003/);
+    assert.equal(await stranger.$('#channels tr'), null);
+    await stranger.close();
   });
 
   it("shows the chosen instance's live telemetry", async () => {
