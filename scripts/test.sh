@@ -15,6 +15,9 @@ cargo test --all-features
 echo "== demo binary for the Python and browser tests"
 cargo build --example ipc_agent --features full
 export DEMO_BIN="$PWD/target/debug/examples/ipc_agent"
+# `cargo test --all-features` above built it with every feature (nats for
+# the fleet gateway's browser test).
+export SWITCHBOARD_BIN="$PWD/target/debug/switchboard"
 
 echo "== Python client"
 python3 -m pytest clients/python/tests -q

@@ -194,7 +194,7 @@
 //! | `bevy` | yes | [`bevy`] (the plugin, system sets, ECS messages, on-demand runner) and [`agents`]' telemetry agent; only `bevy_ecs` and `bevy_app` |
 //! | `hardware` | no | the hardware-bridge agent (radios, YAML device types, SQLite registry) |
 //! | `inspector` | no | the entity inspector agent: the world's entities, components and resources by reflection, BRP's requests as channels (`docs/inspector.md`) |
-//! | `tls` | no | `wss://` through rustls: serving it ([`TlsConfig`]) and dialling it ([`DialTlsConfig`]) |
+//! | `tls` | no | `wss://` through rustls: serving it ([`TlsConfig`]), dialling it ([`DialTlsConfig`]) and the blocking client's `wss://` ([`client::Client::connect_tls_with`]) |
 //! | `discovery` | no | reading the records of running hosts ([`discovery::list`]); every host writes its record without it |
 //! | `mqueue` | no | clients over POSIX message queues named after the game's PID (Linux; `MqueueConfig`) |
 //! | `plugins` | no | [`plugins`]: plugin processes over pipes, registration, supervision (Unix; `docs/plugins.md`) |

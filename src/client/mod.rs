@@ -34,6 +34,8 @@ mod decode;
 mod pipe;
 #[cfg(all(feature = "mqueue", target_os = "linux"))]
 mod queues;
+#[cfg(feature = "tls")]
+mod secure;
 mod wire;
 
 #[cfg(all(unix, feature = "plugins"))]
@@ -76,6 +78,10 @@ pub enum ClientError {
     /// Nothing arrived in time.
     #[error("timed out")]
     Timeout,
+    /// TLS failed: the server's certificate was refused, or the server
+    /// name is not one a certificate can name.
+    #[error("TLS: {0}")]
+    Tls(String),
     /// The host said something out of order.
     #[error("unexpected: {0}")]
     Unexpected(String),
@@ -215,6 +221,37 @@ impl Client {
     ) -> Result<Self, ClientError> {
         let ws = Self::open_socket(addr)?;
         Self::handshake(Wire::WebSocket(Box::new(ws)), options)
+    }
+
+    /// Connects over `wss://` (feature `tls`) and says `Hello`: the
+    /// server's certificate must be valid for `server_name` under `tls`'s
+    /// roots ([`DialTlsConfig::from_ca_pem_file`](crate::DialTlsConfig::from_ca_pem_file)
+    /// for a CA of your own, [`DialTlsConfig::system_roots`](crate::DialTlsConfig::system_roots)
+    /// for the system's).
+    ///
+    /// ```no_run
+    /// use switchboard::DialTlsConfig;
+    /// use switchboard::client::{Client, ClientOptions};
+    ///
+    /// let tls = DialTlsConfig::from_ca_pem_file("studio-ca.pem")?;
+    /// let client = Client::connect_tls_with(
+    ///     "game.local:9443",
+    ///     "game.local",
+    ///     &tls,
+    ///     ClientOptions::new("dashboard"),
+    /// )?;
+    /// println!("connected to {}", client.welcome().host_name);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn connect_tls_with(
+        addr: impl ToSocketAddrs,
+        server_name: &str,
+        tls: &crate::DialTlsConfig,
+        options: ClientOptions,
+    ) -> Result<Self, ClientError> {
+        let ws = secure::open(addr, server_name, tls, options.timeout)?;
+        Self::handshake(Wire::SecureWebSocket(Box::new(ws)), options)
     }
 
     /// Says `Hello` over an in-memory connection from

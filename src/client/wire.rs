@@ -18,6 +18,8 @@ const MEMORY_SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub(super) enum Wire {
     WebSocket(Box<WebSocket<TcpStream>>),
+    #[cfg(feature = "tls")]
+    SecureWebSocket(Box<super::secure::SecureSocket>),
     Memory(MemoryConnection),
     #[cfg(all(feature = "mqueue", target_os = "linux"))]
     Queues(Box<super::queues::QueueWire>),
@@ -29,6 +31,8 @@ impl Wire {
     pub(super) fn send(&mut self, message: Message) -> Result<(), ClientError> {
         match self {
             Wire::WebSocket(ws) => Ok(ws.send(message)?),
+            #[cfg(feature = "tls")]
+            Wire::SecureWebSocket(ws) => Ok(ws.send(message)?),
             Wire::Memory(memory) => match message {
                 Message::Binary(frame) => memory
                     .send(frame, MEMORY_SEND_TIMEOUT)
@@ -79,6 +83,8 @@ impl Wire {
     pub(super) fn close(&mut self) -> Result<(), ClientError> {
         match self {
             Wire::WebSocket(ws) => Ok(ws.close(None)?),
+            #[cfg(feature = "tls")]
+            Wire::SecureWebSocket(ws) => Ok(ws.close(None)?),
             Wire::Memory(memory) => memory.close(1000, "").map_err(memory_error),
             #[cfg(all(feature = "mqueue", target_os = "linux"))]
             Wire::Queues(queues) => queues.close(1000, ""),
@@ -89,7 +95,17 @@ impl Wire {
 
     pub(super) fn read_one(&mut self, timeout: Duration) -> Result<Received, ClientError> {
         match self {
-            Wire::WebSocket(ws) => read_ws(ws, timeout),
+            Wire::WebSocket(ws) => {
+                ws.get_mut().set_read_timeout(Some(at_least_1ms(timeout)))?;
+                read_ws(ws)
+            }
+            #[cfg(feature = "tls")]
+            Wire::SecureWebSocket(ws) => {
+                ws.get_mut()
+                    .sock
+                    .set_read_timeout(Some(at_least_1ms(timeout)))?;
+                read_ws(ws)
+            }
             Wire::Memory(memory) => match memory.recv(timeout).map_err(memory_error)? {
                 MemoryIncoming::Frame(frame) => decode(&frame),
                 MemoryIncoming::Closed { code, reason } => {
@@ -137,9 +153,13 @@ fn memory_error(error: MemoryError) -> ClientError {
     }
 }
 
-fn read_ws(ws: &mut WebSocket<TcpStream>, timeout: Duration) -> Result<Received, ClientError> {
-    ws.get_mut()
-        .set_read_timeout(Some(timeout.max(Duration::from_millis(1))))?;
+/// A zero read timeout means "block forever" to the socket.
+fn at_least_1ms(timeout: Duration) -> Duration {
+    timeout.max(Duration::from_millis(1))
+}
+
+/// One message from a WebSocket whose read timeout is already set.
+fn read_ws<S: io::Read + io::Write>(ws: &mut WebSocket<S>) -> Result<Received, ClientError> {
     let message = match ws.read() {
         Ok(message) => message,
         Err(tungstenite::Error::Io(e))

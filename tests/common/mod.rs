@@ -9,6 +9,8 @@ pub mod inspector;
 pub mod misbehaving;
 #[cfg(feature = "nats")]
 pub mod nats;
+#[cfg(feature = "nats")]
+pub mod nats_jwt;
 #[cfg(all(feature = "packages", feature = "cli"))]
 pub mod packages;
 pub mod raw_ws;

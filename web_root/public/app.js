@@ -1858,11 +1858,11 @@
     builder.finish(frame, FILE_IDENTIFIER);
     return builder.asUint8Array();
   }
-  function encodeHello(clientName, versions = PROTOCOL_VERSIONS, token) {
+  function encodeHello(clientName, versions = PROTOCOL_VERSIONS, token2) {
     const b = new Builder(128);
     const name = b.createString(clientName);
     const versionVector = Hello.createProtocolVersionsVector(b, versions);
-    const tokenOffset = token ? b.createString(token) : 0;
+    const tokenOffset = token2 ? b.createString(token2) : 0;
     Hello.startHello(b);
     Hello.addClientName(b, name);
     Hello.addProtocolVersions(b, versionVector);
@@ -2057,6 +2057,11 @@
       this.welcome = null;
       this.lastSessionId = null;
       this.stopped = false;
+      /**
+       * Prepended to the channel names given to `publish` and `request`: on a
+       * fleet gateway, `fleet/<instance>/` sends them to that instance.
+       */
+      this.scope = "";
     }
     start() {
       this.stopped = false;
@@ -2126,8 +2131,10 @@
     // -------------------------------------------------------------------------
     requireChannel(name) {
       if (!this.welcome) throw new RequestError("not connected", "Closed");
-      const channel = this.channelByName(name);
-      if (!channel) throw new RequestError(`no channel ${JSON.stringify(name)} is advertised`, "UnknownChannel");
+      const channel = this.channelByName(this.scope + name);
+      if (!channel) {
+        throw new RequestError(`no channel ${JSON.stringify(this.scope + name)} is advertised`, "UnknownChannel");
+      }
       return channel;
     }
     takeRequestId() {
@@ -3107,6 +3114,87 @@
     }
   };
 
+  // src/fleet.ts
+  var INSTANCES_CHANNEL = "fleet/instances";
+  var PREFIX = "fleet/";
+  var FLEET_PATTERNS = [INSTANCES_CHANNEL, "fleet/*/telemetry/**", "fleet/*/scene/entities"];
+  var Fleet = class {
+    constructor(el) {
+      this.el = el;
+      this.lastScope = "";
+      this.instances = [];
+      /** Called with the new scope (`fleet/<id>/`) when the shown instance changes. */
+      this.onSwitch = () => {
+      };
+      /** Called with its id when the shown instance leaves the listing (its game stopped or lost NATS). */
+      this.onGone = () => {
+      };
+      this.selectedListed = false;
+      this.selected = new URLSearchParams(location.search).get("instance");
+      el.select.addEventListener("change", () => this.choose(el.select.value));
+    }
+    /** `fleet/<id>/` for the shown instance, or "" (no gateway, or no instance yet). */
+    get scope() {
+      return this.selected !== null && this.instances.length > 0 ? `${PREFIX}${this.selected}/` : "";
+    }
+    /**
+     * The game's name for a channel the page received, or null when it belongs
+     * to an instance not shown. Names outside `fleet/` pass unchanged.
+     */
+    localName(channel) {
+      if (!channel.startsWith(PREFIX)) return channel;
+      const scope = this.scope;
+      return scope !== "" && channel.startsWith(scope) ? channel.slice(scope.length) : null;
+    }
+    /** Takes a `fleet/instances` message; true if it was one. */
+    receive(channel, message) {
+      if (channel !== INSTANCES_CHANNEL) return false;
+      let listed;
+      try {
+        listed = contentJson(message.content);
+      } catch {
+        return true;
+      }
+      if (!Array.isArray(listed)) return true;
+      this.instances = listed.filter((i) => typeof i?.id === "string");
+      this.render();
+      if (this.selected === null && this.instances.length > 0) this.choose(this.instances[0].id);
+      this.notify();
+      const stillListed = this.instances.some((i) => i.id === this.selected);
+      if (this.selectedListed && !stillListed && this.selected !== null) this.onGone(this.selected);
+      this.selectedListed = stillListed;
+      return true;
+    }
+    choose(id) {
+      this.selected = id;
+      this.selectedListed = this.instances.some((i) => i.id === id);
+      this.el.select.value = id;
+      this.notify();
+    }
+    /** Tells the page only when the scope really changed (listings come with every heartbeat). */
+    notify() {
+      const scope = this.scope;
+      if (scope === this.lastScope) return;
+      this.lastScope = scope;
+      this.onSwitch(scope);
+    }
+    render() {
+      const ids = this.instances.map((i) => i.id);
+      if (this.selected !== null && !ids.includes(this.selected)) ids.push(this.selected);
+      const options = ids.map((id) => {
+        const option = document.createElement("option");
+        option.value = id;
+        const listed = this.instances.find((i) => i.id === id);
+        option.textContent = !listed ? `${id} (gone)` : listed.name && listed.name !== id ? `${listed.name} (${id})` : id;
+        return option;
+      });
+      this.el.select.replaceChildren(...options);
+      if (this.selected !== null) this.el.select.value = this.selected;
+      this.el.picker.hidden = false;
+      this.el.picker.dataset.instances = String(this.instances.length);
+    }
+  };
+
   // src/inspector.ts
   var QUERY_CHANNEL = "world/query";
   var NAME = "bevy_ecs::name::Name";
@@ -3646,6 +3734,9 @@
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     return `${scheme}//${location.host}/`;
   }
+  function token() {
+    return new URLSearchParams(location.hash.slice(1)).get("token") ?? void 0;
+  }
   function showState(state) {
     const status = byId("status");
     const detail = byId("status-detail");
@@ -3683,9 +3774,12 @@
     const connection = new Connection({
       url: socketUrl(),
       clientName: "editor",
+      token: token(),
       // `**` so that nested metrics such as telemetry/physics/bodies arrive too.
-      patterns: ["telemetry/**", ENTITIES_CHANNEL, EVENTS_PATTERN]
+      // On a fleet gateway the same channels arrive as fleet/<instance>/...
+      patterns: ["telemetry/**", ENTITIES_CHANNEL, EVENTS_PATTERN, ...FLEET_PATTERNS]
     });
+    const fleet = new Fleet({ picker: byId("fleet"), select: byId("fleet-instance") });
     const telemetry = new Telemetry(byId("telemetry-chart"), byId("telemetry-values"));
     const scene = new Scene(connection, {
       table: byId("entities"),
@@ -3733,13 +3827,26 @@
       devices.channelsChanged();
     });
     connection.notice.on(note);
+    fleet.onSwitch = (scope) => {
+      connection.scope = scope;
+      telemetry.reconnected(true);
+      scene.clear();
+      note(scope ? `showing instance ${scope.slice("fleet/".length, -1)}` : "no instance to show");
+    };
+    fleet.onGone = (id) => {
+      scene.clear();
+      note(`instance ${id} is gone`);
+    };
     connection.data.on(({ message, channel }) => {
       if (!channel) return;
-      if (inspector.receive(channel.name, message)) return;
-      if (channel.name.startsWith("telemetry/")) telemetry.receive(channel.name.slice("telemetry/".length), message);
-      else if (channel.name === ENTITIES_CHANNEL) scene.receive(message);
-      else if (channel.name === ECHO_CHANNEL) echo.receive(message);
-      else if (channel.name.startsWith("hardware/events/")) devices.receive(channel.name, message);
+      if (fleet.receive(channel.name, message)) return;
+      const name = fleet.localName(channel.name);
+      if (name === null) return;
+      if (inspector.receive(name, message)) return;
+      if (name.startsWith("telemetry/")) telemetry.receive(name.slice("telemetry/".length), message);
+      else if (name === ENTITIES_CHANNEL) scene.receive(message);
+      else if (name === ECHO_CHANNEL) echo.receive(message);
+      else if (name.startsWith("hardware/events/")) devices.receive(name, message);
     });
     window.switchboard = {
       request: (channel, body) => jsonRequest(connection, channel, body ?? {})

@@ -83,6 +83,11 @@ export class Connection {
   private welcome: Welcome | null = null;
   private lastSessionId: string | null = null;
   private stopped = false;
+  /**
+   * Prepended to the channel names given to `publish` and `request`: on a
+   * fleet gateway, `fleet/<instance>/` sends them to that instance.
+   */
+  scope = '';
 
   constructor(private readonly options: ConnectionOptions) {}
 
@@ -162,8 +167,10 @@ export class Connection {
 
   private requireChannel(name: string): Channel {
     if (!this.welcome) throw new RequestError('not connected', 'Closed');
-    const channel = this.channelByName(name);
-    if (!channel) throw new RequestError(`no channel ${JSON.stringify(name)} is advertised`, 'UnknownChannel');
+    const channel = this.channelByName(this.scope + name);
+    if (!channel) {
+      throw new RequestError(`no channel ${JSON.stringify(this.scope + name)} is advertised`, 'UnknownChannel');
+    }
     return channel;
   }
 

@@ -4,6 +4,7 @@ import { renderChannels } from './channels';
 import { Connection, ConnectionState } from './connection';
 import { Devices } from './devices';
 import { ECHO_CHANNEL, Echo } from './echo';
+import { FLEET_PATTERNS, Fleet } from './fleet';
 import { EVENTS_PATTERN, JsonObject, jsonRequest } from './hardware';
 import { Inspector } from './inspector';
 import { ENTITIES_CHANNEL, Scene } from './scene';
@@ -21,6 +22,14 @@ function socketUrl(): string {
   if (override) return override;
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   return `${scheme}//${location.host}/`;
+}
+
+/**
+ * A token for hosts that need one, from `#token=SECRET`: the fragment stays
+ * in the browser (never in a request line or a server log).
+ */
+function token(): string | undefined {
+  return new URLSearchParams(location.hash.slice(1)).get('token') ?? undefined;
 }
 
 function showState(state: ConnectionState): void {
@@ -66,9 +75,12 @@ function main(): void {
   const connection = new Connection({
     url: socketUrl(),
     clientName: 'editor',
+    token: token(),
     // `**` so that nested metrics such as telemetry/physics/bodies arrive too.
-    patterns: ['telemetry/**', ENTITIES_CHANNEL, EVENTS_PATTERN],
+    // On a fleet gateway the same channels arrive as fleet/<instance>/...
+    patterns: ['telemetry/**', ENTITIES_CHANNEL, EVENTS_PATTERN, ...FLEET_PATTERNS],
   });
+  const fleet = new Fleet({ picker: byId('fleet'), select: byId<HTMLSelectElement>('fleet-instance') });
 
   const telemetry = new Telemetry(byId<HTMLCanvasElement>('telemetry-chart'), byId('telemetry-values'));
   const scene = new Scene(connection, {
@@ -119,13 +131,28 @@ function main(): void {
     devices.channelsChanged();
   });
   connection.notice.on(note);
+  fleet.onSwitch = (scope) => {
+    // Another instance: its history and entities are not the last one's.
+    connection.scope = scope;
+    telemetry.reconnected(true);
+    scene.clear();
+    note(scope ? `showing instance ${scope.slice('fleet/'.length, -1)}` : 'no instance to show');
+  };
+  fleet.onGone = (id) => {
+    // Its entities are no longer live; the chart keeps the history it had.
+    scene.clear();
+    note(`instance ${id} is gone`);
+  };
   connection.data.on(({ message, channel }) => {
     if (!channel) return;
-    if (inspector.receive(channel.name, message)) return;
-    if (channel.name.startsWith('telemetry/')) telemetry.receive(channel.name.slice('telemetry/'.length), message);
-    else if (channel.name === ENTITIES_CHANNEL) scene.receive(message);
-    else if (channel.name === ECHO_CHANNEL) echo.receive(message);
-    else if (channel.name.startsWith('hardware/events/')) devices.receive(channel.name, message);
+    if (fleet.receive(channel.name, message)) return;
+    const name = fleet.localName(channel.name);
+    if (name === null) return;
+    if (inspector.receive(name, message)) return;
+    if (name.startsWith('telemetry/')) telemetry.receive(name.slice('telemetry/'.length), message);
+    else if (name === ENTITIES_CHANNEL) scene.receive(message);
+    else if (name === ECHO_CHANNEL) echo.receive(message);
+    else if (name.startsWith('hardware/events/')) devices.receive(name, message);
   });
 
   // For the browser console (and the end-to-end test): a JSON request over

@@ -2,6 +2,7 @@
 //! and what each client error means as an exit code.
 
 use std::io;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
@@ -13,9 +14,13 @@ use crate::target::{self, Target};
 /// Options of every subcommand that talks to a game.
 #[derive(Debug, Args)]
 pub struct Common {
-    /// The game: a ws:// URL (ws://127.0.0.1:9001/) or its process id
-    /// (reached over its message queues).
+    /// The game: a ws:// or wss:// URL (ws://127.0.0.1:9001/), its process
+    /// id (reached over its message queues) or its name (switchboard ls).
     pub target: String,
+    /// CA certificate (PEM) to trust for a wss:// target, instead of the
+    /// system's CA bundle.
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
     /// Token for the game's Hello, if it requires one.
     #[arg(long, value_name = "SECRET")]
     pub token: Option<String>,
@@ -50,14 +55,9 @@ pub fn connect(common: &Common) -> Result<Client, Failure> {
     options.timeout = common.timeout;
     let connected = match &target {
         Target::WebSocket { addr, .. } => Client::connect_with(addr.as_str(), options),
-        Target::SecureWebSocket { url } => {
-            return Err(Failure::new(
-                Kind::Usage,
-                format!(
-                    "{url}: wss:// is not supported by this program yet; use ws:// or a process id"
-                ),
-            ));
-        }
+        Target::SecureWebSocket {
+            addr, server_name, ..
+        } => over_tls(addr, server_name, common.ca.as_deref(), options)?,
         Target::Process(pid) => over_queues(*pid, &common.queue_prefix, options),
     };
     connected.map_err(|e| match (&target, e) {
@@ -72,6 +72,39 @@ pub fn connect(common: &Common) -> Result<Client, Failure> {
         ),
         (target, e) => failure(target, e),
     })
+}
+
+/// `wss://`: the server's certificate checked against `--ca` or the
+/// system's CA bundle. A CA that cannot be read is a usage error, before
+/// anything is sent.
+#[cfg(feature = "tls")]
+fn over_tls(
+    addr: &str,
+    server_name: &str,
+    ca: Option<&std::path::Path>,
+    options: ClientOptions,
+) -> Result<Result<Client, ClientError>, Failure> {
+    let tls = match ca {
+        Some(path) => switchboard::DialTlsConfig::from_ca_pem_file(path),
+        None => switchboard::DialTlsConfig::system_roots(),
+    }
+    .map_err(|e| Failure::new(Kind::Usage, format!("--ca: {e}")))?;
+    Ok(Client::connect_tls_with(addr, server_name, &tls, options))
+}
+
+#[cfg(not(feature = "tls"))]
+fn over_tls(
+    addr: &str,
+    _server_name: &str,
+    _ca: Option<&std::path::Path>,
+    _options: ClientOptions,
+) -> Result<Result<Client, ClientError>, Failure> {
+    Err(Failure::new(
+        Kind::Usage,
+        format!(
+            "wss://{addr}: this switchboard was built without the tls feature; use ws:// or a process id"
+        ),
+    ))
 }
 
 #[cfg(all(feature = "mqueue", target_os = "linux"))]
@@ -95,6 +128,8 @@ pub fn failure(target: &Target, error: ClientError) -> Failure {
         ClientError::Refused { .. } | ClientError::Failed(_) | ClientError::QueueRefused { .. } => {
             Kind::Refused
         }
+        // The certificate was refused: talking would not have been safe.
+        ClientError::Tls(_) => Kind::Refused,
         // 4003: the token was refused.
         ClientError::Closed { code: 4003, .. } => Kind::Refused,
         ClientError::Closed { .. } => Kind::Unreachable,

@@ -22,6 +22,9 @@ pub struct Args {
     /// in a program of your own).
     #[arg(long, default_value = "127.0.0.1")]
     bind: IpAddr,
+    /// Dashboards must send this token in their Hello; others are refused.
+    #[arg(long, value_name = "SECRET")]
+    token: Option<String>,
     /// Token for NATS (nats-server --auth).
     #[arg(long, value_name = "TOKEN", conflicts_with_all = ["nats_user", "nats_creds"])]
     nats_token: Option<String>,
@@ -37,6 +40,18 @@ pub struct Args {
     /// CA certificate (PEM) to trust for NATS over TLS; repeatable.
     #[arg(long, value_name = "FILE")]
     nats_ca: Vec<PathBuf>,
+    /// Client certificate (PEM) for NATS over mutual TLS (with --nats-key).
+    #[arg(long, value_name = "FILE", requires = "nats_key")]
+    nats_cert: Option<PathBuf>,
+    /// The key (PEM) of --nats-cert.
+    #[arg(long, value_name = "FILE", requires = "nats_cert")]
+    nats_key: Option<PathBuf>,
+    /// Refuse a NATS server that does not offer TLS.
+    #[arg(long)]
+    nats_tls_required: bool,
+    /// Start TLS before the server's INFO (a server with handshake_first).
+    #[arg(long)]
+    nats_tls_first: bool,
     /// Folder served over HTTP (default: the editor in this repository).
     #[arg(long, value_name = "DIR")]
     web_root: Option<PathBuf>,
@@ -59,8 +74,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
         _ => NatsAuth::None,
     };
     let connect = NatsConnect::new(&args.nats).auth(auth).tls(NatsTls {
+        required: args.nats_tls_required,
         root_certificates: args.nats_ca,
-        ..NatsTls::default()
+        client_certificate: args.nats_cert.zip(args.nats_key),
+        tls_first: args.nats_tls_first,
     });
     let web_root = args
         .web_root
@@ -70,6 +87,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
         .host_name("switchboard-fleet");
     if web_root.is_dir() {
         host = host.web_root(web_root);
+    }
+    if let Some(token) = &args.token {
+        host = host.token(token);
     }
     let gateway =
         Gateway::start(GatewayConfig::new(connect).host(host)).map_err(Failure::failed)?;

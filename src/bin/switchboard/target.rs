@@ -12,8 +12,13 @@ use crate::exit::{Failure, Kind};
 pub enum Target {
     /// `ws://HOST:PORT/...`: the address to connect to.
     WebSocket { addr: String, url: String },
-    /// `wss://...`: known, but this program has no TLS client yet.
-    SecureWebSocket { url: String },
+    /// `wss://HOST:PORT/...`: the address, and the host name the server's
+    /// certificate must be valid for.
+    SecureWebSocket {
+        addr: String,
+        server_name: String,
+        url: String,
+    },
     /// A process id: the game's message queues.
     Process(u32),
 }
@@ -21,7 +26,7 @@ pub enum Target {
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Target::WebSocket { url, .. } | Target::SecureWebSocket { url } => f.write_str(url),
+            Target::WebSocket { url, .. } | Target::SecureWebSocket { url, .. } => f.write_str(url),
             Target::Process(pid) => write!(f, "process {pid}"),
         }
     }
@@ -30,25 +35,17 @@ impl fmt::Display for Target {
 /// Reads a TARGET argument.
 pub fn parse(text: &str) -> Result<Target, Failure> {
     if let Some(rest) = text.strip_prefix("ws://") {
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        if authority.is_empty() {
-            return Err(Failure::new(Kind::Usage, format!("{text:?} names no host")));
-        }
-        let addr = if authority
-            .rsplit_once(':')
-            .is_some_and(|(_, port)| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()))
-        {
-            authority.to_owned()
-        } else {
-            format!("{authority}:80")
-        };
+        let (addr, _) = authority(text, rest, 80)?;
         return Ok(Target::WebSocket {
             addr,
             url: text.to_owned(),
         });
     }
-    if text.starts_with("wss://") {
+    if let Some(rest) = text.strip_prefix("wss://") {
+        let (addr, server_name) = authority(text, rest, 443)?;
         return Ok(Target::SecureWebSocket {
+            addr,
+            server_name,
             url: text.to_owned(),
         });
     }
@@ -68,6 +65,40 @@ pub fn parse(text: &str) -> Result<Target, Failure> {
         ));
     }
     by_name(text)
+}
+
+/// The `host:port` to connect to and the bare host name (IPv6 brackets
+/// off) of a URL's authority, `rest` being the URL after its scheme.
+fn authority(text: &str, rest: &str, default_port: u16) -> Result<(String, String), Failure> {
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.is_empty() || authority.contains('@') {
+        return Err(Failure::new(
+            Kind::Usage,
+            format!("{text:?} names no host (or has credentials in it)"),
+        ));
+    }
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port))
+            if !port.is_empty()
+                && port.bytes().all(|b| b.is_ascii_digit())
+                && (!host.starts_with('[') || host.ends_with(']')) =>
+        {
+            (host, Some(port))
+        }
+        _ => (authority, None),
+    };
+    if host.is_empty() {
+        return Err(Failure::new(Kind::Usage, format!("{text:?} names no host")));
+    }
+    let addr = match port {
+        Some(port) => format!("{host}:{port}"),
+        None => format!("{host}:{default_port}"),
+    };
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    Ok((addr, bare.to_owned()))
 }
 
 /// A game's name from discovery: exactly one running game must have it.
@@ -120,14 +151,25 @@ mod tests {
             matches!(parse("ws://[::1]:9001").unwrap(), Target::WebSocket { addr, .. } if addr == "[::1]:9001")
         );
         assert_eq!(parse("4242").unwrap(), Target::Process(4242));
+        assert_eq!(
+            parse("wss://localhost:9443/").unwrap(),
+            Target::SecureWebSocket {
+                addr: "localhost:9443".into(),
+                server_name: "localhost".into(),
+                url: "wss://localhost:9443/".into()
+            }
+        );
         assert!(matches!(
-            parse("wss://x:1/").unwrap(),
-            Target::SecureWebSocket { .. }
+            parse("wss://[::1]").unwrap(),
+            Target::SecureWebSocket { addr, server_name, .. } if addr == "[::1]:443" && server_name == "::1"
         ));
         for bad in [
             "",
             "0",
             "ws://",
+            "wss://",
+            "wss://:9443/",
+            "ws://user@host:1/",
             "http://x",
             "no such game, surely",
             "99999999999",
