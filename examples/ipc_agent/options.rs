@@ -76,7 +76,9 @@ Content:
   --zwave-port PATH        drive Z-Wave with a real Serial API stick (e.g.
                            /dev/ttyACM0) instead of the simulated dongle
   --plugins DIR            start the plugins in DIR/*/plugin.json (default,
-                           with the plugins feature: examples/plugins)
+                           with the plugins feature: examples/plugins);
+                           with the packages feature also the folder the
+                           editor installs .lamp packages into
   --no-plugins             start no plugins
 
 Fleet (needs the nats feature:

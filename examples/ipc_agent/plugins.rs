@@ -1,6 +1,9 @@
 //! `--plugins DIR`: the demo starts the plugins in `DIR/*/plugin.json`
 //! (with the `plugins` feature; the examples in `examples/plugins` by
 //! default). Their profiles go under the system's temporary folder.
+//! With the `packages` feature the same folder is also the plugins folder
+//! the editor's Plugins panel installs `.lamp` packages into (the
+//! `plugins/*` channels of `PackageManagerPlugin`).
 
 use std::path::Path;
 
@@ -9,6 +12,11 @@ use switchboard::bevy::IpcPluginsPlugin;
 use switchboard::plugins::{PluginsConfig, load_manifests};
 
 pub fn add(app: &mut App, dir: &Path) {
+    // First: it makes the folder when missing, so a fresh one has a panel.
+    #[cfg(feature = "packages")]
+    app.add_plugins(switchboard::agents::packages::PackageManagerPlugin::new(
+        dir,
+    ));
     let manifests = match load_manifests(dir) {
         Ok(manifests) => manifests,
         Err(e) => {
