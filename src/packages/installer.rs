@@ -20,7 +20,7 @@ use super::info::{Info, check_package_name};
 use super::package::Package;
 use super::registry::{self, InstalledPackage, PackageRegistry};
 use super::staging::{self, TempDir};
-use crate::fields::Object;
+use crate::fields::{Fields, Object};
 
 /// The registry's file name inside the plugins folder.
 pub const REGISTRY_FILE: &str = ".registry.sqlite3";
@@ -66,6 +66,10 @@ pub struct Listed {
     pub configuration: Object,
     /// The secret fields that have a value.
     pub secrets_set: Vec<String>,
+    /// The settings `config.yml` declares, if it reads: what an editor
+    /// builds the package's configuration form from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<Fields>,
     /// Why the folder does not read, if it does not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
@@ -364,6 +368,7 @@ impl Installer {
             };
             out.push(Listed {
                 info: info.ok(),
+                config: config.ok().map(|config| config.config),
                 configuration,
                 secrets_set,
                 problem,

@@ -6,6 +6,8 @@ import { Devices } from './devices';
 import { ECHO_CHANNEL, Echo } from './echo';
 import { EVENTS_PATTERN, JsonObject, jsonRequest } from './hardware';
 import { Inspector } from './inspector';
+import { LOGS_CHANNEL, STATUS_CHANNEL } from './plugin_form';
+import { PluginsPanel } from './plugins_panel';
 import { ENTITIES_CHANNEL, Scene } from './scene';
 import { Telemetry } from './telemetry';
 
@@ -67,7 +69,7 @@ function main(): void {
     url: socketUrl(),
     clientName: 'editor',
     // `**` so that nested metrics such as telemetry/physics/bodies arrive too.
-    patterns: ['telemetry/**', ENTITIES_CHANNEL, EVENTS_PATTERN],
+    patterns: ['telemetry/**', ENTITIES_CHANNEL, EVENTS_PATTERN, STATUS_CHANNEL, LOGS_CHANNEL],
   });
 
   const telemetry = new Telemetry(byId<HTMLCanvasElement>('telemetry-chart'), byId('telemetry-values'));
@@ -104,13 +106,24 @@ function main(): void {
     result: byId('inspector-result'),
   });
 
+  const plugins = new PluginsPanel(connection, {
+    panel: byId('plugins-panel'),
+    count: byId('plugins-total'),
+    file: byId<HTMLInputElement>('plugins-file'),
+    result: byId('plugins-result'),
+    pending: byId('plugins-pending'),
+    list: byId('plugins-list'),
+  });
+
   connection.stateChanged.on((state) => {
     showState(state);
     if (state.state === 'closed') {
       scene.clear();
       devices.clear();
       inspector.stop();
+      plugins.stop();
     }
+    if (state.state === 'connected') void plugins.connected(state.welcome);
     if (state.state === 'connected') void inspector.connected(state.welcome.clientId);
     if (state.state === 'connected') telemetry.reconnected(state.sessionChanged);
   });
@@ -122,6 +135,7 @@ function main(): void {
   connection.data.on(({ message, channel }) => {
     if (!channel) return;
     if (inspector.receive(channel.name, message)) return;
+    if (plugins.receive(channel.name, message)) return;
     if (channel.name.startsWith('telemetry/')) telemetry.receive(channel.name.slice('telemetry/'.length), message);
     else if (channel.name === ENTITIES_CHANNEL) scene.receive(message);
     else if (channel.name === ECHO_CHANNEL) echo.receive(message);

@@ -1,0 +1,561 @@
+// The Plugins panel: installed plugin packages with their info.yml details,
+// enabled state and buttons, the plugin's status and restarts, a
+// configuration form built from config.yml, install by file upload, and the
+// latest log lines (docs/packages.md, "The editor's Plugins panel"). The
+// checks and shapes are in plugin_form.ts.
+
+import { Connection, describeError } from './connection';
+import { FieldError, JsonObject, jsonRequest, fieldTitle, unitSymbol } from './hardware';
+import {
+  CONFIGURE_CHANNEL,
+  DISABLE_CHANNEL,
+  ENABLE_CHANNEL,
+  INSPECT_CHANNEL,
+  INSTALL_CHANNEL,
+  InspectedPackage,
+  Info,
+  InstalledPackage,
+  LIST_CHANNEL,
+  LOGS_CHANNEL,
+  LogBook,
+  LogLine,
+  PluginStatus,
+  RawValues,
+  REMOVE_CHANNEL,
+  STATUS_CHANNEL,
+  SettingRule,
+  Settings,
+  checkForm,
+  describeStatus,
+  fieldMessages,
+  formatUptime,
+  installBody,
+  packageError,
+  pluginId,
+} from './plugin_form';
+import { DataMessage, contentJson } from './protocol';
+import type { Welcome } from './protocol';
+
+/** How often the list is read again, for changes made elsewhere (the command line, another editor). */
+const LIST_REFRESH_MS = 5000;
+/** Log lines shown per plugin. */
+const LOG_LINES_SHOWN = 12;
+
+export interface PluginsElements {
+  panel: HTMLElement;
+  count: HTMLElement;
+  file: HTMLInputElement;
+  result: HTMLElement;
+  pending: HTMLElement;
+  list: HTMLElement;
+}
+
+type ResultState = 'ok' | 'error' | 'pending';
+
+/** A package chosen for upload, shown as a form until it is installed or dropped. */
+interface Pending {
+  name: string;
+  bytes: Uint8Array;
+  inspected: InspectedPackage;
+}
+
+export class PluginsPanel {
+  private packages: InstalledPackage[] = [];
+  private listed = '';
+  private statuses = new Map<string, PluginStatus>();
+  private logs = new LogBook();
+  private pending: Pending | null = null;
+  private maxMessageSize = Infinity;
+  private timer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly el: PluginsElements,
+  ) {
+    el.file.addEventListener('change', () => void this.upload());
+  }
+
+  /** The connection is up (again): read the list if the game manages packages. */
+  async connected(welcome: Welcome): Promise<void> {
+    this.stop();
+    this.maxMessageSize = Number(welcome.limits.maxMessageSize) || Infinity;
+    const available = this.connection.channelByName(LIST_CHANNEL) !== undefined;
+    this.el.panel.dataset.available = String(available);
+    this.el.file.disabled = !available;
+    if (!available) {
+      this.show('error', 'this game manages no plugin packages (started without a plugins folder)');
+      return;
+    }
+    await this.refresh();
+    this.timer = setInterval(() => void this.refresh(), LIST_REFRESH_MS);
+  }
+
+  /** The connection dropped. */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Takes `plugins/status` and `plugins/logs` messages. */
+  receive(channelName: string, message: DataMessage): boolean {
+    if (channelName !== STATUS_CHANNEL && channelName !== LOGS_CHANNEL) return false;
+    let body: unknown;
+    try {
+      body = contentJson(message.content);
+    } catch {
+      return true;
+    }
+    if (channelName === STATUS_CHANNEL) {
+      if (!Array.isArray(body)) return true;
+      this.statuses = new Map((body as PluginStatus[]).filter((s) => typeof s?.id === 'string').map((s) => [s.id, s]));
+      for (const entry of this.packages) this.updateStatus(entry);
+    } else {
+      const line = body as LogLine;
+      this.logs.add(line);
+      const entry = this.packages.find((p) => pluginId(p) === line?.plugin);
+      if (entry) this.updateLogs(entry);
+    }
+    return true;
+  }
+
+  /** Reads `plugins/list`; rebuilds the cards only when something changed, so typing is not lost. */
+  private async refresh(force = false): Promise<void> {
+    if (!this.connection.connected) return;
+    let packages: InstalledPackage[];
+    try {
+      packages = (await jsonRequest<{ packages: InstalledPackage[] }>(this.connection, LIST_CHANNEL, {})).packages ?? [];
+    } catch (e) {
+      this.show('error', `cannot list the plugins: ${describeError(e)}`);
+      return;
+    }
+    const listed = JSON.stringify(packages);
+    if (!force && listed === this.listed) return;
+    this.listed = listed;
+    this.packages = packages;
+    this.logs.keepOnly(new Set(packages.map(pluginId)));
+    this.el.list.replaceChildren(...packages.map((entry) => this.card(entry)));
+    this.el.count.textContent = String(packages.length);
+  }
+
+  // -------------------------------------------------------------------------
+  // Installing
+
+  private async upload(): Promise<void> {
+    const file = this.el.file.files?.[0];
+    if (!file) return;
+    // The options line is added to the bytes; a little room for it.
+    if (file.size + 4096 > this.maxMessageSize) {
+      this.show('error', `${file.name} has ${file.size} bytes, more than this host takes in one message (${this.maxMessageSize})`);
+      return;
+    }
+    this.show('pending', `reading ${file.name}`);
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await file.arrayBuffer());
+    } catch (e) {
+      this.show('error', `cannot read ${file.name}: ${describeError(e)}`);
+      return;
+    }
+    let inspected: InspectedPackage;
+    try {
+      inspected = await this.raw<InspectedPackage>(INSPECT_CHANNEL, bytes);
+    } catch (e) {
+      this.pending = null;
+      this.el.pending.replaceChildren();
+      this.show('error', `${file.name}: ${packageError(e).describe()}`);
+      return;
+    } finally {
+      // The same file can be chosen again after a refusal.
+      this.el.file.value = '';
+    }
+    this.pending = { name: file.name, bytes, inspected };
+    this.el.pending.replaceChildren(this.installForm(this.pending));
+    this.show('ok', `${file.name}: ${inspected.info.name} ${inspected.info.version}; fill in its settings and install`);
+  }
+
+  private installForm(pending: Pending): HTMLElement {
+    const box = document.createElement('article');
+    box.className = 'plugin pending';
+    box.dataset.package = pending.inspected.info.package;
+    const form = settingsForm(pending.inspected.config, {}, new Set());
+    form.dataset.form = 'install';
+    const install = button('Install', 'submit');
+    install.dataset.action = 'install';
+    const cancel = button('Cancel', 'button', 'small');
+    cancel.addEventListener('click', () => {
+      this.pending = null;
+      this.el.pending.replaceChildren();
+      this.show('ok', 'install cancelled');
+    });
+    form.append(actions(install, cancel));
+    const result = resultLine();
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void this.install(pending, form, result, [install, cancel]);
+    });
+    box.append(heading(pending.inspected.info, []), ...details(pending.inspected.info), form, result);
+    return box;
+  }
+
+  private async install(pending: Pending, form: HTMLFormElement, result: HTMLElement, buttons: HTMLButtonElement[]): Promise<void> {
+    const { configuration, errors } = checkForm(pending.inspected.config, readForm(form, pending.inspected.config));
+    if (!markFields(form, errors, result)) return;
+    buttons.forEach((b) => (b.disabled = true));
+    setResult(result, 'pending', `installing ${pending.inspected.info.package}`);
+    try {
+      const answer = await this.raw<{ package: string; version: string; enabled: boolean }>(
+        INSTALL_CHANNEL,
+        installBody(configuration, pending.bytes),
+      );
+      this.pending = null;
+      this.el.pending.replaceChildren();
+      this.show('ok', `installed ${answer.package} ${answer.version}${answer.enabled ? ', enabled' : ''}`);
+      await this.refresh(true);
+    } catch (e) {
+      this.refused(e, form, result);
+    } finally {
+      buttons.forEach((b) => (b.disabled = false));
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Installed packages
+
+  private card(entry: InstalledPackage): HTMLElement {
+    const card = document.createElement('article');
+    card.className = 'plugin';
+    card.dataset.package = entry.package;
+    card.dataset.enabled = String(entry.enabled);
+    const info: Info = entry.info ?? { package: entry.package, name: entry.name, version: entry.version, abstract: '' };
+
+    const status = document.createElement('span');
+    status.className = 'plugin-status';
+    status.dataset.role = 'status';
+    const enabled = badge(entry.enabled ? 'enabled' : 'disabled', entry.enabled ? 'ok' : 'muted');
+    enabled.dataset.role = 'enabled';
+
+    const result = resultLine();
+    const toggle = button(entry.enabled ? 'Disable' : 'Enable', 'button', 'small');
+    toggle.dataset.action = entry.enabled ? 'disable' : 'enable';
+    toggle.addEventListener('click', () =>
+      void this.act(entry.enabled ? DISABLE_CHANNEL : ENABLE_CHANNEL, entry.package, result, entry.enabled ? 'disabled' : 'enabled'),
+    );
+    const remove = button('Remove', 'button', 'small danger');
+    remove.dataset.action = 'remove';
+    remove.addEventListener('click', () => {
+      // A second click confirms: removing deletes the package's files.
+      if (remove.dataset.confirm !== 'true') {
+        remove.dataset.confirm = 'true';
+        remove.textContent = 'Remove: sure?';
+        return;
+      }
+      void this.act(REMOVE_CHANNEL, entry.package, result, 'removed');
+    });
+
+    card.append(heading(info, [enabled, status]), ...details(info));
+    if (entry.problem) card.append(textLine(entry.problem, 'result', 'error'));
+    card.append(actions(toggle, remove));
+    if (entry.config && Object.keys(entry.config).length > 0) card.append(this.configForm(entry, result));
+    card.append(result);
+
+    const logTitle = document.createElement('h3');
+    logTitle.textContent = 'Latest log lines';
+    const log = document.createElement('ol');
+    log.className = 'log plugin-log';
+    log.dataset.role = 'log';
+    card.append(logTitle, log);
+    // Filled in after the card is in the list.
+    queueMicrotask(() => {
+      this.updateStatus(entry);
+      this.updateLogs(entry);
+    });
+    return card;
+  }
+
+  private configForm(entry: InstalledPackage, result: HTMLElement): HTMLFormElement {
+    const settings = entry.config ?? {};
+    const stored = new Set([...Object.keys(entry.configuration), ...entry.secrets_set]);
+    const form = settingsForm(settings, entry.configuration, new Set(entry.secrets_set));
+    form.dataset.form = 'configure';
+    const save = button('Save settings', 'submit', 'small');
+    save.dataset.action = 'configure';
+    form.append(actions(save));
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void this.configure(entry.package, settings, stored, form, result, save);
+    });
+    return form;
+  }
+
+  private async configure(
+    pkg: string,
+    settings: Settings,
+    stored: Set<string>,
+    form: HTMLFormElement,
+    result: HTMLElement,
+    save: HTMLButtonElement,
+  ): Promise<void> {
+    const { configuration, errors } = checkForm(settings, readForm(form, settings), stored);
+    if (!markFields(form, errors, result)) return;
+    save.disabled = true;
+    setResult(result, 'pending', `saving the settings of ${pkg}`);
+    try {
+      await jsonRequest(this.connection, CONFIGURE_CHANNEL, { package: pkg, configuration });
+      setResult(result, 'ok', `settings of ${pkg} saved`);
+      // Typed secrets are not kept on the page.
+      form.querySelectorAll<HTMLInputElement>('input[type="password"]').forEach((input) => (input.value = ''));
+      await this.refresh();
+    } catch (e) {
+      this.refused(e, form, result);
+    } finally {
+      save.disabled = false;
+    }
+  }
+
+  private async act(channel: string, pkg: string, result: HTMLElement, done: string): Promise<void> {
+    setResult(result, 'pending', `${channel} ${pkg}`);
+    try {
+      const answer = await jsonRequest<{ warning?: string }>(this.connection, channel, { package: pkg });
+      this.show('ok', `${pkg} ${done}${answer?.warning ? ` (${answer.warning})` : ''}`);
+      await this.refresh(true);
+    } catch (e) {
+      setResult(result, 'error', packageError(e).describe());
+    }
+  }
+
+  /** A refusal: every field it names marked beside its input, the rest on the result line. */
+  private refused(e: unknown, form: HTMLFormElement, result: HTMLElement): void {
+    const error = packageError(e);
+    const messages = fieldMessages(error);
+    const errors: FieldError[] = [...messages].map(([field, message]) => ({ field, rule: '', message }));
+    markFields(form, errors, result);
+    setResult(result, 'error', error.describe());
+  }
+
+  private updateStatus(entry: InstalledPackage): void {
+    const card = this.cardOf(entry.package);
+    const span = card?.querySelector<HTMLElement>('[data-role="status"]');
+    if (!card || !span) return;
+    const status = this.statuses.get(pluginId(entry));
+    card.dataset.state = status?.state ?? 'none';
+    const facts = [describeStatus(status)];
+    if (status) {
+      facts.push(`restarts ${status.restarts}`);
+      if (status.pid) facts.push(`pid ${status.pid}`);
+      const up = formatUptime(status.uptime_ms);
+      if (up) facts.push(`up ${up}`);
+    }
+    span.textContent = facts.join(' · ');
+    span.dataset.state = status?.state ?? 'none';
+    span.dataset.restarts = String(status?.restarts ?? 0);
+  }
+
+  private updateLogs(entry: InstalledPackage): void {
+    const log = this.cardOf(entry.package)?.querySelector<HTMLOListElement>('[data-role="log"]');
+    if (!log) return;
+    const lines = this.logs.of(pluginId(entry)).slice(-LOG_LINES_SHOWN);
+    log.replaceChildren(
+      ...lines.map((l) => {
+        const li = document.createElement('li');
+        li.dataset.stream = l.stream;
+        li.textContent = l.line;
+        return li;
+      }),
+    );
+  }
+
+  private cardOf(pkg: string): HTMLElement | null {
+    for (const card of this.el.list.querySelectorAll<HTMLElement>('article.plugin')) if (card.dataset.package === pkg) return card;
+    return null;
+  }
+
+  /** A request whose body is bytes (a `.lamp` file), answered with JSON. */
+  private async raw<T>(channel: string, body: Uint8Array): Promise<T> {
+    const answer = await this.connection.request(channel, body);
+    const text = new TextDecoder().decode(answer.content);
+    return (text ? JSON.parse(text) : null) as T;
+  }
+
+  private show(state: ResultState, text: string): void {
+    setResult(this.el.result, state, text);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Pieces of the cards
+
+function heading(info: Info, extras: HTMLElement[]): HTMLElement {
+  const head = document.createElement('header');
+  const name = document.createElement('strong');
+  name.className = 'plugin-name';
+  name.textContent = info.name;
+  const version = textSpan(info.version, 'mono');
+  version.dataset.role = 'version';
+  head.append(name, version, textSpan(info.package, 'mono muted'), ...extras);
+  return head;
+}
+
+/** The abstract, then authors, license and the links, each only when info.yml has it. */
+function details(info: Info): HTMLElement[] {
+  const out: HTMLElement[] = [];
+  if (info.abstract) out.push(textLine(info.abstract, 'abstract'));
+  const list = document.createElement('dl');
+  list.className = 'plugin-info';
+  const add = (term: string, value: HTMLElement | string | undefined) => {
+    if (!value) return;
+    const dt = document.createElement('dt');
+    dt.textContent = term;
+    const dd = document.createElement('dd');
+    dd.dataset.info = term;
+    dd.append(value);
+    list.append(dt, dd);
+  };
+  add('authors', info.authors?.join(', '));
+  add('license', info.license);
+  add('website', link(info.website));
+  add('repository', link(info.repository));
+  add('email', info.email);
+  if (list.children.length > 0) out.push(list);
+  return out;
+}
+
+/** Only http(s) addresses become links (info.yml's rule, checked again here). */
+function link(url: string | undefined): HTMLElement | undefined {
+  if (!url) return undefined;
+  if (!/^https?:\/\//i.test(url)) return textSpan(url);
+  const a = document.createElement('a');
+  a.href = url;
+  a.textContent = url;
+  a.target = '_blank';
+  a.rel = 'noopener noreferrer';
+  return a;
+}
+
+/** A form with one input per setting; secret ones are password boxes that are never filled in. */
+function settingsForm(settings: Settings, values: JsonObject, secretsSet: Set<string>): HTMLFormElement {
+  const form = document.createElement('form');
+  form.className = 'fields plugin-config';
+  form.autocomplete = 'off';
+  // The page's own checks and the host's refusals are shown instead of the browser's.
+  form.noValidate = true;
+  for (const [name, rule] of Object.entries(settings)) form.append(settingInput(name, rule, values[name], secretsSet.has(name)));
+  return form;
+}
+
+function settingInput(name: string, rule: SettingRule, value: unknown, secretSet: boolean): HTMLElement {
+  const label = document.createElement('label');
+  label.className = 'setting';
+  const unit = unitSymbol(rule.unit);
+  const caption = document.createElement('span');
+  caption.textContent = `${rule.title ?? fieldTitle(name, rule)}${unit ? ` (${unit})` : ''}${rule.required ? ' *' : ''}`;
+  let input: HTMLInputElement | HTMLSelectElement;
+  if (rule.enum || rule.type === 'boolean') {
+    const select = document.createElement('select');
+    const options = rule.enum ?? [true, false];
+    select.append(new Option('', ''));
+    for (const option of options) select.append(new Option(String(option), String(option)));
+    select.value = value === undefined ? (rule.default !== undefined ? String(rule.default) : '') : String(value);
+    input = select;
+  } else {
+    const box = document.createElement('input');
+    if (rule.secret) {
+      box.type = 'password';
+      box.autocomplete = 'new-password';
+      box.placeholder = secretSet ? 'set (leave empty to keep)' : '';
+    } else if (rule.type === 'integer' || rule.type === 'number') {
+      // Text, not type=number: the browser would turn "12x" into "" and hide the mistake.
+      box.inputMode = rule.type === 'integer' ? 'numeric' : 'decimal';
+      box.placeholder = rule.default !== undefined ? String(rule.default) : rangeHint(rule);
+    } else {
+      box.placeholder = rule.default !== undefined ? String(rule.default) : '';
+    }
+    if (!rule.secret && value !== undefined && value !== null) box.value = String(value);
+    input = box;
+  }
+  input.name = name;
+  input.dataset.field = name;
+  const hints = [rule.description, rangeHint(rule), rule.regex && `pattern ${rule.regex}`].filter(Boolean);
+  if (hints.length > 0) input.title = hints.join('; ');
+  const error = document.createElement('span');
+  error.className = 'field-error';
+  error.dataset.errorFor = name;
+  error.setAttribute('aria-live', 'polite');
+  label.append(caption, input, error);
+  return label;
+}
+
+function rangeHint(rule: SettingRule): string {
+  if (rule.minimum !== undefined && rule.maximum !== undefined) return `${rule.minimum} to ${rule.maximum}`;
+  if (rule.minimum !== undefined) return `at least ${rule.minimum}`;
+  if (rule.maximum !== undefined) return `at most ${rule.maximum}`;
+  return '';
+}
+
+function readForm(form: HTMLFormElement, settings: Settings): RawValues {
+  const raw: RawValues = {};
+  for (const name of Object.keys(settings)) {
+    const input = form.querySelector<HTMLInputElement | HTMLSelectElement>(`[data-field="${CSS.escape(name)}"]`);
+    if (input) raw[name] = input.value;
+  }
+  return raw;
+}
+
+/** Shows each error beside its field; true when there were none. */
+function markFields(form: HTMLFormElement, errors: FieldError[], result: HTMLElement): boolean {
+  for (const span of form.querySelectorAll<HTMLElement>('.field-error')) span.textContent = '';
+  form.querySelectorAll('[aria-invalid]').forEach((input) => input.removeAttribute('aria-invalid'));
+  for (const error of errors) {
+    const input = form.querySelector(`[data-field="${CSS.escape(error.field)}"]`);
+    const span = form.querySelector<HTMLElement>(`[data-error-for="${CSS.escape(error.field)}"]`);
+    input?.setAttribute('aria-invalid', 'true');
+    if (span) span.textContent = error.rule && !error.message.includes('(rule:') ? `${error.message} (rule: ${error.rule})` : error.message;
+  }
+  if (errors.length > 0) setResult(result, 'error', `${errors.length === 1 ? 'a setting needs' : `${errors.length} settings need`} fixing`);
+  return errors.length === 0;
+}
+
+function actions(...buttons: HTMLButtonElement[]): HTMLElement {
+  const row = document.createElement('div');
+  row.className = 'row plugin-actions';
+  row.append(...buttons);
+  return row;
+}
+
+function button(text: string, type: 'button' | 'submit', className?: string): HTMLButtonElement {
+  const b = document.createElement('button');
+  b.type = type;
+  b.textContent = text;
+  if (className) b.className = className;
+  return b;
+}
+
+function badge(text: string, tone: 'ok' | 'warn' | 'muted'): HTMLSpanElement {
+  return textSpan(text, `badge ${tone}`);
+}
+
+function resultLine(): HTMLElement {
+  const p = textLine('', 'result');
+  p.dataset.role = 'result';
+  p.setAttribute('aria-live', 'polite');
+  return p;
+}
+
+function setResult(el: HTMLElement, state: ResultState, text: string): void {
+  el.dataset.state = state;
+  el.textContent = text;
+}
+
+function textSpan(text: string, className?: string): HTMLSpanElement {
+  const span = document.createElement('span');
+  if (className) span.className = className;
+  span.textContent = text;
+  return span;
+}
+
+function textLine(text: string, className: string, state?: ResultState): HTMLParagraphElement {
+  const p = document.createElement('p');
+  p.className = className;
+  if (state) p.dataset.state = state;
+  p.textContent = text;
+  return p;
+}
