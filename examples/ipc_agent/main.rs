@@ -176,7 +176,7 @@ fn main() -> AppExit {
     app.add_plugins(inspect::DemoInspectorPlugin);
     #[cfg(all(unix, feature = "plugins"))]
     if let Some(dir) = &options.plugins {
-        plugins::add(&mut app, dir);
+        plugins::add(&mut app, dir, options.packages);
     }
     app.run()
 }

@@ -77,8 +77,8 @@ Content:
                            /dev/ttyACM0) instead of the simulated dongle
   --plugins DIR            start the plugins in DIR/*/plugin.json (default,
                            with the plugins feature: examples/plugins);
-                           with the packages feature also the folder the
-                           editor installs .lamp packages into
+                           a DIR given here is, with the packages feature,
+                           also where the editor installs .lamp packages
   --no-plugins             start no plugins
 
 Fleet (needs the nats feature:
@@ -110,6 +110,9 @@ pub struct Options {
     pub zwave_port: Option<PathBuf>,
     /// Where plugin folders are; `None`: start none.
     pub plugins: Option<PathBuf>,
+    /// `--plugins DIR` was given, so DIR also takes the editor's packages
+    /// (never the default folder: it is in the source tree).
+    pub packages: bool,
     pub nats: Option<String>,
     pub instance: Option<String>,
     port: Option<u16>,
@@ -143,6 +146,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         zwave_port: None,
         plugins: cfg!(feature = "plugins")
             .then(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/plugins")),
+        packages: false,
         nats: None,
         instance: None,
         port: None,
@@ -192,9 +196,13 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             "--zwave-port" => options.zwave_port = Some(PathBuf::from(value()?)),
             "--plugins" if cfg!(feature = "plugins") => {
                 options.plugins = Some(PathBuf::from(value()?));
+                options.packages = true;
             }
             "--plugins" => return Err("--plugins needs the plugins feature".into()),
-            "--no-plugins" => options.plugins = None,
+            "--no-plugins" => {
+                options.plugins = None;
+                options.packages = false;
+            }
             "--nats" => options.nats = Some(value()?),
             "--instance" => options.instance = Some(value()?),
             other => return Err(format!("unknown argument {other:?}")),

@@ -83,7 +83,7 @@ export class PluginsPanel {
     this.el.panel.dataset.available = String(available);
     this.el.file.disabled = !available;
     if (!available) {
-      this.show('error', 'this game manages no plugin packages (started without a plugins folder)');
+      this.show('error', 'this game manages no plugin packages (it advertises no plugins/list; the demo needs --plugins DIR)');
       return;
     }
     await this.refresh();
