@@ -3537,17 +3537,22 @@
       } finally {
         this.el.file.value = "";
       }
-      this.pending = { name: file.name, bytes: bytes2, inspected };
+      const installed = this.packages.find((p) => p.package === inspected.info.package) ?? null;
+      this.pending = { name: file.name, bytes: bytes2, inspected, installed };
       this.el.pending.replaceChildren(this.installForm(this.pending));
-      this.show("ok", `${file.name}: ${inspected.info.name} ${inspected.info.version}; fill in its settings and install`);
+      this.show(
+        "ok",
+        installed ? `${file.name}: ${inspected.info.name} ${inspected.info.version} upgrades the installed ${installed.version}; its settings are kept` : `${file.name}: ${inspected.info.name} ${inspected.info.version}; fill in its settings and install`
+      );
     }
     installForm(pending) {
       const box = document.createElement("article");
       box.className = "plugin pending";
       box.dataset.package = pending.inspected.info.package;
-      const form = settingsForm(pending.inspected.config, {}, /* @__PURE__ */ new Set());
-      form.dataset.form = "install";
-      const install = button("Install", "submit");
+      const installed = pending.installed;
+      const form = settingsForm(pending.inspected.config, installed?.configuration ?? {}, new Set(installed?.secrets_set ?? []));
+      form.dataset.form = installed ? "upgrade" : "install";
+      const install = button(installed ? `Upgrade from ${installed.version}` : "Install", "submit");
       install.dataset.action = "install";
       const cancel = button("Cancel", "button", "small");
       cancel.addEventListener("click", () => {
@@ -3565,18 +3570,22 @@
       return box;
     }
     async install(pending, form, result, buttons) {
-      const { configuration, errors } = checkForm(pending.inspected.config, readForm(form, pending.inspected.config));
+      const installed = pending.installed;
+      const stored = /* @__PURE__ */ new Set([...Object.keys(installed?.configuration ?? {}), ...installed?.secrets_set ?? []]);
+      const { configuration, errors } = checkForm(pending.inspected.config, readForm(form, pending.inspected.config), stored);
       if (!markFields(form, errors, result)) return;
       buttons.forEach((b) => b.disabled = true);
-      setResult(result, "pending", `installing ${pending.inspected.info.package}`);
+      const doing = installed ? "upgrading" : "installing";
+      setResult(result, "pending", `${doing} ${pending.inspected.info.package}`);
       try {
         const answer = await this.raw(
           INSTALL_CHANNEL,
-          installBody(configuration, pending.bytes)
+          installBody(configuration, pending.bytes, installed !== null)
         );
         this.pending = null;
         this.el.pending.replaceChildren();
-        this.show("ok", `installed ${answer.package} ${answer.version}${answer.enabled ? ", enabled" : ""}`);
+        const done = installed ? `upgraded ${answer.package} from ${installed.version} to` : `installed ${answer.package}`;
+        this.show("ok", `${done} ${answer.version}${answer.enabled ? ", enabled" : ""}`);
         await this.refresh(true);
       } catch (e) {
         this.refused(e, form, result);

@@ -87,6 +87,11 @@ test('the install body is one JSON options line, a newline, then the package byt
     upgrade: false,
   });
   assert.deepEqual([...body.slice(newline + 1)], [...lamp]);
+  const upgrade = pf.installBody({}, lamp, true);
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(upgrade.slice(0, upgrade.indexOf(10)))), {
+    configuration: {},
+    upgrade: true,
+  });
 });
 
 test('a refused configuration names each field with its rule', () => {

@@ -3,7 +3,8 @@
 // required field and a regex and a range rule is packed by the real
 // `switchboard plugins pack`, uploaded in the panel, refused field by field
 // (by the page's own check, then by the host's), installed, listed with its
-// info.yml details, reconfigured, disabled, enabled and removed.
+// info.yml details, reconfigured, disabled, enabled, upgraded by uploading a
+// newer version, and removed.
 //
 //   node --test web_root/tests/plugins.test.mjs
 //
@@ -32,7 +33,7 @@ const WAIT = 15_000;
 const PACKAGE = 'com.example.panel-probe';
 const SECRET = 'hunter2-hunter2';
 
-const INFO_YML = `version: "1.2.0"
+const infoYml = (version) => `version: "${version}"
 name: Panel probe
 package: ${PACKAGE}
 abstract: A plugin the Plugins panel test installs
@@ -67,14 +68,14 @@ plugin.run()
 }
 
 /** Writes the package folder and packs it with the real CLI; returns the .lamp path. */
-function packProbe(scratch) {
-  const dir = join(scratch, 'probe');
+function packProbe(scratch, version) {
+  const dir = join(scratch, `probe-${version}`);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'info.yml'), INFO_YML);
+  writeFileSync(join(dir, 'info.yml'), infoYml(version));
   writeFileSync(join(dir, 'config.yml'), CONFIG_YML);
   writeFileSync(join(dir, 'plugin'), pluginScript());
   chmodSync(join(dir, 'plugin'), 0o755);
-  const lamp = join(scratch, 'panel-probe.lamp');
+  const lamp = join(scratch, `panel-probe-${version}.lamp`);
   execFileSync(SWITCHBOARD_BIN, ['plugins', 'pack', dir, '-o', lamp], { stdio: 'pipe', timeout: 30_000 });
   return lamp;
 }
@@ -103,12 +104,14 @@ describe('plugins panel', () => {
   let scratch;
   let plugins;
   let lamp;
+  let upgrade;
 
   before(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'switchboard-plugins-panel-'));
     plugins = join(scratch, 'plugins');
     mkdirSync(plugins);
-    lamp = packProbe(scratch);
+    lamp = packProbe(scratch, '1.2.0');
+    upgrade = packProbe(scratch, '1.3.0');
     demo = await startDemo(plugins, join(scratch, 'registry.sqlite'));
     context = await chromium.launchPersistentContext(join(scratch, 'profile'), {
       executablePath: CHROMIUM_BIN,
@@ -216,6 +219,22 @@ describe('plugins panel', () => {
     assert.equal(await page.textContent(`${card} [data-role="enabled"]`), 'disabled');
     await page.click(`${card} button[data-action="enable"]`);
     await page.waitForSelector(`${card}[data-enabled="true"]`);
+
+    // A newer version of it uploaded: an upgrade that keeps the settings.
+    await page.setInputFiles('#plugins-file', upgrade);
+    await page.waitForSelector(`${pending} button[data-action="install"]`);
+    assert.equal(await page.textContent(install), 'Upgrade from 1.2.0');
+    assert.equal(await page.inputValue(field('interval')), '3000');
+    assert.equal(await page.inputValue(field('token')), '');
+    await page.click(install);
+    await page.waitForFunction(() =>
+      /^upgraded com\.example\.panel-probe from 1\.2\.0 to 1\.3\.0, enabled$/.test(document.querySelector('#plugins-result').textContent),
+    );
+    await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === '1.3.0', `${card} [data-role="version"]`);
+    const upgraded = (await page.evaluate(() => window.switchboard.request('plugins/list', {}))).packages[0];
+    assert.equal(upgraded.version, '1.3.0');
+    assert.deepEqual(upgraded.configuration, { broker: 'mqtt://other.local', interval: 3000 });
+    assert.deepEqual(upgraded.secrets_set, ['token']);
 
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
