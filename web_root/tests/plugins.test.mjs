@@ -105,6 +105,7 @@ describe('plugins panel', () => {
   let plugins;
   let lamp;
   let upgrade;
+  const pageErrors = [];
 
   before(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'switchboard-plugins-panel-'));
@@ -125,6 +126,8 @@ describe('plugins panel', () => {
       new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort(),
     );
     page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    page.on('console', (m) => m.type() === 'error' && pageErrors.push(`console: ${m.text()}`));
     await page.goto(demo.url, { timeout: WAIT });
   });
 
@@ -254,5 +257,9 @@ describe('plugins panel', () => {
     await page.setInputFiles('#plugins-file', junk);
     await page.waitForFunction(() => /^junk\.lamp: invalid_package: /.test(document.querySelector('#plugins-result').textContent));
     assert.equal(await page.$('#plugins-pending article'), null);
+  });
+
+  it('raised no errors in the page', () => {
+    assert.deepEqual(pageErrors, []);
   });
 });
