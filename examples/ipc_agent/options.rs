@@ -76,10 +76,12 @@ Content:
   --zwave-port PATH        drive Z-Wave with a real Serial API stick (e.g.
                            /dev/ttyACM0) instead of the simulated dongle
   --plugins DIR            start the plugins in DIR/*/plugin.json (default,
-                           with the plugins feature: examples/plugins);
-                           a DIR given here is, with the packages feature,
-                           also where the editor installs .lamp packages
+                           with the plugins feature: examples/plugins)
   --no-plugins             start no plugins
+  --packages-dir DIR       run the packages installed in DIR (switchboard
+                           plugins install --plugins-dir DIR) and serve the
+                           plugins/* package channels on it (needs the
+                           plugins and packages features)
 
 Fleet (needs the nats feature:
        cargo run --example ipc_agent --features hardware,nats):
@@ -110,9 +112,8 @@ pub struct Options {
     pub zwave_port: Option<PathBuf>,
     /// Where plugin folders are; `None`: start none.
     pub plugins: Option<PathBuf>,
-    /// `--plugins DIR` was given, so DIR also takes the editor's packages
-    /// (never the default folder: it is in the source tree).
-    pub packages: bool,
+    /// Where installed packages are; `None`: none run.
+    pub packages_dir: Option<PathBuf>,
     pub nats: Option<String>,
     pub instance: Option<String>,
     port: Option<u16>,
@@ -146,7 +147,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         zwave_port: None,
         plugins: cfg!(feature = "plugins")
             .then(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/plugins")),
-        packages: false,
+        packages_dir: None,
         nats: None,
         instance: None,
         port: None,
@@ -196,12 +197,14 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             "--zwave-port" => options.zwave_port = Some(PathBuf::from(value()?)),
             "--plugins" if cfg!(feature = "plugins") => {
                 options.plugins = Some(PathBuf::from(value()?));
-                options.packages = true;
             }
             "--plugins" => return Err("--plugins needs the plugins feature".into()),
-            "--no-plugins" => {
-                options.plugins = None;
-                options.packages = false;
+            "--no-plugins" => options.plugins = None,
+            "--packages-dir" if cfg!(all(feature = "plugins", feature = "packages")) => {
+                options.packages_dir = Some(PathBuf::from(value()?));
+            }
+            "--packages-dir" => {
+                return Err("--packages-dir needs the plugins and packages features".into());
             }
             "--nats" => options.nats = Some(value()?),
             "--instance" => options.instance = Some(value()?),

@@ -1,9 +1,8 @@
 //! `--plugins DIR`: the demo starts the plugins in `DIR/*/plugin.json`
 //! (with the `plugins` feature; the examples in `examples/plugins` by
-//! default). Their profiles go under the system's temporary folder.
-//! With the `packages` feature a folder given with `--plugins` is also the
-//! plugins folder the editor's Plugins panel installs `.lamp` packages
-//! into (the `plugins/*` channels of `PackageManagerPlugin`).
+//! default). `--packages-dir DIR` (with `packages` too): it runs the
+//! packages installed there and serves the `plugins/*` package channels.
+//! Profiles go under the system's temporary folder.
 
 use std::path::Path;
 
@@ -11,31 +10,31 @@ use bevy_app::App;
 use switchboard::bevy::IpcPluginsPlugin;
 use switchboard::plugins::{PluginsConfig, load_manifests};
 
-pub fn add(app: &mut App, dir: &Path, packages: bool) {
-    // First: it makes the folder when missing, so a fresh one has a panel.
+pub fn add(app: &mut App, manifests: Option<&Path>, packages: Option<&Path>) {
+    let mut config = PluginsConfig::new(std::env::temp_dir().join("switchboard-demo-plugins"));
+    if let Some(dir) = manifests {
+        match load_manifests(dir) {
+            Ok(manifests) => {
+                for manifest in manifests {
+                    tracing::info!(
+                        "starting plugin {} ({})",
+                        manifest.id,
+                        manifest.executable.display()
+                    );
+                    config = config.plugin(manifest);
+                }
+            }
+            Err(e) => tracing::error!("no plugins started from {}: {e}", dir.display()),
+        }
+    }
+    let plugins = IpcPluginsPlugin::new(config);
+    app.add_plugins(plugins);
     #[cfg(feature = "packages")]
-    if packages {
+    if let Some(dir) = packages {
         app.add_plugins(switchboard::agents::packages::PackageManagerPlugin::new(
             dir,
         ));
     }
     #[cfg(not(feature = "packages"))]
     let _ = packages;
-    let manifests = match load_manifests(dir) {
-        Ok(manifests) => manifests,
-        Err(e) => {
-            tracing::error!("no plugins started: {e}");
-            return;
-        }
-    };
-    let mut config = PluginsConfig::new(std::env::temp_dir().join("switchboard-demo-plugins"));
-    for manifest in manifests {
-        tracing::info!(
-            "starting plugin {} ({})",
-            manifest.id,
-            manifest.executable.display()
-        );
-        config = config.plugin(manifest);
-    }
-    app.add_plugins(IpcPluginsPlugin::new(config));
 }

@@ -3459,7 +3459,7 @@
       this.el.panel.dataset.available = String(available);
       this.el.file.disabled = !available;
       if (!available) {
-        this.show("error", "this game manages no plugin packages (it advertises no plugins/list; the demo needs --plugins DIR)");
+        this.show("error", "this game manages no plugin packages (it advertises no plugins/list; the demo needs --packages-dir DIR)");
         return;
       }
       await this.refresh();

@@ -85,7 +85,7 @@ export class PluginsPanel {
     this.el.panel.dataset.available = String(available);
     this.el.file.disabled = !available;
     if (!available) {
-      this.show('error', 'this game manages no plugin packages (it advertises no plugins/list; the demo needs --plugins DIR)');
+      this.show('error', 'this game manages no plugin packages (it advertises no plugins/list; the demo needs --packages-dir DIR)');
       return;
     }
     await this.refresh();

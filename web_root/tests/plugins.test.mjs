@@ -82,7 +82,7 @@ function packProbe(scratch, version) {
 
 /** Starts the demo on a free port with a plugins folder; resolves with its process and editor URL. */
 async function startDemo(plugins, registry) {
-  const args = ['--port', '0', '--web-root', join(WEB_ROOT, 'public'), '--registry', registry, '--plugins', plugins];
+  const args = ['--port', '0', '--web-root', join(WEB_ROOT, 'public'), '--registry', registry, '--no-plugins', '--packages-dir', plugins];
   const child = spawn(DEMO_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
