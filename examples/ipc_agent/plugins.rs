@@ -28,6 +28,16 @@ pub fn add(app: &mut App, manifests: Option<&Path>, packages: Option<&Path>) {
         }
     }
     let plugins = IpcPluginsPlugin::new(config);
+    #[cfg(feature = "packages")]
+    let plugins = match packages {
+        Some(dir) => {
+            tracing::info!("running the packages installed in {}", dir.display());
+            // PYTHONPATH: Python plugins find their SDK where the game's
+            // environment says.
+            plugins.packages(switchboard::packages::PackageRunner::new(dir).env(["PYTHONPATH"]))
+        }
+        None => plugins,
+    };
     app.add_plugins(plugins);
     #[cfg(feature = "packages")]
     if let Some(dir) = packages {

@@ -60,6 +60,9 @@ mod installer;
 pub(crate) mod pack;
 mod package;
 mod registry;
+#[cfg(all(unix, feature = "plugins"))]
+mod runner;
+mod runs;
 mod staging;
 #[cfg(test)]
 mod tests;
@@ -74,3 +77,6 @@ pub use installer::{Installer, Listed, REGISTRY_FILE, Upgraded};
 pub use pack::pack_dir;
 pub use package::{HOOKS_DIR, Package, sha256_hex};
 pub use registry::{InstalledPackage, PackageRegistry};
+#[cfg(all(unix, feature = "plugins"))]
+pub use runner::{PackageRunner, RunningPackages};
+pub use runs::PluginRuns;

@@ -17,9 +17,11 @@
 
 mod checksum;
 mod config;
+mod control;
 mod error;
 mod manager;
 mod manifest;
+mod orders;
 mod profile;
 mod routing;
 mod spawn;
@@ -27,6 +29,7 @@ mod status;
 mod supervisor;
 
 pub use config::PluginsConfig;
+pub use control::PluginControl;
 pub use error::PluginError;
 pub use manager::PluginManager;
 pub use manifest::{

@@ -44,6 +44,19 @@ enum ControlRequest {
     },
 }
 
+fn parse_patterns(patterns: &[String]) -> Vec<ChannelPattern> {
+    patterns
+        .iter()
+        .filter_map(|p| match ChannelPattern::parse(p) {
+            Ok(pattern) => Some(pattern),
+            Err(e) => {
+                tracing::warn!("ignoring the channel pattern {p:?}: {e}");
+                None
+            }
+        })
+        .collect()
+}
+
 fn default_encoding() -> String {
     "json".to_owned()
 }
@@ -79,30 +92,25 @@ pub(crate) struct Router {
 
 impl Router {
     pub(crate) fn new(control: ChannelId, plugins: &[PluginManifest], allowed: &[String]) -> Self {
-        let parse = |patterns: &[String]| -> Vec<ChannelPattern> {
-            patterns
-                .iter()
-                .filter_map(|p| match ChannelPattern::parse(p) {
-                    Ok(pattern) => Some(pattern),
-                    Err(e) => {
-                        tracing::warn!("ignoring the channel pattern {p:?}: {e}");
-                        None
-                    }
-                })
-                .collect()
-        };
         Self {
             control,
             asks: plugins
                 .iter()
-                .map(|m| (m.id.clone(), parse(&m.permissions.call)))
+                .map(|m| (m.id.clone(), parse_patterns(&m.permissions.call)))
                 .collect(),
-            allowed: parse(allowed),
+            allowed: parse_patterns(allowed),
             sessions: HashMap::new(),
             channels: HashMap::new(),
             forwarded: HashMap::new(),
             verdicts: HashMap::new(),
         }
+    }
+
+    /// A plugin started after the manager (an installed package): its id
+    /// and the game channels it asks for. A known id gets the new asks.
+    pub(crate) fn learn(&mut self, id: String, calls: &[String]) {
+        self.verdicts.clear();
+        self.asks.insert(id, parse_patterns(calls));
     }
 
     /// The plugin id of a registered plugin session.

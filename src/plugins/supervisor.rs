@@ -5,6 +5,7 @@
 //! statuses the manager publishes.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -12,6 +13,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use super::checksum;
+use super::orders::Order;
 use super::profile::Profile;
 use super::spawn::{self, LogLine, Process};
 use super::status::{PluginState, PluginStatus};
@@ -24,10 +26,14 @@ use crate::protocol::CloseCode;
 /// How often the supervisor looks at its plugins.
 const TICK: Duration = Duration::from_millis(10);
 
-/// What the manager and the supervisor share.
+/// What the manager, the supervisor and every [`PluginControl`](super::PluginControl) share.
 #[derive(Default)]
 pub(crate) struct Shared {
     statuses: Mutex<(u64, Vec<PluginStatus>)>,
+    /// Orders queued through controls, and those the supervisor has taken:
+    /// a control waits for the second to reach the first.
+    pub(super) orders_sent: AtomicU64,
+    pub(super) orders_obeyed: AtomicU64,
 }
 
 impl Shared {
@@ -48,10 +54,17 @@ impl Shared {
             *slot = status.clone();
         }
     }
+
+    /// Replaces every status: plugins were added or removed.
+    pub(super) fn set_all(&self, statuses: Vec<PluginStatus>) {
+        let mut guard = self.lock();
+        guard.0 += 1;
+        guard.1 = statuses;
+    }
 }
 
 /// Where one plugin is, with what the supervisor needs for it.
-enum Phase {
+pub(super) enum Phase {
     /// Waiting to start (first start, or backoff before a restart).
     Waiting { until: Instant },
     /// Started; registration due by `deadline`.
@@ -67,25 +80,59 @@ enum Phase {
         ping_out: Option<(u64, Instant)>,
         started: Instant,
     },
+    /// Asked to leave (by [`PluginControl`](super::PluginControl)); killed
+    /// at `deadline`, then `then` happens.
+    Stopping {
+        process: Process,
+        deadline: Instant,
+        then: AfterStop,
+    },
     /// Given up on, or stopped.
     Done,
 }
 
-struct Supervised {
-    manifest: PluginManifest,
-    profile: Profile,
-    phase: Phase,
-    status: PluginStatus,
-    backoff: Duration,
-    failures: VecDeque<Instant>,
-    nonce: u64,
+/// What follows a stop the game asked for.
+pub(super) enum AfterStop {
+    /// The plugin leaves the supervisor's list.
+    Remove,
+    /// It starts again, from this manifest (a new version, or the same).
+    Start(Box<PluginManifest>),
+}
+
+pub(super) struct Supervised {
+    pub(super) manifest: PluginManifest,
+    pub(super) profile: Profile,
+    pub(super) phase: Phase,
+    pub(super) status: PluginStatus,
+    pub(super) backoff: Duration,
+    pub(super) failures: VecDeque<Instant>,
+    pub(super) nonce: u64,
+    /// Stopped for good: dropped from the list after this tick.
+    pub(super) removed: bool,
+}
+
+impl Supervised {
+    pub(super) fn new(manifest: PluginManifest, profile: Profile, config: &PluginsConfig) -> Self {
+        Supervised {
+            status: PluginStatus::new(&manifest.id),
+            manifest,
+            profile,
+            phase: Phase::Waiting {
+                until: Instant::now(),
+            },
+            backoff: config.backoff_initial,
+            failures: VecDeque::new(),
+            nonce: 0,
+            removed: false,
+        }
+    }
 }
 
 pub(crate) struct Supervisor {
-    plugins: Vec<Supervised>,
-    config: PluginsConfig,
-    port: Port,
-    shared: Arc<Shared>,
+    pub(super) plugins: Vec<Supervised>,
+    pub(super) config: PluginsConfig,
+    pub(super) port: Port,
+    pub(super) shared: Arc<Shared>,
     logs: Sender<LogLine>,
 }
 
@@ -95,6 +142,9 @@ pub(crate) struct Stop;
 /// A started supervisor: the statuses it keeps, the way to stop it, its thread.
 pub(crate) type Running = (Arc<Shared>, Sender<Stop>, JoinHandle<()>);
 
+/// The most orders waiting for the supervisor; more are refused.
+pub(crate) const ORDER_QUEUE: usize = 64;
+
 impl Supervisor {
     /// Makes every profile directory (so a bad root fails the start) and
     /// starts the supervisor thread.
@@ -102,9 +152,9 @@ impl Supervisor {
         config: PluginsConfig,
         port: Port,
         logs: Sender<LogLine>,
+        orders: Receiver<Order>,
     ) -> Result<Running, PluginError> {
         let mut plugins = Vec::new();
-        let now = Instant::now();
         for manifest in &config.plugins {
             let profile = Profile::create(&config.profile_root, &manifest.id).map_err(|e| {
                 PluginError::Spawn {
@@ -115,15 +165,7 @@ impl Supervisor {
                     ),
                 }
             })?;
-            plugins.push(Supervised {
-                manifest: manifest.clone(),
-                profile,
-                phase: Phase::Waiting { until: now },
-                status: PluginStatus::new(&manifest.id),
-                backoff: config.backoff_initial,
-                failures: VecDeque::new(),
-                nonce: 0,
-            });
+            plugins.push(Supervised::new(manifest.clone(), profile, &config));
         }
         let shared = Arc::new(Shared::default());
         shared.lock().1 = plugins.iter().map(|p| p.status.clone()).collect();
@@ -137,7 +179,7 @@ impl Supervisor {
         };
         let thread = std::thread::Builder::new()
             .name("switchboard-plugins".to_owned())
-            .spawn(move || supervisor.run(&stop_rx))
+            .spawn(move || supervisor.run(&stop_rx, &orders))
             .map_err(|e| PluginError::Spawn {
                 id: String::new(),
                 reason: format!("cannot start the supervisor thread: {e}"),
@@ -145,20 +187,25 @@ impl Supervisor {
         Ok((shared, stop_tx, thread))
     }
 
-    fn run(&mut self, stop: &Receiver<Stop>) {
+    fn run(&mut self, stop: &Receiver<Stop>, orders: &Receiver<Order>) {
         loop {
             match stop.recv_timeout(TICK) {
                 Ok(Stop) | Err(RecvTimeoutError::Disconnected) => break,
                 Err(RecvTimeoutError::Timeout) => {}
             }
+            for order in orders.try_iter().take(ORDER_QUEUE) {
+                self.obey(order);
+                self.shared.orders_obeyed.fetch_add(1, Ordering::SeqCst);
+            }
             for index in 0..self.plugins.len() {
                 self.step(index);
             }
+            self.sweep();
         }
         self.shutdown();
     }
 
-    fn publish(&self, index: usize) {
+    pub(super) fn publish(&self, index: usize) {
         self.shared.set(index, &self.plugins[index].status);
     }
 
@@ -168,6 +215,13 @@ impl Supervisor {
         match &mut plugin.phase {
             Phase::Waiting { until } if now >= *until => self.launch(index),
             Phase::Waiting { .. } | Phase::Done => {}
+            Phase::Stopping {
+                process, deadline, ..
+            } => {
+                if process.exited().is_some() || now >= *deadline {
+                    self.stopped(index);
+                }
+            }
             Phase::Starting {
                 process,
                 watch,
@@ -349,7 +403,7 @@ impl Supervisor {
                 process.kill();
                 Some(now.duration_since(started))
             }
-            Phase::Starting { mut process, .. } => {
+            Phase::Starting { mut process, .. } | Phase::Stopping { mut process, .. } => {
                 process.kill();
                 None
             }
@@ -393,8 +447,9 @@ impl Supervisor {
 
     fn give_up(&mut self, index: usize, reason: String) {
         let plugin = &mut self.plugins[index];
-        if let Phase::Running { mut process, .. } | Phase::Starting { mut process, .. } =
-            std::mem::replace(&mut plugin.phase, Phase::Done)
+        if let Phase::Running { mut process, .. }
+        | Phase::Starting { mut process, .. }
+        | Phase::Stopping { mut process, .. } = std::mem::replace(&mut plugin.phase, Phase::Done)
         {
             process.kill();
         }
@@ -427,6 +482,7 @@ impl Supervisor {
                     }
                     leaving.push((index, process));
                 }
+                Phase::Stopping { process, .. } => leaving.push((index, process)),
                 Phase::Waiting { .. } | Phase::Done => {}
             }
         }
