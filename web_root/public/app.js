@@ -3329,7 +3329,11 @@
   var LOGS_CHANNEL = "plugins/logs";
   var LOG_LINES_KEPT = 50;
   function pluginId(entry) {
-    return entry.info?.id || entry.package;
+    if (typeof entry.status?.id === "string") return entry.status.id;
+    return (entry.info?.id || entry.package).toLowerCase().replace(/[^a-z0-9_-]/g, "-");
+  }
+  function listKey(packages) {
+    return JSON.stringify(packages.map(({ status: _status, ...rest }) => rest));
   }
   function describeStatus(status) {
     if (!status) return "no process";
@@ -3437,6 +3441,7 @@
 
   // src/plugins_panel.ts
   var LIST_REFRESH_MS2 = 5e3;
+  var UPTIME_TICK_MS = 1e3;
   var LOG_LINES_SHOWN = 12;
   var PluginsPanel = class {
     constructor(connection, el) {
@@ -3445,6 +3450,10 @@
       this.packages = [];
       this.listed = "";
       this.statuses = /* @__PURE__ */ new Map();
+      /** When the status stream and the list last spoke: uptimes are counted on from there. */
+      this.statusesAt = 0;
+      this.listedAt = 0;
+      this.ticker = null;
       this.logs = new LogBook();
       this.pending = null;
       this.maxMessageSize = Infinity;
@@ -3464,11 +3473,14 @@
       }
       await this.refresh();
       this.timer = setInterval(() => void this.refresh(), LIST_REFRESH_MS2);
+      this.ticker = setInterval(() => this.packages.forEach((entry) => this.updateStatus(entry)), UPTIME_TICK_MS);
     }
     /** The connection dropped. */
     stop() {
       if (this.timer) clearInterval(this.timer);
+      if (this.ticker) clearInterval(this.ticker);
       this.timer = null;
+      this.ticker = null;
     }
     /** Takes `plugins/status` and `plugins/logs` messages. */
     receive(channelName, message) {
@@ -3482,6 +3494,7 @@
       if (channelName === STATUS_CHANNEL) {
         if (!Array.isArray(body)) return true;
         this.statuses = new Map(body.filter((s) => typeof s?.id === "string").map((s) => [s.id, s]));
+        this.statusesAt = Date.now();
         for (const entry of this.packages) this.updateStatus(entry);
       } else {
         const line = body;
@@ -3501,10 +3514,15 @@
         this.show("error", `cannot list the plugins: ${describeError(e)}`);
         return;
       }
-      const listed = JSON.stringify(packages);
-      if (!force && listed === this.listed) return;
+      const listed = listKey(packages);
+      const changed = force || listed !== this.listed;
       this.listed = listed;
       this.packages = packages;
+      this.listedAt = Date.now();
+      if (!changed) {
+        for (const entry of packages) this.updateStatus(entry);
+        return;
+      }
       this.logs.keepOnly(new Set(packages.map(pluginId)));
       this.el.list.replaceChildren(...packages.map((entry) => this.card(entry)));
       this.el.count.textContent = String(packages.length);
@@ -3692,13 +3710,15 @@
       const card = this.cardOf(entry.package);
       const span = card?.querySelector('[data-role="status"]');
       if (!card || !span) return;
-      const status = this.statuses.get(pluginId(entry));
+      const streamed = this.statuses.get(pluginId(entry));
+      const status = streamed ?? entry.status ?? void 0;
+      const since = streamed ? this.statusesAt : this.listedAt;
       card.dataset.state = status?.state ?? "none";
       const facts = [describeStatus(status)];
       if (status) {
         facts.push(`restarts ${status.restarts}`);
         if (status.pid) facts.push(`pid ${status.pid}`);
-        const up = formatUptime(status.uptime_ms);
+        const up = formatUptime(typeof status.uptime_ms === "number" ? status.uptime_ms + (Date.now() - since) : null);
         if (up) facts.push(`up ${up}`);
       }
       span.textContent = facts.join(" · ");

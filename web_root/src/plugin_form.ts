@@ -56,6 +56,8 @@ export interface InstalledPackage {
   secrets_set: string[];
   /** The installed config.yml's settings. */
   config?: Settings;
+  /** Its plugin's `plugins/status` entry; null when nothing runs it. */
+  status?: PluginStatus | null;
   problem?: string;
 }
 
@@ -84,9 +86,20 @@ export interface LogLine {
   line: string;
 }
 
-/** The plugin id a package runs as: `id` in info.yml, else the package name. */
-export function pluginId(entry: { package: string; info: Info | null }): string {
-  return entry.info?.id || entry.package;
+/**
+ * The plugin id a package runs as (docs/packages.md, "Running installed
+ * packages"): the status the host reports with the package when it has one,
+ * else `id` in info.yml (the package name by default) in lowercase with
+ * every character a plugin id may not hold turned into `-`.
+ */
+export function pluginId(entry: { package: string; info: Info | null; status?: PluginStatus | null }): string {
+  if (typeof entry.status?.id === 'string') return entry.status.id;
+  return (entry.info?.id || entry.package).toLowerCase().replace(/[^a-z0-9_-]/g, '-');
+}
+
+/** A list entry without what changes by itself (the status's uptime), to tell whether anything else changed. */
+export function listKey(packages: InstalledPackage[]): string {
+  return JSON.stringify(packages.map(({ status: _status, ...rest }) => rest));
 }
 
 /** The human label of a status: `running`, `restarting (2): exited with status 3`, ... */

@@ -30,6 +30,7 @@ import {
   fieldMessages,
   formatUptime,
   installBody,
+  listKey,
   packageError,
   pluginId,
 } from './plugin_form';
@@ -38,6 +39,8 @@ import type { Welcome } from './protocol';
 
 /** How often the list is read again, for changes made elsewhere (the command line, another editor). */
 const LIST_REFRESH_MS = 5000;
+/** How often the shown uptimes move on. */
+const UPTIME_TICK_MS = 1000;
 /** Log lines shown per plugin. */
 const LOG_LINES_SHOWN = 12;
 
@@ -65,6 +68,10 @@ export class PluginsPanel {
   private packages: InstalledPackage[] = [];
   private listed = '';
   private statuses = new Map<string, PluginStatus>();
+  /** When the status stream and the list last spoke: uptimes are counted on from there. */
+  private statusesAt = 0;
+  private listedAt = 0;
+  private ticker: ReturnType<typeof setInterval> | null = null;
   private logs = new LogBook();
   private pending: Pending | null = null;
   private maxMessageSize = Infinity;
@@ -90,12 +97,16 @@ export class PluginsPanel {
     }
     await this.refresh();
     this.timer = setInterval(() => void this.refresh(), LIST_REFRESH_MS);
+    // plugins/status is published on changes only, so the uptime is counted here in between.
+    this.ticker = setInterval(() => this.packages.forEach((entry) => this.updateStatus(entry)), UPTIME_TICK_MS);
   }
 
   /** The connection dropped. */
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.ticker) clearInterval(this.ticker);
     this.timer = null;
+    this.ticker = null;
   }
 
   /** Takes `plugins/status` and `plugins/logs` messages. */
@@ -110,6 +121,7 @@ export class PluginsPanel {
     if (channelName === STATUS_CHANNEL) {
       if (!Array.isArray(body)) return true;
       this.statuses = new Map((body as PluginStatus[]).filter((s) => typeof s?.id === 'string').map((s) => [s.id, s]));
+      this.statusesAt = Date.now();
       for (const entry of this.packages) this.updateStatus(entry);
     } else {
       const line = body as LogLine;
@@ -130,10 +142,16 @@ export class PluginsPanel {
       this.show('error', `cannot list the plugins: ${describeError(e)}`);
       return;
     }
-    const listed = JSON.stringify(packages);
-    if (!force && listed === this.listed) return;
+    const listed = listKey(packages);
+    const changed = force || listed !== this.listed;
     this.listed = listed;
     this.packages = packages;
+    this.listedAt = Date.now();
+    if (!changed) {
+      // Only the statuses moved: update them in place.
+      for (const entry of packages) this.updateStatus(entry);
+      return;
+    }
     this.logs.keepOnly(new Set(packages.map(pluginId)));
     this.el.list.replaceChildren(...packages.map((entry) => this.card(entry)));
     this.el.count.textContent = String(packages.length);
@@ -349,13 +367,16 @@ export class PluginsPanel {
     const card = this.cardOf(entry.package);
     const span = card?.querySelector<HTMLElement>('[data-role="status"]');
     if (!card || !span) return;
-    const status = this.statuses.get(pluginId(entry));
+    // The stream is the newest word; the list's copy covers a plugin the stream has not named yet.
+    const streamed = this.statuses.get(pluginId(entry));
+    const status = streamed ?? entry.status ?? undefined;
+    const since = streamed ? this.statusesAt : this.listedAt;
     card.dataset.state = status?.state ?? 'none';
     const facts = [describeStatus(status)];
     if (status) {
       facts.push(`restarts ${status.restarts}`);
       if (status.pid) facts.push(`pid ${status.pid}`);
-      const up = formatUptime(status.uptime_ms);
+      const up = formatUptime(typeof status.uptime_ms === 'number' ? status.uptime_ms + (Date.now() - since) : null);
       if (up) facts.push(`up ${up}`);
     }
     span.textContent = facts.join(' · ');

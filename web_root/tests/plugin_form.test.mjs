@@ -122,7 +122,11 @@ test('statuses read as people say them; the plugin id comes from info.yml', () =
     'restarting: exited with status 3',
   );
   assert.equal(pf.pluginId({ package: 'com.example.w', info: { id: 'w' } }), 'w');
-  assert.equal(pf.pluginId({ package: 'com.example.w', info: null }), 'com.example.w');
+  // As the runner registers it: lowercase, other characters as '-'.
+  assert.equal(pf.pluginId({ package: 'com.example.w', info: null }), 'com-example-w');
+  assert.equal(pf.pluginId({ package: 'com.example.w', info: { id: 'My.Probe' } }), 'my-probe');
+  // The host's own word wins.
+  assert.equal(pf.pluginId({ package: 'com.example.w', info: null, status: { id: 'x' } }), 'x');
   assert.equal(pf.formatUptime(12_400), '12 s');
   assert.equal(pf.formatUptime(184_000), '3 min 04 s');
   assert.equal(pf.formatUptime(3_720_000), '1 h 02 min');
@@ -149,4 +153,11 @@ test('the log book holds at most 100 plugins', () => {
   assert.deepEqual(book.of('p0'), []);
   assert.equal(book.of('p149').length, 1);
   assert.equal(book.of('p50').length, 1);
+});
+
+test('the list key ignores the statuses (their uptime moves every time) but nothing else', () => {
+  const entry = { package: 'a', version: '1', enabled: true, status: { id: 'a', state: 'running', uptime_ms: 5 } };
+  const later = { ...entry, status: { ...entry.status, uptime_ms: 9000 } };
+  assert.equal(pf.listKey([entry]), pf.listKey([later]));
+  assert.notEqual(pf.listKey([entry]), pf.listKey([{ ...later, enabled: false }]));
 });

@@ -2,8 +2,9 @@
 // `full` feature (scripts/test.sh builds it so): a package with a
 // required field and a regex and a range rule is packed by the real
 // `switchboard plugins pack`, uploaded in the panel, refused field by field
-// (by the page's own check, then by the host's), installed, listed with its
-// info.yml details, reconfigured, disabled, enabled, upgraded by uploading a
+// (by the page's own check, then by the host's), installed, seen running
+// with its log line, listed with its info.yml details, reconfigured,
+// disabled (it stops), enabled (it runs again), upgraded by uploading a
 // newer version, and removed.
 //
 //   node --test web_root/tests/plugins.test.mjs
@@ -57,7 +58,7 @@ device_types: {}
 
 /** A Python plugin on the repository's SDK: it registers and says so on stderr (plugins/logs). */
 function pluginScript() {
-  return `#!/usr/bin/python3 -B
+  return `#!/usr/bin/env -S python3 -B
 import sys
 sys.path.insert(0, ${JSON.stringify(join(REPO, 'clients/python'))})
 from switchboard_plugin import Plugin
@@ -95,6 +96,17 @@ async function startDemo(plugins, registry) {
   }
   child.kill('SIGKILL');
   throw new Error(`the demo printed no editor URL:\n${output}`);
+}
+
+/** Waits until the card's plugin runs; on a timeout the error says what the panel and the demo said. */
+async function waitRunning(page, card, demo) {
+  const status = `${card} [data-role="status"]`;
+  try {
+    await page.waitForSelector(`${status}[data-state="running"]`, { timeout: 30_000 });
+  } catch (e) {
+    const shown = await page.textContent(status).catch(() => '(no card)');
+    throw new Error(`the plugin did not reach running; the panel says ${JSON.stringify(shown)}; the demo said:\n${demo.output().slice(-4000)}`, { cause: e });
+  }
 }
 
 describe('plugins panel', () => {
@@ -198,8 +210,18 @@ describe('plugins panel', () => {
     assert.ok(!JSON.stringify(listed).includes(SECRET), 'the secret reached the page');
     assert.ok(!(await page.content()).includes(SECRET), 'the secret is on the page');
 
-    // Its status from plugins/status: some state, a restart count.
-    await page.waitForFunction((sel) => /restarts \d+|no process/.test(document.querySelector(sel)?.textContent ?? ''), `${card} [data-role="status"]`);
+    // Installed and enabled, it runs: its plugin registers (plugins/status)
+    // and its first line reaches the panel (plugins/logs).
+    const status = `${card} [data-role="status"]`;
+    await waitRunning(page, card, demo);
+    assert.match(await page.textContent(status), /^running · restarts 0 · pid \d+/);
+    // plugins/status speaks on changes only; the shown uptime moves on anyway.
+    await page.waitForFunction((sel) => / · up [1-9]\d* s$/.test(document.querySelector(sel)?.textContent ?? ''), status);
+    await page.waitForFunction(
+      (sel) => [...document.querySelectorAll(sel)].some((li) => li.textContent === 'panel probe up'),
+      `${card} [data-role="log"] li`,
+      { timeout: 30_000 },
+    );
 
     // Reconfigure: refused by the host (regex), then saved; the secret is kept without typing it again.
     await page.fill(`${card} [data-field="broker"]`, 'broker.local');
@@ -216,12 +238,14 @@ describe('plugins panel', () => {
     assert.deepEqual(stored.configuration, { broker: 'mqtt://other.local', interval: 3000 });
     assert.deepEqual(stored.secrets_set, ['token']);
 
-    // Disable, enable.
+    // Disable: it stops. Enable: it runs again.
     await page.click(`${card} button[data-action="disable"]`);
     await page.waitForSelector(`${card}[data-enabled="false"]`);
     assert.equal(await page.textContent(`${card} [data-role="enabled"]`), 'disabled');
+    await page.waitForFunction((sel) => document.querySelector(sel)?.dataset.state !== 'running', status, { timeout: 30_000 });
     await page.click(`${card} button[data-action="enable"]`);
     await page.waitForSelector(`${card}[data-enabled="true"]`);
+    await waitRunning(page, card, demo);
 
     // A newer version of it uploaded: an upgrade that keeps the settings.
     await page.setInputFiles('#plugins-file', upgrade);
@@ -238,9 +262,11 @@ describe('plugins panel', () => {
     assert.equal(upgraded.version, '1.3.0');
     assert.deepEqual(upgraded.configuration, { broker: 'mqtt://other.local', interval: 3000 });
     assert.deepEqual(upgraded.secrets_set, ['token']);
+    // The host started the new version before it answered.
+    await waitRunning(page, card, demo);
 
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    await page.locator('#plugins-panel').screenshot({ path: SCREENSHOT });
 
     // Remove takes a second click; then the card and the folder are gone.
     await page.click(`${card} button[data-action="remove"]`);
