@@ -3439,6 +3439,163 @@
     }
   };
 
+  // src/plugin_card.ts
+  function heading(info, extras) {
+    const head = document.createElement("header");
+    const name = document.createElement("strong");
+    name.className = "plugin-name";
+    name.textContent = info.name;
+    const version = textSpan(info.version, "mono");
+    version.dataset.role = "version";
+    head.append(name, version, textSpan(info.package, "mono muted"), ...extras);
+    return head;
+  }
+  function details(info) {
+    const out = [];
+    if (info.abstract) out.push(textLine(info.abstract, "abstract"));
+    const list = document.createElement("dl");
+    list.className = "plugin-info";
+    const add = (term, value) => {
+      if (!value) return;
+      const dt = document.createElement("dt");
+      dt.textContent = term;
+      const dd = document.createElement("dd");
+      dd.dataset.info = term;
+      dd.append(value);
+      list.append(dt, dd);
+    };
+    add("authors", info.authors?.join(", "));
+    add("license", info.license);
+    add("website", link(info.website));
+    add("repository", link(info.repository));
+    add("email", info.email);
+    if (list.children.length > 0) out.push(list);
+    return out;
+  }
+  function link(url) {
+    if (!url) return void 0;
+    if (!/^https?:\/\//i.test(url)) return textSpan(url);
+    const a = document.createElement("a");
+    a.href = url;
+    a.textContent = url;
+    a.target = "_blank";
+    a.rel = "noopener noreferrer";
+    return a;
+  }
+  function settingsForm(settings, values, secretsSet) {
+    const form = document.createElement("form");
+    form.className = "fields plugin-config";
+    form.autocomplete = "off";
+    form.noValidate = true;
+    for (const [name, rule] of Object.entries(settings)) form.append(settingInput(name, rule, values[name], secretsSet.has(name)));
+    return form;
+  }
+  function settingInput(name, rule, value, secretSet) {
+    const label = document.createElement("label");
+    label.className = "setting";
+    const unit = unitSymbol(rule.unit);
+    const caption = document.createElement("span");
+    caption.textContent = `${rule.title ?? fieldTitle(name, rule)}${unit ? ` (${unit})` : ""}${rule.required ? " *" : ""}`;
+    let input;
+    if (rule.enum || rule.type === "boolean") {
+      const select = document.createElement("select");
+      const options = rule.enum ?? [true, false];
+      select.append(new Option("", ""));
+      for (const option of options) select.append(new Option(String(option), String(option)));
+      select.value = value === void 0 ? rule.default !== void 0 ? String(rule.default) : "" : String(value);
+      input = select;
+    } else {
+      const box = document.createElement("input");
+      if (rule.secret) {
+        box.type = "password";
+        box.autocomplete = "new-password";
+        box.placeholder = secretSet ? "set (leave empty to keep)" : "";
+      } else if (rule.type === "integer" || rule.type === "number") {
+        box.inputMode = rule.type === "integer" ? "numeric" : "decimal";
+        box.placeholder = rule.default !== void 0 ? String(rule.default) : rangeHint(rule);
+      } else {
+        box.placeholder = rule.default !== void 0 ? String(rule.default) : "";
+      }
+      if (!rule.secret && value !== void 0 && value !== null) box.value = String(value);
+      input = box;
+    }
+    input.name = name;
+    input.dataset.field = name;
+    const hints = [rule.description, rangeHint(rule), rule.regex && `pattern ${rule.regex}`].filter(Boolean);
+    if (hints.length > 0) input.title = hints.join("; ");
+    const error = document.createElement("span");
+    error.className = "field-error";
+    error.dataset.errorFor = name;
+    error.setAttribute("aria-live", "polite");
+    label.append(caption, input, error);
+    return label;
+  }
+  function rangeHint(rule) {
+    if (rule.minimum !== void 0 && rule.maximum !== void 0) return `${rule.minimum} to ${rule.maximum}`;
+    if (rule.minimum !== void 0) return `at least ${rule.minimum}`;
+    if (rule.maximum !== void 0) return `at most ${rule.maximum}`;
+    return "";
+  }
+  function readForm(form, settings) {
+    const raw = {};
+    for (const name of Object.keys(settings)) {
+      const input = form.querySelector(`[data-field="${CSS.escape(name)}"]`);
+      if (input) raw[name] = input.value;
+    }
+    return raw;
+  }
+  function markFields(form, errors, result) {
+    for (const span of form.querySelectorAll(".field-error")) span.textContent = "";
+    form.querySelectorAll("[aria-invalid]").forEach((input) => input.removeAttribute("aria-invalid"));
+    for (const error of errors) {
+      const input = form.querySelector(`[data-field="${CSS.escape(error.field)}"]`);
+      const span = form.querySelector(`[data-error-for="${CSS.escape(error.field)}"]`);
+      input?.setAttribute("aria-invalid", "true");
+      if (span) span.textContent = error.rule && !error.message.includes("(rule:") ? `${error.message} (rule: ${error.rule})` : error.message;
+    }
+    if (errors.length > 0) setResult(result, "error", `${errors.length === 1 ? "a setting needs" : `${errors.length} settings need`} fixing`);
+    return errors.length === 0;
+  }
+  function actions(...buttons) {
+    const row = document.createElement("div");
+    row.className = "row plugin-actions";
+    row.append(...buttons);
+    return row;
+  }
+  function button(text, type, className) {
+    const b = document.createElement("button");
+    b.type = type;
+    b.textContent = text;
+    if (className) b.className = className;
+    return b;
+  }
+  function badge2(text, tone) {
+    return textSpan(text, `badge ${tone}`);
+  }
+  function resultLine() {
+    const p = textLine("", "result");
+    p.dataset.role = "result";
+    p.setAttribute("aria-live", "polite");
+    return p;
+  }
+  function setResult(el, state, text) {
+    el.dataset.state = state;
+    el.textContent = text;
+  }
+  function textSpan(text, className) {
+    const span = document.createElement("span");
+    if (className) span.className = className;
+    span.textContent = text;
+    return span;
+  }
+  function textLine(text, className, state) {
+    const p = document.createElement("p");
+    p.className = className;
+    if (state) p.dataset.state = state;
+    p.textContent = text;
+    return p;
+  }
+
   // src/plugins_panel.ts
   var LIST_REFRESH_MS2 = 5e3;
   var UPTIME_TICK_MS = 1e3;
@@ -3679,7 +3836,8 @@
       setResult(result, "pending", `saving the settings of ${pkg}`);
       try {
         await jsonRequest(this.connection, CONFIGURE_CHANNEL, { package: pkg, configuration });
-        setResult(result, "ok", `settings of ${pkg} saved`);
+        this.show("ok", `settings of ${pkg} saved`);
+        setResult(result, "ok", "saved");
         form.querySelectorAll('input[type="password"]').forEach((input) => input.value = "");
         await this.refresh();
       } catch (e) {
@@ -3752,161 +3910,6 @@
       setResult(this.el.result, state, text);
     }
   };
-  function heading(info, extras) {
-    const head = document.createElement("header");
-    const name = document.createElement("strong");
-    name.className = "plugin-name";
-    name.textContent = info.name;
-    const version = textSpan(info.version, "mono");
-    version.dataset.role = "version";
-    head.append(name, version, textSpan(info.package, "mono muted"), ...extras);
-    return head;
-  }
-  function details(info) {
-    const out = [];
-    if (info.abstract) out.push(textLine(info.abstract, "abstract"));
-    const list = document.createElement("dl");
-    list.className = "plugin-info";
-    const add = (term, value) => {
-      if (!value) return;
-      const dt = document.createElement("dt");
-      dt.textContent = term;
-      const dd = document.createElement("dd");
-      dd.dataset.info = term;
-      dd.append(value);
-      list.append(dt, dd);
-    };
-    add("authors", info.authors?.join(", "));
-    add("license", info.license);
-    add("website", link(info.website));
-    add("repository", link(info.repository));
-    add("email", info.email);
-    if (list.children.length > 0) out.push(list);
-    return out;
-  }
-  function link(url) {
-    if (!url) return void 0;
-    if (!/^https?:\/\//i.test(url)) return textSpan(url);
-    const a = document.createElement("a");
-    a.href = url;
-    a.textContent = url;
-    a.target = "_blank";
-    a.rel = "noopener noreferrer";
-    return a;
-  }
-  function settingsForm(settings, values, secretsSet) {
-    const form = document.createElement("form");
-    form.className = "fields plugin-config";
-    form.autocomplete = "off";
-    form.noValidate = true;
-    for (const [name, rule] of Object.entries(settings)) form.append(settingInput(name, rule, values[name], secretsSet.has(name)));
-    return form;
-  }
-  function settingInput(name, rule, value, secretSet) {
-    const label = document.createElement("label");
-    label.className = "setting";
-    const unit = unitSymbol(rule.unit);
-    const caption = document.createElement("span");
-    caption.textContent = `${rule.title ?? fieldTitle(name, rule)}${unit ? ` (${unit})` : ""}${rule.required ? " *" : ""}`;
-    let input;
-    if (rule.enum || rule.type === "boolean") {
-      const select = document.createElement("select");
-      const options = rule.enum ?? [true, false];
-      select.append(new Option("", ""));
-      for (const option of options) select.append(new Option(String(option), String(option)));
-      select.value = value === void 0 ? rule.default !== void 0 ? String(rule.default) : "" : String(value);
-      input = select;
-    } else {
-      const box = document.createElement("input");
-      if (rule.secret) {
-        box.type = "password";
-        box.autocomplete = "new-password";
-        box.placeholder = secretSet ? "set (leave empty to keep)" : "";
-      } else if (rule.type === "integer" || rule.type === "number") {
-        box.inputMode = rule.type === "integer" ? "numeric" : "decimal";
-        box.placeholder = rule.default !== void 0 ? String(rule.default) : rangeHint(rule);
-      } else {
-        box.placeholder = rule.default !== void 0 ? String(rule.default) : "";
-      }
-      if (!rule.secret && value !== void 0 && value !== null) box.value = String(value);
-      input = box;
-    }
-    input.name = name;
-    input.dataset.field = name;
-    const hints = [rule.description, rangeHint(rule), rule.regex && `pattern ${rule.regex}`].filter(Boolean);
-    if (hints.length > 0) input.title = hints.join("; ");
-    const error = document.createElement("span");
-    error.className = "field-error";
-    error.dataset.errorFor = name;
-    error.setAttribute("aria-live", "polite");
-    label.append(caption, input, error);
-    return label;
-  }
-  function rangeHint(rule) {
-    if (rule.minimum !== void 0 && rule.maximum !== void 0) return `${rule.minimum} to ${rule.maximum}`;
-    if (rule.minimum !== void 0) return `at least ${rule.minimum}`;
-    if (rule.maximum !== void 0) return `at most ${rule.maximum}`;
-    return "";
-  }
-  function readForm(form, settings) {
-    const raw = {};
-    for (const name of Object.keys(settings)) {
-      const input = form.querySelector(`[data-field="${CSS.escape(name)}"]`);
-      if (input) raw[name] = input.value;
-    }
-    return raw;
-  }
-  function markFields(form, errors, result) {
-    for (const span of form.querySelectorAll(".field-error")) span.textContent = "";
-    form.querySelectorAll("[aria-invalid]").forEach((input) => input.removeAttribute("aria-invalid"));
-    for (const error of errors) {
-      const input = form.querySelector(`[data-field="${CSS.escape(error.field)}"]`);
-      const span = form.querySelector(`[data-error-for="${CSS.escape(error.field)}"]`);
-      input?.setAttribute("aria-invalid", "true");
-      if (span) span.textContent = error.rule && !error.message.includes("(rule:") ? `${error.message} (rule: ${error.rule})` : error.message;
-    }
-    if (errors.length > 0) setResult(result, "error", `${errors.length === 1 ? "a setting needs" : `${errors.length} settings need`} fixing`);
-    return errors.length === 0;
-  }
-  function actions(...buttons) {
-    const row = document.createElement("div");
-    row.className = "row plugin-actions";
-    row.append(...buttons);
-    return row;
-  }
-  function button(text, type, className) {
-    const b = document.createElement("button");
-    b.type = type;
-    b.textContent = text;
-    if (className) b.className = className;
-    return b;
-  }
-  function badge2(text, tone) {
-    return textSpan(text, `badge ${tone}`);
-  }
-  function resultLine() {
-    const p = textLine("", "result");
-    p.dataset.role = "result";
-    p.setAttribute("aria-live", "polite");
-    return p;
-  }
-  function setResult(el, state, text) {
-    el.dataset.state = state;
-    el.textContent = text;
-  }
-  function textSpan(text, className) {
-    const span = document.createElement("span");
-    if (className) span.className = className;
-    span.textContent = text;
-    return span;
-  }
-  function textLine(text, className, state) {
-    const p = document.createElement("p");
-    p.className = className;
-    if (state) p.dataset.state = state;
-    p.textContent = text;
-    return p;
-  }
 
   // src/scene.ts
   var COMMAND_CHANNEL2 = "scene/command";

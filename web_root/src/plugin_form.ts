@@ -3,7 +3,7 @@
 // make itself before asking the host, reading the host's refusals, and
 // matching `plugins/status` and `plugins/logs` to packages.
 
-import { FieldError, FieldRule, Fields, HardwareError, JsonObject, fieldValue, hardwareError } from './hardware';
+import { FieldError, FieldRule, HardwareError, JsonObject, fieldValue, hardwareError } from './hardware';
 
 export const LIST_CHANNEL = 'plugins/list';
 export const INSPECT_CHANNEL = 'plugins/inspect';

@@ -2,10 +2,25 @@
 // enabled state and buttons, the plugin's status and restarts, a
 // configuration form built from config.yml, install by file upload, and the
 // latest log lines (docs/packages.md, "The editor's Plugins panel"). The
-// checks and shapes are in plugin_form.ts.
+// checks and shapes are in plugin_form.ts, the cards' pieces in
+// plugin_card.ts.
 
 import { Connection, describeError } from './connection';
-import { FieldError, JsonObject, jsonRequest, fieldTitle, unitSymbol } from './hardware';
+import { FieldError, jsonRequest } from './hardware';
+import {
+  ResultState,
+  actions,
+  badge,
+  button,
+  details,
+  heading,
+  markFields,
+  readForm,
+  resultLine,
+  setResult,
+  settingsForm,
+  textLine,
+} from './plugin_card';
 import {
   CONFIGURE_CHANNEL,
   DISABLE_CHANNEL,
@@ -20,10 +35,8 @@ import {
   LogBook,
   LogLine,
   PluginStatus,
-  RawValues,
   REMOVE_CHANNEL,
   STATUS_CHANNEL,
-  SettingRule,
   Settings,
   checkForm,
   describeStatus,
@@ -52,8 +65,6 @@ export interface PluginsElements {
   pending: HTMLElement;
   list: HTMLElement;
 }
-
-type ResultState = 'ok' | 'error' | 'pending';
 
 /** A package chosen for upload, shown as a form until it is installed or dropped. */
 interface Pending {
@@ -332,7 +343,9 @@ export class PluginsPanel {
     setResult(result, 'pending', `saving the settings of ${pkg}`);
     try {
       await jsonRequest(this.connection, CONFIGURE_CHANNEL, { package: pkg, configuration });
-      setResult(result, 'ok', `settings of ${pkg} saved`);
+      // On the panel's line: the card is rebuilt from the new list.
+      this.show('ok', `settings of ${pkg} saved`);
+      setResult(result, 'ok', 'saved');
       // Typed secrets are not kept on the page.
       form.querySelectorAll<HTMLInputElement>('input[type="password"]').forEach((input) => (input.value = ''));
       await this.refresh();
@@ -413,183 +426,4 @@ export class PluginsPanel {
   private show(state: ResultState, text: string): void {
     setResult(this.el.result, state, text);
   }
-}
-
-// ---------------------------------------------------------------------------
-// Pieces of the cards
-
-function heading(info: Info, extras: HTMLElement[]): HTMLElement {
-  const head = document.createElement('header');
-  const name = document.createElement('strong');
-  name.className = 'plugin-name';
-  name.textContent = info.name;
-  const version = textSpan(info.version, 'mono');
-  version.dataset.role = 'version';
-  head.append(name, version, textSpan(info.package, 'mono muted'), ...extras);
-  return head;
-}
-
-/** The abstract, then authors, license and the links, each only when info.yml has it. */
-function details(info: Info): HTMLElement[] {
-  const out: HTMLElement[] = [];
-  if (info.abstract) out.push(textLine(info.abstract, 'abstract'));
-  const list = document.createElement('dl');
-  list.className = 'plugin-info';
-  const add = (term: string, value: HTMLElement | string | undefined) => {
-    if (!value) return;
-    const dt = document.createElement('dt');
-    dt.textContent = term;
-    const dd = document.createElement('dd');
-    dd.dataset.info = term;
-    dd.append(value);
-    list.append(dt, dd);
-  };
-  add('authors', info.authors?.join(', '));
-  add('license', info.license);
-  add('website', link(info.website));
-  add('repository', link(info.repository));
-  add('email', info.email);
-  if (list.children.length > 0) out.push(list);
-  return out;
-}
-
-/** Only http(s) addresses become links (info.yml's rule, checked again here). */
-function link(url: string | undefined): HTMLElement | undefined {
-  if (!url) return undefined;
-  if (!/^https?:\/\//i.test(url)) return textSpan(url);
-  const a = document.createElement('a');
-  a.href = url;
-  a.textContent = url;
-  a.target = '_blank';
-  a.rel = 'noopener noreferrer';
-  return a;
-}
-
-/** A form with one input per setting; secret ones are password boxes that are never filled in. */
-function settingsForm(settings: Settings, values: JsonObject, secretsSet: Set<string>): HTMLFormElement {
-  const form = document.createElement('form');
-  form.className = 'fields plugin-config';
-  form.autocomplete = 'off';
-  // The page's own checks and the host's refusals are shown instead of the browser's.
-  form.noValidate = true;
-  for (const [name, rule] of Object.entries(settings)) form.append(settingInput(name, rule, values[name], secretsSet.has(name)));
-  return form;
-}
-
-function settingInput(name: string, rule: SettingRule, value: unknown, secretSet: boolean): HTMLElement {
-  const label = document.createElement('label');
-  label.className = 'setting';
-  const unit = unitSymbol(rule.unit);
-  const caption = document.createElement('span');
-  caption.textContent = `${rule.title ?? fieldTitle(name, rule)}${unit ? ` (${unit})` : ''}${rule.required ? ' *' : ''}`;
-  let input: HTMLInputElement | HTMLSelectElement;
-  if (rule.enum || rule.type === 'boolean') {
-    const select = document.createElement('select');
-    const options = rule.enum ?? [true, false];
-    select.append(new Option('', ''));
-    for (const option of options) select.append(new Option(String(option), String(option)));
-    select.value = value === undefined ? (rule.default !== undefined ? String(rule.default) : '') : String(value);
-    input = select;
-  } else {
-    const box = document.createElement('input');
-    if (rule.secret) {
-      box.type = 'password';
-      box.autocomplete = 'new-password';
-      box.placeholder = secretSet ? 'set (leave empty to keep)' : '';
-    } else if (rule.type === 'integer' || rule.type === 'number') {
-      // Text, not type=number: the browser would turn "12x" into "" and hide the mistake.
-      box.inputMode = rule.type === 'integer' ? 'numeric' : 'decimal';
-      box.placeholder = rule.default !== undefined ? String(rule.default) : rangeHint(rule);
-    } else {
-      box.placeholder = rule.default !== undefined ? String(rule.default) : '';
-    }
-    if (!rule.secret && value !== undefined && value !== null) box.value = String(value);
-    input = box;
-  }
-  input.name = name;
-  input.dataset.field = name;
-  const hints = [rule.description, rangeHint(rule), rule.regex && `pattern ${rule.regex}`].filter(Boolean);
-  if (hints.length > 0) input.title = hints.join('; ');
-  const error = document.createElement('span');
-  error.className = 'field-error';
-  error.dataset.errorFor = name;
-  error.setAttribute('aria-live', 'polite');
-  label.append(caption, input, error);
-  return label;
-}
-
-function rangeHint(rule: SettingRule): string {
-  if (rule.minimum !== undefined && rule.maximum !== undefined) return `${rule.minimum} to ${rule.maximum}`;
-  if (rule.minimum !== undefined) return `at least ${rule.minimum}`;
-  if (rule.maximum !== undefined) return `at most ${rule.maximum}`;
-  return '';
-}
-
-function readForm(form: HTMLFormElement, settings: Settings): RawValues {
-  const raw: RawValues = {};
-  for (const name of Object.keys(settings)) {
-    const input = form.querySelector<HTMLInputElement | HTMLSelectElement>(`[data-field="${CSS.escape(name)}"]`);
-    if (input) raw[name] = input.value;
-  }
-  return raw;
-}
-
-/** Shows each error beside its field; true when there were none. */
-function markFields(form: HTMLFormElement, errors: FieldError[], result: HTMLElement): boolean {
-  for (const span of form.querySelectorAll<HTMLElement>('.field-error')) span.textContent = '';
-  form.querySelectorAll('[aria-invalid]').forEach((input) => input.removeAttribute('aria-invalid'));
-  for (const error of errors) {
-    const input = form.querySelector(`[data-field="${CSS.escape(error.field)}"]`);
-    const span = form.querySelector<HTMLElement>(`[data-error-for="${CSS.escape(error.field)}"]`);
-    input?.setAttribute('aria-invalid', 'true');
-    if (span) span.textContent = error.rule && !error.message.includes('(rule:') ? `${error.message} (rule: ${error.rule})` : error.message;
-  }
-  if (errors.length > 0) setResult(result, 'error', `${errors.length === 1 ? 'a setting needs' : `${errors.length} settings need`} fixing`);
-  return errors.length === 0;
-}
-
-function actions(...buttons: HTMLButtonElement[]): HTMLElement {
-  const row = document.createElement('div');
-  row.className = 'row plugin-actions';
-  row.append(...buttons);
-  return row;
-}
-
-function button(text: string, type: 'button' | 'submit', className?: string): HTMLButtonElement {
-  const b = document.createElement('button');
-  b.type = type;
-  b.textContent = text;
-  if (className) b.className = className;
-  return b;
-}
-
-function badge(text: string, tone: 'ok' | 'warn' | 'muted'): HTMLSpanElement {
-  return textSpan(text, `badge ${tone}`);
-}
-
-function resultLine(): HTMLElement {
-  const p = textLine('', 'result');
-  p.dataset.role = 'result';
-  p.setAttribute('aria-live', 'polite');
-  return p;
-}
-
-function setResult(el: HTMLElement, state: ResultState, text: string): void {
-  el.dataset.state = state;
-  el.textContent = text;
-}
-
-function textSpan(text: string, className?: string): HTMLSpanElement {
-  const span = document.createElement('span');
-  if (className) span.className = className;
-  span.textContent = text;
-  return span;
-}
-
-function textLine(text: string, className: string, state?: ResultState): HTMLParagraphElement {
-  const p = document.createElement('p');
-  p.className = className;
-  if (state) p.dataset.state = state;
-  p.textContent = text;
-  return p;
 }

@@ -230,6 +230,7 @@ describe('plugins panel', () => {
     await page.fill(`${card} [data-field="broker"]`, 'mqtt://other.local');
     await page.fill(`${card} [data-field="interval"]`, '3000');
     await page.click(`${card} button[data-action="configure"]`);
+    await page.waitForFunction(() => document.querySelector('#plugins-result').textContent === `settings of com.example.panel-probe saved`);
     await page.waitForFunction(
       (sel) => document.querySelector(sel)?.value === '3000' && document.querySelector(sel.replace('interval', 'broker'))?.value === 'mqtt://other.local',
       `${card} [data-field="interval"]`,
