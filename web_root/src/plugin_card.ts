@@ -23,6 +23,14 @@ export function heading(info: Info, extras: HTMLElement[]): HTMLElement {
 export function details(info: Info): HTMLElement[] {
   const out: HTMLElement[] = [];
   if (info.abstract) out.push(textLine(info.abstract, 'abstract'));
+  if (info.description) {
+    const more = document.createElement('details');
+    more.className = 'plugin-description';
+    const summary = document.createElement('summary');
+    summary.textContent = 'description';
+    more.append(summary, textLine(info.description, 'description'));
+    out.push(more);
+  }
   const list = document.createElement('dl');
   list.className = 'plugin-info';
   const add = (term: string, value: HTMLElement | string | undefined) => {

@@ -200,6 +200,7 @@ describe('plugins panel', () => {
     assert.equal(await page.textContent(`${card} [data-info="license"]`), 'ISC');
     assert.equal(await page.getAttribute(`${card} [data-info="website"] a`, 'href'), 'https://example.com/panel-probe');
     assert.match(await page.textContent(`${card} .abstract`), /the Plugins panel test installs/);
+    assert.match(await page.textContent(`${card} .plugin-description .description`), /^Registers, logs its settings/);
     assert.ok(existsSync(join(plugins, PACKAGE, 'plugin')), 'the package folder was not made');
     // The stored settings come back, the secret does not.
     assert.equal(await page.inputValue(`${card} [data-field="broker"]`), 'mqtt://broker.local:1883');
