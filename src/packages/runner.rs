@@ -241,11 +241,17 @@ impl Runs {
         }
     }
 
-    /// A new configuration for a running package: recorded; the running
-    /// plugin learns it from the configuration change event.
+    /// A new configuration for a running package: recorded, and sent to
+    /// its plugin as a `configuration` event (secrets included: only the
+    /// plugin gets it).
     fn configured(&self, state: &mut State, row: &InstalledPackage) {
         if let Some(started) = state.running.get_mut(&row.package) {
             started.configuration = row.configuration.clone();
+            if !started.id.is_empty() {
+                tracing::info!(package = %row.package, "configuration changed: delivering it");
+                let configuration = serde_json::Value::Object(row.configuration.clone());
+                self.control.configure(&started.id, configuration);
+            }
         }
     }
 
@@ -259,6 +265,8 @@ impl Runs {
         match self.manifest(dir) {
             Ok(manifest) => {
                 started.id = manifest.id.clone();
+                let configuration = serde_json::Value::Object(row.configuration.clone());
+                self.control.set_configuration(&manifest.id, configuration);
                 tracing::info!(package = %row.package, version = %row.version, plugin = %manifest.id, "starting the package's plugin");
                 if let Err(e) = self.control.start(manifest) {
                     started.problem = Some(e.to_string());
