@@ -16,11 +16,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::packages::{info_yml, scratch, source_dir};
-use support::{WAIT, call, config, process_exists, repo};
-use switchboard::client::{Client, ClientError};
+use support::{WAIT, call_through_restarts, config, process_exists, repo};
+use switchboard::client::Client;
 use switchboard::packages::{Installer, PackageError, PackageRunner, PluginRuns, pack_dir};
 use switchboard::plugins::{PluginControl, PluginManager, PluginState};
-use switchboard::{ErrorCode, Host, HostConfig};
+use switchboard::{Host, HostConfig};
 
 const PACKAGE: &str = "com.example.weather";
 const PLUGIN_ID: &str = "com-example-weather";
@@ -76,23 +76,9 @@ fn game_while<T: Send + 'static>(
     worker.join().unwrap()
 }
 
-/// The plugin's answer to `version`. After a restart the client may still
-/// know the old session's channel id until it reads the unadvertise, so
-/// a refusal for an unknown channel is retried after reading on.
 fn version_answer(client: &mut Client) -> String {
     let name = format!("plugins/{PLUGIN_ID}/version");
-    let deadline = Instant::now() + WAIT;
-    let answer = loop {
-        match call(client, &name, b"{}") {
-            Ok(answer) => break answer,
-            Err(ClientError::Refused { code, .. })
-                if code == ErrorCode::UnknownChannel && Instant::now() < deadline =>
-            {
-                let _ = client.recv(Duration::from_millis(50));
-            }
-            Err(e) => panic!("{name}: {e}"),
-        }
-    };
+    let answer = call_through_restarts(client, &name, b"{}").unwrap();
     let answer: serde_json::Value = serde_json::from_slice(&answer).unwrap();
     answer["version"].as_str().unwrap().to_owned()
 }

@@ -9,6 +9,9 @@
 #![cfg(all(unix, feature = "plugins", feature = "packages", feature = "cli"))]
 
 mod common;
+#[path = "support/examples.rs"]
+#[allow(dead_code)] // the demo's half of it
+mod examples;
 #[path = "support/plugins.rs"]
 mod support;
 
@@ -16,7 +19,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{WAIT, call, config, repo};
+use support::{WAIT, call, call_through_restarts, config, repo};
 use switchboard::client::Client;
 use switchboard::packages::{Installer, PackageRunner, pack_dir};
 use switchboard::plugins::{PluginControl, PluginManager, PluginManifest, PluginState};
@@ -57,7 +60,7 @@ fn game_while<T: Send + 'static>(
 }
 
 fn json_call(client: &mut Client, name: &str) -> Value {
-    serde_json::from_slice(&call(client, name, b"{}").unwrap()).unwrap()
+    serde_json::from_slice(&call_through_restarts(client, name, b"{}").unwrap()).unwrap()
 }
 
 /// Asks `state` until `done` holds (a configuration event is one-way).
@@ -142,6 +145,11 @@ fn lifecycle_events_and_requests_reach_a_running_plugin() {
         let second = pid_when_running(&control, "life", Some(first));
         assert_ne!(first, second);
         assert_eq!(control.status("life").unwrap().restarts, 1);
+        // Its loop runs (a plugin stopped while still advertising never
+        // gets to handle after_run).
+        state_until(&mut client, "life", |s| {
+            s["events"] == json!(["before_run", "run"])
+        });
 
         control.stop("life").unwrap();
         wait_marks(&marks, 2);
@@ -263,4 +271,34 @@ fn configuring_an_installed_package_reaches_its_plugin() {
     drop(running);
     plugins.shutdown();
     let _ = std::fs::remove_dir_all(&root);
+}
+
+/// The Rust SDK's lifecycle handler, in the counter example: `before_run`
+/// starts its total at the configured `start`, `configuration` events
+/// replace what its `configuration` channel answers.
+#[test]
+fn the_rust_sdk_gets_lifecycle_events() {
+    let binary = examples::example_binary_featuring("plugin_counter", &["plugins"]);
+    let host = Host::start(HostConfig::default().port(0)).unwrap();
+    let mut plugins = PluginManager::start(&host, config("lifecycle-rust")).unwrap();
+    let control = plugins.control();
+    control.set_configuration("counter", json!({"start": 40}));
+    control
+        .start(PluginManifest::new("counter", binary))
+        .unwrap();
+    let addr = host.local_addr();
+    game_while(&host, &mut plugins, move || {
+        let mut client = Client::connect(addr, "editor").unwrap();
+        assert_eq!(
+            call(&mut client, "plugins/counter/add", b"2").unwrap(),
+            b"42"
+        );
+        control.configure("counter", json!({"start": 5}));
+        let deadline = Instant::now() + WAIT;
+        while json_call(&mut client, "plugins/counter/configuration") != json!({"start": 5}) {
+            assert!(Instant::now() < deadline);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    });
+    plugins.shutdown();
 }
