@@ -124,10 +124,12 @@ fn the_example_plugins_are_packed_installed_and_answer() {
         let total = call_through_restarts(&mut client, &format!("{COUNTER}/add"), b"2").unwrap();
         assert_eq!(total, b"42", "before_run gave the counter its start");
 
-        let list = ask_json(&mut client, "plugins/list", json!({}));
-        for package in ["com.example.weather", "com.example.counter"] {
-            assert_eq!(status_of(&list, package)["state"], "running", "{list}");
-        }
+        // The supervisor marks a registration on its next look: soon after.
+        ask_until(&mut client, "plugins/list", |list| {
+            ["com.example.weather", "com.example.counter"]
+                .iter()
+                .all(|package| status_of(list, package)["state"] == "running")
+        });
 
         // A configuration change from the command line, then the channel.
         ok(plugins(
