@@ -16,11 +16,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::packages::{info_yml, scratch, source_dir};
-use support::{WAIT, call, config, process_exists, repo};
-use switchboard::client::{Client, ClientError};
+use support::{WAIT, call_through_restarts, config, process_exists, repo};
+use switchboard::client::Client;
 use switchboard::packages::{Installer, PackageError, PackageRunner, PluginRuns, pack_dir};
 use switchboard::plugins::{PluginControl, PluginManager, PluginState};
-use switchboard::{ErrorCode, Host, HostConfig};
+use switchboard::{Host, HostConfig};
 
 const PACKAGE: &str = "com.example.weather";
 const PLUGIN_ID: &str = "com-example-weather";
@@ -76,23 +76,9 @@ fn game_while<T: Send + 'static>(
     worker.join().unwrap()
 }
 
-/// The plugin's answer to `version`. After a restart the client may still
-/// know the old session's channel id until it reads the unadvertise, so
-/// a refusal for an unknown channel is retried after reading on.
 fn version_answer(client: &mut Client) -> String {
     let name = format!("plugins/{PLUGIN_ID}/version");
-    let deadline = Instant::now() + WAIT;
-    let answer = loop {
-        match call(client, &name, b"{}") {
-            Ok(answer) => break answer,
-            Err(ClientError::Refused { code, .. })
-                if code == ErrorCode::UnknownChannel && Instant::now() < deadline =>
-            {
-                let _ = client.recv(Duration::from_millis(50));
-            }
-            Err(e) => panic!("{name}: {e}"),
-        }
-    };
+    let answer = call_through_restarts(client, &name, b"{}").unwrap();
     let answer: serde_json::Value = serde_json::from_slice(&answer).unwrap();
     answer["version"].as_str().unwrap().to_owned()
 }
@@ -199,6 +185,55 @@ fn installed_packages_run_stop_restart_and_roll_back() {
         log
     });
     assert_eq!(log, ["1.0.0", "2.0.0", "2.0.0"]);
+    drop(running);
+    plugins.shutdown();
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// A package whose plugin id is a configured plugin's does not take it
+/// over: it shows as failed, and the configured plugin runs on.
+#[test]
+fn a_package_never_takes_over_another_plugins_id() {
+    let root = scratch("run-conflict");
+    let dir = root.join("plugins");
+    let marks = root.join("marks");
+    std::fs::create_dir_all(&marks).unwrap();
+    let host = Host::start(HostConfig::default().port(0)).unwrap();
+    let configured = support::behave(PLUGIN_ID, "echo");
+    let mut plugins =
+        PluginManager::start(&host, config("packages-conflict").plugin(configured)).unwrap();
+    let control = plugins.control();
+    let running = PackageRunner::new(&dir)
+        .poll_interval(Duration::from_millis(50))
+        .start(control.clone())
+        .unwrap();
+    let runs = running.runs();
+    let v1 = package(&root, "1.0.0", &python_plugin("1.0.0"), &marks);
+    let dir2 = dir.clone();
+    let status = game_while(&host, &mut plugins, move || {
+        let pid = running_pid(&control);
+        let mut installer = Installer::open(&dir2).unwrap().with_runs(Arc::clone(&runs));
+        let package = installer.read(&v1).unwrap();
+        installer.install(&package, &Default::default()).unwrap();
+        let deadline = Instant::now() + WAIT;
+        let status = loop {
+            if let Some(status) = runs.status_json(PACKAGE) {
+                break status;
+            }
+            assert!(Instant::now() < deadline);
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        assert_eq!(running_pid(&control), pid, "the configured plugin runs on");
+        status
+    });
+    assert_eq!(status["state"], "failed", "{status}");
+    assert!(
+        status["reason"]
+            .as_str()
+            .unwrap()
+            .contains("already another plugin's"),
+        "{status}"
+    );
     drop(running);
     plugins.shutdown();
     let _ = std::fs::remove_dir_all(&root);

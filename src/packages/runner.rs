@@ -180,6 +180,9 @@ struct State {
     running: HashMap<String, Started>,
     /// Packages an installer is working on: left alone by the polls.
     held: HashSet<String>,
+    /// Every plugin id this runner started (one per package at most): a
+    /// stopped one may still be leaving when its package is enabled again.
+    started_ids: HashSet<String>,
 }
 
 struct Runs {
@@ -234,31 +237,57 @@ impl Runs {
                     }
                 }
                 _ => {
-                    let started = self.start_plugin(row, &self.dir.join(package));
+                    let started = self.start_plugin(&state, row, &self.dir.join(package));
+                    state.started_ids.insert(started.id.clone());
                     state.running.insert(package.to_owned(), started);
                 }
             }
         }
     }
 
-    /// A new configuration for a running package: recorded; the running
-    /// plugin learns it from the configuration change event.
+    /// A new configuration for a running package: recorded, and sent to
+    /// its plugin as a `configuration` event (secrets included: only the
+    /// plugin gets it).
     fn configured(&self, state: &mut State, row: &InstalledPackage) {
         if let Some(started) = state.running.get_mut(&row.package) {
             started.configuration = row.configuration.clone();
+            if !started.id.is_empty() {
+                tracing::info!(package = %row.package, "configuration changed: delivering it");
+                let configuration = serde_json::Value::Object(row.configuration.clone());
+                self.control.configure(&started.id, configuration);
+            }
         }
     }
 
-    fn start_plugin(&self, row: &InstalledPackage, dir: &Path) -> Started {
+    /// Starts (or replaces) the package's plugin, unless its plugin id is
+    /// another plugin's: a package never takes over a plugin the game
+    /// configured, or another package's.
+    fn start_plugin(&self, state: &State, row: &InstalledPackage, dir: &Path) -> Started {
         let mut started = Started {
             id: String::new(),
             checksum: row.checksum.clone(),
             configuration: row.configuration.clone(),
             problem: None,
         };
-        match self.manifest(dir) {
+        let manifest = self.manifest(dir).and_then(|manifest| {
+            let ours = state.started_ids.contains(&manifest.id);
+            let another_package = state
+                .running
+                .iter()
+                .any(|(package, s)| *package != row.package && s.id == manifest.id);
+            if another_package || (!ours && self.control.status(&manifest.id).is_some()) {
+                return Err(format!(
+                    "its plugin id {:?} is already another plugin's",
+                    manifest.id
+                ));
+            }
+            Ok(manifest)
+        });
+        match manifest {
             Ok(manifest) => {
                 started.id = manifest.id.clone();
+                let configuration = serde_json::Value::Object(row.configuration.clone());
+                self.control.set_configuration(&manifest.id, configuration);
                 tracing::info!(package = %row.package, version = %row.version, plugin = %manifest.id, "starting the package's plugin");
                 if let Err(e) = self.control.start(manifest) {
                     started.problem = Some(e.to_string());
@@ -304,7 +333,8 @@ impl PluginRuns for Runs {
         let id = {
             let mut state = self.lock();
             state.held.insert(row.package.clone());
-            let started = self.start_plugin(row, dir);
+            let started = self.start_plugin(&state, row, dir);
+            state.started_ids.insert(started.id.clone());
             let outcome = match &started.problem {
                 Some(problem) => Err(problem.clone()),
                 None => Ok(started.id.clone()),

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Sender, TrySendError};
 
+use super::lifecycle::Configurations;
 use super::orders::Order;
 use super::supervisor::Shared;
 use super::{PluginError, PluginManifest, PluginState, PluginStatus};
@@ -39,6 +40,7 @@ pub struct PluginControl {
     /// game thread: id -> the game channels its manifest asks for. Keyed by
     /// id, so it holds at most one entry per plugin.
     pub(super) learned: Arc<Mutex<HashMap<String, Vec<String>>>>,
+    pub(super) configurations: Arc<Configurations>,
 }
 
 impl PluginControl {
@@ -47,7 +49,26 @@ impl PluginControl {
             orders,
             shared,
             learned: Arc::default(),
+            configurations: Arc::default(),
         }
+    }
+
+    /// Sets the configuration a plugin gets in its `before_run` event and
+    /// from the `configuration` request, secrets included (it goes to the
+    /// plugin only, never to clients); a running plugin gets it now as a
+    /// `configuration` event (`docs/plugins.md`, section 5.6).
+    pub fn configure(&self, id: &str, configuration: serde_json::Value) {
+        self.configurations.set(id, configuration, true);
+    }
+
+    /// Sets a plugin's configuration without an event: for one about to start.
+    pub fn set_configuration(&self, id: &str, configuration: serde_json::Value) {
+        self.configurations.set(id, configuration, false);
+    }
+
+    /// Stops a plugin and starts it again from the same manifest.
+    pub fn restart(&self, id: &str) -> Result<(), PluginError> {
+        self.send(Order::Restart(id.to_owned()))
     }
 
     /// Starts a plugin; one running with the same id is asked to leave

@@ -98,11 +98,15 @@ impl PluginManager {
                 .encoding("json")
                 .description("Requests from plugins: advertise and unadvertise their channels"),
         )?;
-        let router = Router::new(control, &config.plugins, &config.allowed_game_channels);
         let (log_tx, log_rx) = crossbeam_channel::bounded(LOG_QUEUE);
         let (order_tx, order_rx) = crossbeam_channel::bounded(ORDER_QUEUE);
-        let (shared, stop, thread) = Supervisor::start(config, host.port(), log_tx, order_rx)?;
-        let control = PluginControl::new(order_tx, std::sync::Arc::clone(&shared));
+        let plugins = config.plugins.clone();
+        let allowed = config.allowed_game_channels.clone();
+        let (shared, stop, thread) =
+            Supervisor::start(config, host.port(), log_tx, order_rx, control)?;
+        let plugin_control = PluginControl::new(order_tx, std::sync::Arc::clone(&shared));
+        let router = Router::new(control, &plugins, &allowed, plugin_control.clone());
+        let control = plugin_control;
         let mut manager = Self {
             shared,
             stop,
@@ -150,6 +154,7 @@ impl PluginManager {
     /// on `plugins/logs`. Call it once per frame; it never blocks.
     pub fn update(&mut self, host: &Host) {
         self.learn();
+        self.router.deliver_configurations(host);
         let (version, statuses) = self.shared.snapshot();
         if version != self.published
             && host

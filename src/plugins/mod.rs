@@ -19,6 +19,7 @@ mod checksum;
 mod config;
 mod control;
 mod error;
+mod lifecycle;
 mod manager;
 mod manifest;
 mod orders;

@@ -8,6 +8,7 @@
 use std::time::Instant;
 
 use super::PluginManifest;
+use super::lifecycle;
 use super::profile::Profile;
 use super::status::{PluginState, PluginStatus};
 use super::supervisor::{AfterStop, Phase, Supervised, Supervisor};
@@ -19,6 +20,8 @@ pub(crate) enum Order {
     Start(Box<PluginManifest>),
     /// Stop the plugin with this id and forget it.
     Stop(String),
+    /// Stop the plugin with this id and start it again (it asked).
+    Restart(String),
 }
 
 impl Supervisor {
@@ -29,6 +32,13 @@ impl Supervisor {
                 Some(index) => self.begin_stop(index, AfterStop::Remove),
                 None => tracing::debug!(plugin = %id, "asked to stop a plugin that is not running"),
             },
+            Order::Restart(id) => {
+                if let Some(index) = self.index_of(&id) {
+                    let manifest = Box::new(self.plugins[index].manifest.clone());
+                    self.plugins[index].status.restarts += 1;
+                    self.begin_stop(index, AfterStop::Start(manifest));
+                }
+            }
         }
     }
 
@@ -75,6 +85,8 @@ impl Supervisor {
             Phase::Running { process, watch, .. } | Phase::Starting { process, watch, .. } => {
                 match watch.client() {
                     Some(client) => {
+                        let after_run = lifecycle::after_run();
+                        let _ = self.port.send_to(client, self.control_channel, after_run);
                         let _ = self.port.disconnect(client, "stopped by the game");
                     }
                     None => {

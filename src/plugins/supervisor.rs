@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use super::checksum;
+use super::lifecycle;
 use super::orders::Order;
 use super::profile::Profile;
 use super::spawn::{self, LogLine, Process};
@@ -21,7 +22,7 @@ use super::{PluginError, PluginManifest, PluginsConfig};
 use crate::host::port::Port;
 use crate::net::transport::Admission;
 use crate::net::transport::pipe::{PipeLink, PipeWatch};
-use crate::protocol::CloseCode;
+use crate::protocol::{ChannelId, CloseCode};
 
 /// How often the supervisor looks at its plugins.
 const TICK: Duration = Duration::from_millis(10);
@@ -134,6 +135,8 @@ pub(crate) struct Supervisor {
     pub(super) port: Port,
     pub(super) shared: Arc<Shared>,
     logs: Sender<LogLine>,
+    /// `plugins/control`, where lifecycle events go.
+    pub(super) control_channel: ChannelId,
 }
 
 /// Asks the supervisor thread to shut its plugins down and end.
@@ -153,6 +156,7 @@ impl Supervisor {
         port: Port,
         logs: Sender<LogLine>,
         orders: Receiver<Order>,
+        control_channel: ChannelId,
     ) -> Result<Running, PluginError> {
         let mut plugins = Vec::new();
         for manifest in &config.plugins {
@@ -176,6 +180,7 @@ impl Supervisor {
             port,
             shared: Arc::clone(&shared),
             logs,
+            control_channel,
         };
         let thread = std::thread::Builder::new()
             .name("switchboard-plugins".to_owned())
@@ -470,6 +475,11 @@ impl Supervisor {
                 Phase::Running { process, watch, .. } | Phase::Starting { process, watch, .. } => {
                     match watch.client() {
                         Some(client) => {
+                            let _ = self.port.send_to(
+                                client,
+                                self.control_channel,
+                                lifecycle::after_run(),
+                            );
                             let _ = self.port.disconnect(client, "the game is shutting down");
                         }
                         // Not registered: no session to close, so a signal asks.
