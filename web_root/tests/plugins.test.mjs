@@ -3,7 +3,8 @@
 // required field and a regex and a range rule is packed by the real
 // `switchboard plugins pack`, uploaded in the panel, refused field by field
 // (by the page's own check, then by the host's), installed, seen running
-// with its log line, listed with its info.yml details, reconfigured,
+// with its log line, listed with its info.yml details, reconfigured (the
+// running plugin logs the new settings),
 // disabled (it stops), enabled (it runs again), upgraded by uploading a
 // newer version, and removed.
 //
@@ -56,13 +57,23 @@ const CONFIG_YML = `config:
 device_types: {}
 `;
 
-/** A Python plugin on the repository's SDK: it registers and says so on stderr (plugins/logs). */
+/** A Python plugin on the repository's SDK: it registers, says so and logs each new configuration on stderr (plugins/logs). */
 function pluginScript() {
   return `#!/usr/bin/env -S python3 -B
 import sys
 sys.path.insert(0, ${JSON.stringify(join(REPO, 'clients/python'))})
 from switchboard_plugin import Plugin
 plugin = Plugin()
+
+
+@plugin.on("configuration")
+def configured(event):
+    c = event["configuration"]
+    # The secret itself is never written out: only whether it arrived.
+    token = "set" if c.get("token") else "unset"
+    plugin.log(f"configured broker={c.get('broker')} interval={c.get('interval')} token={token}")
+
+
 plugin.log("panel probe up")
 plugin.run()
 `;
@@ -235,6 +246,13 @@ describe('plugins panel', () => {
     await page.waitForFunction(
       (sel) => document.querySelector(sel)?.value === '3000' && document.querySelector(sel.replace('interval', 'broker'))?.value === 'mqtt://other.local',
       `${card} [data-field="interval"]`,
+    );
+    // The running plugin got the new settings, the secret among them (its log line says so, without it).
+    await page.waitForFunction(
+      (sel) =>
+        [...document.querySelectorAll(sel)].some((li) => li.textContent === 'configured broker=mqtt://other.local interval=3000 token=set'),
+      `${card} [data-role="log"] li`,
+      { timeout: 30_000 },
     );
     const stored = (await page.evaluate(() => window.switchboard.request('plugins/list', {}))).packages[0];
     assert.deepEqual(stored.configuration, { broker: 'mqtt://other.local', interval: 3000 });
