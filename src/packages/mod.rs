@@ -13,6 +13,10 @@
 //!   [`PackageRegistry`], running the lifecycle hooks through a
 //!   [`HookRunner`] ([`ScriptHooks`] until the plugin runner provides
 //!   one), and telling a [`ChangeListener`] what it committed.
+//! - `PackageRunner` (with feature `plugins`) runs the enabled packages
+//!   of a plugins folder as plugins and keeps them in step with the
+//!   registry; through [`PluginRuns`] an installer stops plugins before
+//!   removing them and rolls back upgrades that do not start.
 //!
 //! ```
 //! use switchboard::packages::{Installer, PackageError, pack_dir};
