@@ -81,6 +81,25 @@ impl PluginChannel {
 
 type RequestHandler = Box<dyn FnMut(&[u8]) -> Result<Vec<u8>, String>>;
 type MessageHandler = Box<dyn FnMut(&[u8])>;
+type LifecycleHandler = Box<dyn FnMut(&LifecycleEvent) -> Result<(), String>>;
+
+/// A lifecycle event from the host (`docs/plugins.md`, section 5.6):
+/// `before_run` (with the configuration), `run`, `after_run`,
+/// `configuration` (a new one), or one the host adds later.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LifecycleEvent {
+    /// Its name.
+    pub event: String,
+    /// The whole JSON object, `event` included.
+    pub body: serde_json::Value,
+}
+
+impl LifecycleEvent {
+    /// The configuration it carries (`before_run`, `configuration`).
+    pub fn configuration(&self) -> Option<&serde_json::Value> {
+        self.body.get("configuration")
+    }
+}
 
 enum Handler {
     Request(RequestHandler),
@@ -93,6 +112,7 @@ pub struct Plugin {
     id: String,
     names: HashMap<String, u32>,
     handlers: HashMap<u32, Handler>,
+    lifecycle: Option<LifecycleHandler>,
 }
 
 impl Plugin {
@@ -118,6 +138,7 @@ impl Plugin {
             id: id.to_owned(),
             names: HashMap::new(),
             handlers: HashMap::new(),
+            lifecycle: None,
         })
     }
 
@@ -215,7 +236,98 @@ impl Plugin {
         eprintln!("{line}");
     }
 
-    /// Handles requests and messages until the host closes the session.
+    /// Calls `handler` with each lifecycle event. An `Err` from it for
+    /// `before_run` or `run` is reported to the host, which ends this run
+    /// (and restarts the plugin after its backoff); for other events it is
+    /// reported as an error for the log.
+    ///
+    /// ```no_run
+    /// use switchboard::plugin_sdk::Plugin;
+    ///
+    /// let mut plugin = Plugin::register()?;
+    /// plugin.on_lifecycle(|event| {
+    ///     if let Some(configuration) = event.configuration() {
+    ///         eprintln!("{}: {configuration}", event.event);
+    ///     }
+    ///     Ok(())
+    /// });
+    /// plugin.run()?;
+    /// # Ok::<(), switchboard::client::ClientError>(())
+    /// ```
+    pub fn on_lifecycle(
+        &mut self,
+        handler: impl FnMut(&LifecycleEvent) -> Result<(), String> + 'static,
+    ) {
+        self.lifecycle = Some(Box::new(handler));
+    }
+
+    /// Asks the host for this plugin's configuration (secrets included).
+    pub fn configuration(&mut self) -> Result<serde_json::Value, ClientError> {
+        let answer = self.control(&serde_json::json!({"op": "configuration"}))?;
+        Ok(answer
+            .get("configuration")
+            .cloned()
+            .unwrap_or_else(|| serde_json::json!({})))
+    }
+
+    /// Asks the host to stop this plugin and start it again.
+    pub fn restart(&mut self) -> Result<(), ClientError> {
+        self.control(&serde_json::json!({"op": "restart"}))
+            .map(|_| ())
+    }
+
+    /// Reports an error to the host's log; with `hook` `before_run` or
+    /// `run` it ends this run.
+    pub fn report_error(&mut self, message: &str, hook: Option<&str>) -> Result<(), ClientError> {
+        let mut request = serde_json::json!({"op": "error", "message": message});
+        if let Some(hook) = hook {
+            request["hook"] = hook.into();
+        }
+        self.control(&request).map(|_| ())
+    }
+
+    fn control(&mut self, request: &serde_json::Value) -> Result<serde_json::Value, ClientError> {
+        let control = self
+            .client
+            .channel_id(CONTROL_CHANNEL)
+            .ok_or_else(|| ClientError::Unexpected(format!("the host has no {CONTROL_CHANNEL}")))?;
+        let answer = self
+            .client
+            .call(control, request.to_string().as_bytes(), CALL_TIMEOUT)?;
+        serde_json::from_slice(&answer)
+            .map_err(|e| ClientError::Unexpected(format!("{CONTROL_CHANNEL} answered: {e}")))
+    }
+
+    fn lifecycle_event(&mut self, content: &[u8]) -> Result<(), ClientError> {
+        let Ok(body) = serde_json::from_slice::<serde_json::Value>(content) else {
+            self.log("ignoring a lifecycle message that is not JSON");
+            return Ok(());
+        };
+        let Some(event) = body
+            .get("event")
+            .and_then(|e| e.as_str())
+            .map(str::to_owned)
+        else {
+            return Ok(());
+        };
+        let Some(handler) = self.lifecycle.as_mut() else {
+            return Ok(());
+        };
+        if let Err(message) = handler(&LifecycleEvent {
+            event: event.clone(),
+            body,
+        }) {
+            if matches!(event.as_str(), "before_run" | "run") {
+                self.report_error(&message, Some(&event))?;
+            } else {
+                self.report_error(&format!("{event}: {message}"), None)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Handles requests, messages and lifecycle events until the host
+    /// closes the session.
     pub fn run(&mut self) -> Result<(), ClientError> {
         loop {
             match self.client.recv(Duration::from_secs(3600)) {
@@ -238,6 +350,9 @@ impl Plugin {
         request_id: u64,
         content: &[u8],
     ) -> Result<(), ClientError> {
+        if request_id == 0 && self.client.channel_id(CONTROL_CHANNEL) == Some(channel) {
+            return self.lifecycle_event(content);
+        }
         match (self.handlers.get_mut(&channel), request_id) {
             (Some(Handler::Request(handler)), id) if id != 0 => {
                 let result = handler(content);

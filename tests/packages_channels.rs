@@ -135,6 +135,9 @@ fn an_editor_installs_configures_and_removes_a_package() {
     assert_eq!(entry["info"]["name"], "Weather station");
     assert_eq!(entry["configuration"]["mqtt"], "mqtt://b");
     assert_eq!(entry["secrets_set"], json!(["api_key"]));
+    // The installed config.yml's settings, for the editor's form.
+    assert_eq!(entry["config"]["mqtt"]["required"], true);
+    assert_eq!(entry["config"]["api_key"]["secret"], true);
     assert!(
         !list.to_string().contains("k3y-k3y!"),
         "a secret went to a client: {list}"

@@ -290,7 +290,15 @@ fn shutdown_asks_then_kills_and_leaves_no_process() {
         &host,
         &mut plugins,
         |_, _| {},
-        |p| running(p, "polite") && running(p, "stubborn"),
+        // Registered, and past advertising: the stubborn one ignores the
+        // close only once it is in its loop (its last channel comes just
+        // before).
+        |p| {
+            running(p, "polite")
+                && running(p, "stubborn")
+                && host.find_channel("plugins/stubborn/ask-game").is_some()
+                && host.find_channel("plugins/polite/ask-game").is_some()
+        },
     );
     let pids: Vec<u32> = plugins.statuses().iter().filter_map(|s| s.pid).collect();
     assert_eq!(pids.len(), 2);

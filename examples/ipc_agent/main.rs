@@ -182,8 +182,12 @@ fn main() -> AppExit {
     #[cfg(feature = "inspector")]
     app.add_plugins(inspect::DemoInspectorPlugin);
     #[cfg(all(unix, feature = "plugins"))]
-    if let Some(dir) = &options.plugins {
-        plugins::add(&mut app, dir);
+    if options.plugins.is_some() || options.packages_dir.is_some() {
+        plugins::add(
+            &mut app,
+            options.plugins.as_deref(),
+            options.packages_dir.as_deref(),
+        );
     }
     app.run()
 }

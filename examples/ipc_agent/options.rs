@@ -78,6 +78,10 @@ Content:
   --plugins DIR            start the plugins in DIR/*/plugin.json (default,
                            with the plugins feature: examples/plugins)
   --no-plugins             start no plugins
+  --packages-dir DIR       run the packages installed in DIR (switchboard
+                           plugins install --plugins-dir DIR) and serve the
+                           plugins/* package channels on it (needs the
+                           plugins and packages features)
 
 Fleet (needs the nats feature:
        cargo run --example ipc_agent --features hardware,nats):
@@ -108,6 +112,8 @@ pub struct Options {
     pub zwave_port: Option<PathBuf>,
     /// Where plugin folders are; `None`: start none.
     pub plugins: Option<PathBuf>,
+    /// Where installed packages are; `None`: none run.
+    pub packages_dir: Option<PathBuf>,
     pub nats: Option<String>,
     pub instance: Option<String>,
     port: Option<u16>,
@@ -141,6 +147,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         zwave_port: None,
         plugins: cfg!(feature = "plugins")
             .then(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/plugins")),
+        packages_dir: None,
         nats: None,
         instance: None,
         port: None,
@@ -193,6 +200,12 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             }
             "--plugins" => return Err("--plugins needs the plugins feature".into()),
             "--no-plugins" => options.plugins = None,
+            "--packages-dir" if cfg!(all(feature = "plugins", feature = "packages")) => {
+                options.packages_dir = Some(PathBuf::from(value()?));
+            }
+            "--packages-dir" => {
+                return Err("--packages-dir needs the plugins and packages features".into());
+            }
             "--nats" => options.nats = Some(value()?),
             "--instance" => options.instance = Some(value()?),
             other => return Err(format!("unknown argument {other:?}")),

@@ -1,6 +1,8 @@
 //! `--plugins DIR`: the demo starts the plugins in `DIR/*/plugin.json`
 //! (with the `plugins` feature; the examples in `examples/plugins` by
-//! default). Their profiles go under the system's temporary folder.
+//! default). `--packages-dir DIR` (with `packages` too): it runs the
+//! packages installed there and serves the `plugins/*` package channels.
+//! Profiles go under the system's temporary folder.
 
 use std::path::Path;
 
@@ -8,22 +10,41 @@ use bevy_app::App;
 use switchboard::bevy::IpcPluginsPlugin;
 use switchboard::plugins::{PluginsConfig, load_manifests};
 
-pub fn add(app: &mut App, dir: &Path) {
-    let manifests = match load_manifests(dir) {
-        Ok(manifests) => manifests,
-        Err(e) => {
-            tracing::error!("no plugins started: {e}");
-            return;
-        }
-    };
+pub fn add(app: &mut App, manifests: Option<&Path>, packages: Option<&Path>) {
     let mut config = PluginsConfig::new(std::env::temp_dir().join("switchboard-demo-plugins"));
-    for manifest in manifests {
-        tracing::info!(
-            "starting plugin {} ({})",
-            manifest.id,
-            manifest.executable.display()
-        );
-        config = config.plugin(manifest);
+    if let Some(dir) = manifests {
+        match load_manifests(dir) {
+            Ok(manifests) => {
+                for manifest in manifests {
+                    tracing::info!(
+                        "starting plugin {} ({})",
+                        manifest.id,
+                        manifest.executable.display()
+                    );
+                    config = config.plugin(manifest);
+                }
+            }
+            Err(e) => tracing::error!("no plugins started from {}: {e}", dir.display()),
+        }
     }
-    app.add_plugins(IpcPluginsPlugin::new(config));
+    let plugins = IpcPluginsPlugin::new(config);
+    #[cfg(feature = "packages")]
+    let plugins = match packages {
+        Some(dir) => {
+            tracing::info!("running the packages installed in {}", dir.display());
+            // PYTHONPATH: Python plugins find their SDK where the game's
+            // environment says.
+            plugins.packages(switchboard::packages::PackageRunner::new(dir).env(["PYTHONPATH"]))
+        }
+        None => plugins,
+    };
+    app.add_plugins(plugins);
+    #[cfg(feature = "packages")]
+    if let Some(dir) = packages {
+        app.add_plugins(switchboard::agents::packages::PackageManagerPlugin::new(
+            dir,
+        ));
+    }
+    #[cfg(not(feature = "packages"))]
+    let _ = packages;
 }

@@ -1,10 +1,13 @@
 //! A Rust plugin through `switchboard::plugin_sdk`: `plugins/counter/add`
 //! adds to a running total and publishes it on `plugins/counter/total`.
+//! Its lifecycle handler keeps the configuration the host sends (installed
+//! as a package, `config.yml` in `counter/`), which `configuration`
+//! answers; `before_run` starts the total at the `start` setting.
 //!
 //! Build it (`cargo build --example plugin_counter --features plugins`) and
 //! start it from a game with `examples/plugins/counter/plugin.json`.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use switchboard::client::ClientError;
@@ -23,6 +26,21 @@ fn main() -> Result<(), ClientError> {
             sum.set(sum.get() + n);
             Ok(sum.get().to_string().into_bytes())
         },
+    )?;
+    let configuration = Rc::new(RefCell::new(serde_json::json!({})));
+    let (kept, start) = (Rc::clone(&configuration), Rc::clone(&total));
+    plugin.on_lifecycle(move |event| {
+        if let Some(values) = event.configuration() {
+            *kept.borrow_mut() = values.clone();
+            if event.event == "before_run" {
+                start.set(values.get("start").and_then(|v| v.as_i64()).unwrap_or(0));
+            }
+        }
+        Ok(())
+    });
+    plugin.on_request(
+        PluginChannel::new("configuration").description("the configuration it was given"),
+        move |_| Ok(configuration.borrow().to_string().into_bytes()),
     )?;
     plugin.log(format!(
         "counter up; host {}, data in {:?}",

@@ -45,6 +45,8 @@ use bevy_ecs::prelude::*;
 pub use messages::{
     ClientConnected, ClientDisconnected, DialChanged, FromRemote, HostStatus, RemoteAnswer,
 };
+#[cfg(all(unix, feature = "plugins", feature = "packages"))]
+pub use plugins::IpcPackages;
 #[cfg(all(unix, feature = "plugins"))]
 pub use plugins::{IpcPlugins, IpcPluginsPlugin};
 pub use to_remote::{ToRemote, ToRemoteWriter};

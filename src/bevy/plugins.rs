@@ -33,12 +33,51 @@ pub struct IpcPlugins(pub PluginManager);
 pub struct IpcPluginsPlugin {
     /// Which plugins, and the supervision rules.
     pub config: PluginsConfig,
+    /// Runs the enabled packages of a plugins folder too.
+    #[cfg(feature = "packages")]
+    pub packages: Option<crate::packages::PackageRunner>,
 }
+
+/// The running packages of [`IpcPluginsPlugin::packages`]; the package
+/// manager agent added after it uses them.
+#[cfg(feature = "packages")]
+#[derive(Resource, Debug)]
+pub struct IpcPackages(pub crate::packages::RunningPackages);
 
 impl IpcPluginsPlugin {
     /// Runs the plugins `config` names.
     pub fn new(config: PluginsConfig) -> Self {
-        Self { config }
+        Self {
+            config,
+            #[cfg(feature = "packages")]
+            packages: None,
+        }
+    }
+
+    /// Also runs every enabled package installed in the runner's plugins
+    /// folder, and keeps them in step with its registry (feature
+    /// `packages`).
+    ///
+    /// ```no_run
+    /// use bevy_app::App;
+    /// use switchboard::HostConfig;
+    /// use switchboard::agents::packages::PackageManagerPlugin;
+    /// use switchboard::bevy::{IpcHostPlugin, IpcPluginsPlugin};
+    /// use switchboard::packages::PackageRunner;
+    /// use switchboard::plugins::PluginsConfig;
+    ///
+    /// let dir = "/home/me/.game/plugins";
+    /// App::new()
+    ///     .add_plugins(IpcHostPlugin::new(HostConfig::default()))
+    ///     .add_plugins(IpcPluginsPlugin::new(PluginsConfig::new("/home/me/.game/profiles"))
+    ///         .packages(PackageRunner::new(dir)))
+    ///     // After it: installs through the channels start and stop plugins.
+    ///     .add_plugins(PackageManagerPlugin::new(dir));
+    /// ```
+    #[cfg(feature = "packages")]
+    pub fn packages(mut self, runner: crate::packages::PackageRunner) -> Self {
+        self.packages = Some(runner);
+        self
     }
 }
 
@@ -51,6 +90,15 @@ impl Plugin for IpcPluginsPlugin {
         };
         match PluginManager::start(host, self.config.clone()) {
             Ok(manager) => {
+                #[cfg(feature = "packages")]
+                if let Some(runner) = &self.packages {
+                    match runner.clone().start(manager.control()) {
+                        Ok(running) => {
+                            app.insert_resource(IpcPackages(running));
+                        }
+                        Err(e) => tracing::error!("installed packages not started: {e}"),
+                    }
+                }
                 app.insert_resource(IpcPlugins(manager));
             }
             Err(e) => tracing::error!("plugins not started: {e}"),

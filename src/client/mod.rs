@@ -501,8 +501,8 @@ impl Client {
                 other => kept.push_back(other),
             }
         };
-        kept.extend(self.backlog.drain(..));
-        self.backlog = kept;
+        // What was kept before this wait came first: order is kept.
+        self.backlog.extend(kept);
         result
     }
 

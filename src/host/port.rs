@@ -50,6 +50,22 @@ impl Port {
         self.send(Command::Attach(link))
     }
 
+    /// Sends `content` on `channel` to one session (a lifecycle event to a
+    /// plugin), queued before anything sent after it, a close included.
+    pub(crate) fn send_to(
+        &self,
+        client: ClientId,
+        channel: crate::ChannelId,
+        content: Vec<u8>,
+    ) -> Result<(), HostError> {
+        self.send(Command::SendTo {
+            client,
+            channel,
+            content: content.into(),
+            timestamp_ns: super::now_ns(),
+        })
+    }
+
     /// Closes one session (code 1000) with `reason`.
     pub(crate) fn disconnect(&self, client: ClientId, reason: &str) -> Result<(), HostError> {
         self.send(Command::Disconnect {

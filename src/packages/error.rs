@@ -44,6 +44,15 @@ pub enum PackageError {
         /// Exit status, timeout or start failure, and the end of stderr.
         reason: String,
     },
+    /// The new version's plugin did not start (an upgrade); the old
+    /// version was put back.
+    #[error("{package}: the new version did not start, the old one is back: {reason}")]
+    Start {
+        /// The package.
+        package: String,
+        /// Its status: why it failed, or that it did not register in time.
+        reason: String,
+    },
     /// Install of a package that is already installed.
     #[error("{0} is already installed (upgrade it instead)")]
     AlreadyInstalled(String),

@@ -8,6 +8,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -19,8 +20,9 @@ use super::hooks::{Hook, HookContext, HookRunner, ScriptHooks};
 use super::info::{Info, check_package_name};
 use super::package::Package;
 use super::registry::{self, InstalledPackage, PackageRegistry};
+use super::runs::PluginRuns;
 use super::staging::{self, TempDir};
-use crate::fields::Object;
+use crate::fields::{Fields, Object};
 
 /// The registry's file name inside the plugins folder.
 pub const REGISTRY_FILE: &str = ".registry.sqlite3";
@@ -42,6 +44,7 @@ pub struct Installer {
     limits: Limits,
     hooks: Box<dyn HookRunner + Send>,
     listeners: Vec<Box<dyn ChangeListener>>,
+    runs: Option<Arc<dyn PluginRuns>>,
 }
 
 impl std::fmt::Debug for Installer {
@@ -66,6 +69,10 @@ pub struct Listed {
     pub configuration: Object,
     /// The secret fields that have a value.
     pub secrets_set: Vec<String>,
+    /// The settings `config.yml` declares, if it reads: what an editor
+    /// builds the package's configuration form from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<Fields>,
     /// Why the folder does not read, if it does not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
@@ -95,7 +102,16 @@ impl Installer {
             limits: Limits::default(),
             hooks: Box::new(ScriptHooks::default()),
             listeners: Vec::new(),
+            runs: None,
         })
+    }
+
+    /// Stops plugins before their packages are removed and checks that
+    /// upgraded ones start, rolling back those that do not (the plugin
+    /// runner).
+    pub fn with_runs(mut self, runs: Arc<dyn PluginRuns>) -> Self {
+        self.runs = Some(runs);
+        self
     }
 
     /// Runs hooks with `hooks` instead (the plugin runner).
@@ -120,6 +136,11 @@ impl Installer {
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
+    }
+
+    /// The plugin runner, if one was given.
+    pub fn runs(&self) -> Option<&Arc<dyn PluginRuns>> {
+        self.runs.as_ref()
     }
 
     /// The limits archives are read with.
@@ -238,9 +259,18 @@ impl Installer {
             }
             return Err(PackageError::io(&home)(e));
         }
+        let runs = self.runs.as_ref();
+        if let Err(e) = start_upgraded(runs, &old, &row, &home, || restore(staged.path())) {
+            drop(transaction);
+            return Err(e);
+        }
         if let Err(e) = transaction.commit() {
             restore(staged.path());
+            restart_old(self.runs.as_ref(), &old, &home);
             return Err(e.into());
+        }
+        if let Some(runs) = &self.runs {
+            runs.release(name);
         }
         staged.keep();
         drop(backup);
@@ -302,15 +332,35 @@ impl Installer {
         };
         let home = self.package_dir(package);
         let mut warning = None;
+        // The plugin leaves before its files go; the runner holds it
+        // stopped until the record is gone.
+        if let Some(runs) = &self.runs {
+            runs.stop(package);
+        }
+        let removed = self.remove_stopped(package, &row, &home, &mut warning);
+        if let Some(runs) = &self.runs {
+            runs.release(package);
+        }
+        removed?;
+        Ok(warning)
+    }
+
+    fn remove_stopped(
+        &mut self,
+        package: &str,
+        row: &InstalledPackage,
+        home: &Path,
+        warning: &mut Option<PackageError>,
+    ) -> Result<(), PackageError> {
         if home.is_dir() {
             let context = HookContext {
                 package,
-                dir: &home,
+                dir: home,
                 configuration: &row.configuration,
             };
             if let Err(e) = self.hooks.run_hook(Hook::AfterRun, &context) {
                 tracing::warn!(package, "{e}; removing anyway");
-                warning = Some(e);
+                *warning = Some(e);
             }
         }
         let trash = TempDir::new(&self.dir, staging::REMOVING, package, false)?;
@@ -318,11 +368,11 @@ impl Installer {
         registry::delete(&transaction, package)?;
         let had_folder = home.symlink_metadata().is_ok();
         if had_folder {
-            fs::rename(&home, trash.path()).map_err(PackageError::io(&home))?;
+            fs::rename(home, trash.path()).map_err(PackageError::io(home))?;
         }
         if let Err(e) = transaction.commit() {
             if had_folder {
-                let _ = fs::rename(trash.path(), &home);
+                let _ = fs::rename(trash.path(), home);
             }
             return Err(e.into());
         }
@@ -331,7 +381,7 @@ impl Installer {
         self.tell(PackageChange::Removed {
             package: package.to_owned(),
         });
-        Ok(warning)
+        Ok(())
     }
 
     /// The installed package's record.
@@ -364,6 +414,7 @@ impl Installer {
             };
             out.push(Listed {
                 info: info.ok(),
+                config: config.ok().map(|config| config.config),
                 configuration,
                 secrets_set,
                 problem,
@@ -395,5 +446,41 @@ impl Installer {
             self.hooks.run_hook(hook, &context)?;
         }
         Ok(staged)
+    }
+}
+
+/// With a runner and an enabled package: starts the new version from
+/// its folder; if it does not run, `restore` puts the old files back
+/// and the old version is started again.
+fn start_upgraded(
+    runs: Option<&Arc<dyn PluginRuns>>,
+    old: &InstalledPackage,
+    new: &InstalledPackage,
+    home: &Path,
+    restore: impl FnOnce(),
+) -> Result<(), PackageError> {
+    let Some(runs) = runs.filter(|_| new.enabled) else {
+        return Ok(());
+    };
+    let Err(reason) = runs.run(new, home) else {
+        return Ok(());
+    };
+    tracing::warn!(package = %new.package, to = %new.version, "new version did not start ({reason}); rolling back to {}", old.version);
+    restore();
+    restart_old(Some(runs), old, home);
+    Err(PackageError::Start {
+        package: new.package.clone(),
+        reason,
+    })
+}
+
+fn restart_old(runs: Option<&Arc<dyn PluginRuns>>, old: &InstalledPackage, home: &Path) {
+    if let Some(runs) = runs {
+        if old.enabled {
+            if let Err(reason) = runs.run(old, home) {
+                tracing::error!(package = %old.package, "the old version did not start again either: {reason}");
+            }
+        }
+        runs.release(&old.package);
     }
 }

@@ -13,6 +13,10 @@
 //!   [`PackageRegistry`], running the lifecycle hooks through a
 //!   [`HookRunner`] ([`ScriptHooks`] until the plugin runner provides
 //!   one), and telling a [`ChangeListener`] what it committed.
+//! - `PackageRunner` (with feature `plugins`) runs the enabled packages
+//!   of a plugins folder as plugins and keeps them in step with the
+//!   registry; through [`PluginRuns`] an installer stops plugins before
+//!   removing them and rolls back upgrades that do not start.
 //!
 //! ```
 //! use switchboard::packages::{Installer, PackageError, pack_dir};
@@ -60,6 +64,9 @@ mod installer;
 pub(crate) mod pack;
 mod package;
 mod registry;
+#[cfg(all(unix, feature = "plugins"))]
+mod runner;
+mod runs;
 mod staging;
 #[cfg(test)]
 mod tests;
@@ -74,3 +81,6 @@ pub use installer::{Installer, Listed, REGISTRY_FILE, Upgraded};
 pub use pack::pack_dir;
 pub use package::{HOOKS_DIR, Package, sha256_hex};
 pub use registry::{InstalledPackage, PackageRegistry};
+#[cfg(all(unix, feature = "plugins"))]
+pub use runner::{PackageRunner, RunningPackages};
+pub use runs::PluginRuns;

@@ -48,6 +48,9 @@ pub enum PluginError {
         /// What failed.
         reason: String,
     },
+    /// The supervisor has too many orders waiting, or has ended.
+    #[error("the plugin supervisor cannot take the order: {0}")]
+    Supervisor(&'static str),
     /// The host is gone or its command queue is full.
     #[error("the host refused: {0}")]
     Host(#[from] crate::HostError),

@@ -7,10 +7,11 @@ use std::thread::JoinHandle;
 use crossbeam_channel::{Receiver, Sender};
 use serde::Serialize;
 
+use super::control::PluginControl;
 use super::routing::Router;
 use super::spawn::LogLine;
 use super::status::{PluginStatus, status_json};
-use super::supervisor::{Shared, Stop, Supervisor};
+use super::supervisor::{ORDER_QUEUE, Shared, Stop, Supervisor};
 use super::taps::{CallError, PluginEvent};
 use super::{PluginError, PluginsConfig};
 use crate::{ChannelId, ChannelSpec, ClientId, Host, HostEvent, RequestId};
@@ -57,6 +58,7 @@ pub struct PluginManager {
     logs_channel: ChannelId,
     published: u64,
     router: Router,
+    control: PluginControl,
 }
 
 #[derive(Serialize)]
@@ -97,9 +99,15 @@ impl PluginManager {
                 .encoding("json")
                 .description("Requests from plugins: advertise and unadvertise their channels"),
         )?;
-        let router = Router::new(control, &config.plugins, &config.allowed_game_channels);
         let (log_tx, log_rx) = crossbeam_channel::bounded(LOG_QUEUE);
-        let (shared, stop, thread) = Supervisor::start(config, host.port(), log_tx)?;
+        let (order_tx, order_rx) = crossbeam_channel::bounded(ORDER_QUEUE);
+        let plugins = config.plugins.clone();
+        let allowed = config.allowed_game_channels.clone();
+        let (shared, stop, thread) =
+            Supervisor::start(config, host.port(), log_tx, order_rx, control)?;
+        let plugin_control = PluginControl::new(order_tx, std::sync::Arc::clone(&shared));
+        let router = Router::new(control, &plugins, &allowed, plugin_control.clone());
+        let control = plugin_control;
         let mut manager = Self {
             shared,
             stop,
@@ -109,6 +117,7 @@ impl PluginManager {
             logs_channel,
             published: u64::MAX,
             router,
+            control,
         };
         manager.update(host);
         Ok(manager)
@@ -118,12 +127,35 @@ impl PluginManager {
     /// their answers, refusals of what they may not do) and hands back
     /// every other event for the game.
     pub fn handle(&mut self, host: &Host, event: HostEvent) -> Option<HostEvent> {
+        self.learn();
         self.router.handle(host, event)
+    }
+
+    /// A handle for starting and stopping plugins from other threads
+    /// (the package runner's).
+    pub fn control(&self) -> PluginControl {
+        self.control.clone()
+    }
+
+    /// Tells the router about plugins started through a control since.
+    fn learn(&mut self) {
+        let learned = std::mem::take(
+            &mut *self
+                .control
+                .learned
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        for (id, calls) in learned {
+            self.router.learn(id, &calls);
+        }
     }
 
     /// Publishes status changes on `plugins/status` and waiting log lines
     /// on `plugins/logs`. Call it once per frame; it never blocks.
     pub fn update(&mut self, host: &Host) {
+        self.learn();
+        self.router.deliver_configurations(host);
         let (version, statuses) = self.shared.snapshot();
         if version != self.published
             && host

@@ -17,9 +17,12 @@
 
 mod checksum;
 mod config;
+mod control;
 mod error;
+mod lifecycle;
 mod manager;
 mod manifest;
+mod orders;
 mod profile;
 mod routing;
 mod spawn;
@@ -28,6 +31,7 @@ mod supervisor;
 mod taps;
 
 pub use config::PluginsConfig;
+pub use control::PluginControl;
 pub use error::PluginError;
 pub use manager::PluginManager;
 pub use manifest::{

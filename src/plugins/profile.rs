@@ -23,6 +23,13 @@ impl Profile {
         Ok(Self { base })
     }
 
+    /// No directories: for a plugin that failed before it got any.
+    pub(crate) fn unmade() -> Self {
+        Self {
+            base: PathBuf::new(),
+        }
+    }
+
     /// `("base", …)` then the named directories, for `Welcome`.
     pub(crate) fn directories(&self) -> Vec<(String, String)> {
         let mut out = vec![("base".to_owned(), self.base.to_string_lossy().into_owned())];

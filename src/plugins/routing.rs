@@ -12,6 +12,8 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
+use super::PluginControl;
+use super::lifecycle::{self, Then};
 use super::manifest::PluginManifest;
 use super::taps::{CallError, PluginEvent, Taps};
 use crate::protocol::ChannelPattern;
@@ -43,6 +45,19 @@ enum ControlRequest {
     Unadvertise {
         name: String,
     },
+}
+
+fn parse_patterns(patterns: &[String]) -> Vec<ChannelPattern> {
+    patterns
+        .iter()
+        .filter_map(|p| match ChannelPattern::parse(p) {
+            Ok(pattern) => Some(pattern),
+            Err(e) => {
+                tracing::warn!("ignoring the channel pattern {p:?}: {e}");
+                None
+            }
+        })
+        .collect()
 }
 
 fn default_encoding() -> String {
@@ -78,35 +93,54 @@ pub(crate) struct Router {
     verdicts: HashMap<(ClientId, ChannelId), bool>,
     /// The game's own traffic with plugins.
     taps: Taps,
+    /// For lifecycle requests: restarts, and the configurations.
+    plugins: PluginControl,
+    /// What to do once the lifecycle request in hand is answered.
+    then: Option<(ClientId, Then)>,
 }
 
 impl Router {
-    pub(crate) fn new(control: ChannelId, plugins: &[PluginManifest], allowed: &[String]) -> Self {
-        let parse = |patterns: &[String]| -> Vec<ChannelPattern> {
-            patterns
-                .iter()
-                .filter_map(|p| match ChannelPattern::parse(p) {
-                    Ok(pattern) => Some(pattern),
-                    Err(e) => {
-                        tracing::warn!("ignoring the channel pattern {p:?}: {e}");
-                        None
-                    }
-                })
-                .collect()
-        };
+    pub(crate) fn new(
+        control: ChannelId,
+        manifests: &[PluginManifest],
+        allowed: &[String],
+        plugins: PluginControl,
+    ) -> Self {
         Self {
             control,
-            asks: plugins
+            asks: manifests
                 .iter()
-                .map(|m| (m.id.clone(), parse(&m.permissions.call)))
+                .map(|m| (m.id.clone(), parse_patterns(&m.permissions.call)))
                 .collect(),
-            allowed: parse(allowed),
+            allowed: parse_patterns(allowed),
             sessions: HashMap::new(),
             channels: HashMap::new(),
             forwarded: HashMap::new(),
             verdicts: HashMap::new(),
             taps: Taps::default(),
+            plugins,
+            then: None,
         }
+    }
+
+    /// Sends each running plugin its new configuration, if it has one.
+    pub(crate) fn deliver_configurations(&mut self, host: &Host) {
+        for (id, configuration) in self.plugins.configurations.take_undelivered() {
+            let sessions = self.sessions.iter().filter(|(_, s)| s.id == id);
+            for (client, _) in sessions {
+                let event = lifecycle::configuration(&configuration);
+                if let Err(e) = host.send_to(*client, self.control, event) {
+                    tracing::warn!(plugin = %id, "configuration change not delivered: {e}");
+                }
+            }
+        }
+    }
+
+    /// A plugin started after the manager (an installed package): its id
+    /// and the game channels it asks for. A known id gets the new asks.
+    pub(crate) fn learn(&mut self, id: String, calls: &[String]) {
+        self.verdicts.clear();
+        self.asks.insert(id, parse_patterns(calls));
     }
 
     /// Keeps what plugins publish on their channels matching `pattern`
@@ -206,6 +240,12 @@ impl Router {
         for client in stale {
             self.gone(host, client);
         }
+        let configuration = self.plugins.configurations.get(&info.name);
+        for event in [lifecycle::before_run(&configuration), lifecycle::run()] {
+            if let Err(e) = host.send_to(info.id, self.control, event) {
+                tracing::warn!(plugin = %info.name, "lifecycle event not sent: {e}");
+            }
+        }
         self.sessions.insert(
             info.id,
             PluginSession {
@@ -256,6 +296,7 @@ impl Router {
                         Ok(json) => host.respond(from, request, json),
                         Err(reason) => host.respond_error(from, request, reason),
                     };
+                    self.after_answer(host);
                 }
                 (false, Some(request)) => {
                     let _ = host.respond_error(from, request, "plugins/control is for plugins");
@@ -408,17 +449,52 @@ impl Router {
         verdict
     }
 
+    /// Restarts the plugin or ends its run, when its lifecycle request
+    /// asked for it, after its answer went out.
+    fn after_answer(&mut self, host: &Host) {
+        let Some((client, then)) = self.then.take() else {
+            return;
+        };
+        let Some(id) = self.plugin_of(client).map(str::to_owned) else {
+            return;
+        };
+        match then {
+            Then::Nothing => {}
+            Then::Restart => {
+                if let Err(e) = self.plugins.restart(&id) {
+                    tracing::warn!(plugin = %id, "cannot restart the plugin as it asked: {e}");
+                }
+            }
+            // The supervisor sees the host's close and restarts it after
+            // its backoff, as after any failed run.
+            Then::EndRun(reason) => {
+                let _ = host.disconnect(client, reason);
+            }
+        }
+    }
+
     fn control(
         &mut self,
         host: &Host,
         client: ClientId,
         content: &[u8],
     ) -> Result<Vec<u8>, String> {
-        let request: ControlRequest = serde_json::from_slice(content)
+        let value: serde_json::Value = serde_json::from_slice(content)
             .map_err(|e| format!("not a plugins/control request: {e}"))?;
         let Some(session) = self.sessions.get_mut(&client) else {
             return Err("not a plugin".to_owned());
         };
+        let op = value.get("op").and_then(serde_json::Value::as_str);
+        if let Some(op) = op.filter(|op| !matches!(*op, "advertise" | "unadvertise")) {
+            let configurations = &self.plugins.configurations;
+            if let Some((answer, then)) = lifecycle::answer(configurations, &session.id, op, &value)
+            {
+                self.then = Some((client, then));
+                return answer;
+            }
+        }
+        let request: ControlRequest = serde_json::from_value(value)
+            .map_err(|e| format!("not a plugins/control request: {e}"))?;
         match request {
             ControlRequest::Advertise {
                 name,

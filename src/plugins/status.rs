@@ -25,6 +25,9 @@ pub enum PluginState {
         /// Why.
         reason: String,
     },
+    /// Asked to leave by the game (disabled, removed, or replaced by
+    /// another version); killed after the grace period.
+    Stopping,
     /// Shut down by the game.
     Stopped,
 }
@@ -70,17 +73,27 @@ struct Published<'a> {
     uptime_ms: Option<u64>,
 }
 
-/// The JSON for `plugins/status`: an array with one object per plugin.
-pub(crate) fn status_json(statuses: &[PluginStatus]) -> Vec<u8> {
-    let published: Vec<Published<'_>> = statuses
-        .iter()
-        .map(|status| Published {
+impl<'a> Published<'a> {
+    fn of(status: &'a PluginStatus) -> Self {
+        Published {
             status,
             uptime_ms: status
                 .uptime()
                 .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
-        })
-        .collect();
+        }
+    }
+}
+
+impl PluginStatus {
+    /// This status as one entry of `plugins/status` shows it.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(Published::of(self)).unwrap_or_default()
+    }
+}
+
+/// The JSON for `plugins/status`: an array with one object per plugin.
+pub(crate) fn status_json(statuses: &[PluginStatus]) -> Vec<u8> {
+    let published: Vec<Published<'_>> = statuses.iter().map(Published::of).collect();
     serde_json::to_vec(&published).unwrap_or_default()
 }
 

@@ -5,6 +5,7 @@
 //! statuses the manager publishes.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -12,6 +13,8 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use super::checksum;
+use super::lifecycle;
+use super::orders::Order;
 use super::profile::Profile;
 use super::spawn::{self, LogLine, Process};
 use super::status::{PluginState, PluginStatus};
@@ -19,15 +22,19 @@ use super::{PluginError, PluginManifest, PluginsConfig};
 use crate::host::port::Port;
 use crate::net::transport::Admission;
 use crate::net::transport::pipe::{PipeLink, PipeWatch};
-use crate::protocol::CloseCode;
+use crate::protocol::{ChannelId, CloseCode};
 
 /// How often the supervisor looks at its plugins.
 const TICK: Duration = Duration::from_millis(10);
 
-/// What the manager and the supervisor share.
+/// What the manager, the supervisor and every [`PluginControl`](super::PluginControl) share.
 #[derive(Default)]
 pub(crate) struct Shared {
     statuses: Mutex<(u64, Vec<PluginStatus>)>,
+    /// Orders queued through controls, and those the supervisor has taken:
+    /// a control waits for the second to reach the first.
+    pub(super) orders_sent: AtomicU64,
+    pub(super) orders_obeyed: AtomicU64,
 }
 
 impl Shared {
@@ -48,10 +55,17 @@ impl Shared {
             *slot = status.clone();
         }
     }
+
+    /// Replaces every status: plugins were added or removed.
+    pub(super) fn set_all(&self, statuses: Vec<PluginStatus>) {
+        let mut guard = self.lock();
+        guard.0 += 1;
+        guard.1 = statuses;
+    }
 }
 
 /// Where one plugin is, with what the supervisor needs for it.
-enum Phase {
+pub(super) enum Phase {
     /// Waiting to start (first start, or backoff before a restart).
     Waiting { until: Instant },
     /// Started; registration due by `deadline`.
@@ -67,26 +81,62 @@ enum Phase {
         ping_out: Option<(u64, Instant)>,
         started: Instant,
     },
+    /// Asked to leave (by [`PluginControl`](super::PluginControl)); killed
+    /// at `deadline`, then `then` happens.
+    Stopping {
+        process: Process,
+        deadline: Instant,
+        then: AfterStop,
+    },
     /// Given up on, or stopped.
     Done,
 }
 
-struct Supervised {
-    manifest: PluginManifest,
-    profile: Profile,
-    phase: Phase,
-    status: PluginStatus,
-    backoff: Duration,
-    failures: VecDeque<Instant>,
-    nonce: u64,
+/// What follows a stop the game asked for.
+pub(super) enum AfterStop {
+    /// The plugin leaves the supervisor's list.
+    Remove,
+    /// It starts again, from this manifest (a new version, or the same).
+    Start(Box<PluginManifest>),
+}
+
+pub(super) struct Supervised {
+    pub(super) manifest: PluginManifest,
+    pub(super) profile: Profile,
+    pub(super) phase: Phase,
+    pub(super) status: PluginStatus,
+    pub(super) backoff: Duration,
+    pub(super) failures: VecDeque<Instant>,
+    pub(super) nonce: u64,
+    /// Stopped for good: dropped from the list after this tick.
+    pub(super) removed: bool,
+}
+
+impl Supervised {
+    pub(super) fn new(manifest: PluginManifest, profile: Profile, config: &PluginsConfig) -> Self {
+        Supervised {
+            status: PluginStatus::new(&manifest.id),
+            manifest,
+            profile,
+            phase: Phase::Waiting {
+                until: Instant::now(),
+            },
+            backoff: config.backoff_initial,
+            failures: VecDeque::new(),
+            nonce: 0,
+            removed: false,
+        }
+    }
 }
 
 pub(crate) struct Supervisor {
-    plugins: Vec<Supervised>,
-    config: PluginsConfig,
-    port: Port,
-    shared: Arc<Shared>,
+    pub(super) plugins: Vec<Supervised>,
+    pub(super) config: PluginsConfig,
+    pub(super) port: Port,
+    pub(super) shared: Arc<Shared>,
     logs: Sender<LogLine>,
+    /// `plugins/control`, where lifecycle events go.
+    pub(super) control_channel: ChannelId,
 }
 
 /// Asks the supervisor thread to shut its plugins down and end.
@@ -95,6 +145,9 @@ pub(crate) struct Stop;
 /// A started supervisor: the statuses it keeps, the way to stop it, its thread.
 pub(crate) type Running = (Arc<Shared>, Sender<Stop>, JoinHandle<()>);
 
+/// The most orders waiting for the supervisor; more are refused.
+pub(crate) const ORDER_QUEUE: usize = 64;
+
 impl Supervisor {
     /// Makes every profile directory (so a bad root fails the start) and
     /// starts the supervisor thread.
@@ -102,9 +155,10 @@ impl Supervisor {
         config: PluginsConfig,
         port: Port,
         logs: Sender<LogLine>,
+        orders: Receiver<Order>,
+        control_channel: ChannelId,
     ) -> Result<Running, PluginError> {
         let mut plugins = Vec::new();
-        let now = Instant::now();
         for manifest in &config.plugins {
             let profile = Profile::create(&config.profile_root, &manifest.id).map_err(|e| {
                 PluginError::Spawn {
@@ -115,15 +169,7 @@ impl Supervisor {
                     ),
                 }
             })?;
-            plugins.push(Supervised {
-                manifest: manifest.clone(),
-                profile,
-                phase: Phase::Waiting { until: now },
-                status: PluginStatus::new(&manifest.id),
-                backoff: config.backoff_initial,
-                failures: VecDeque::new(),
-                nonce: 0,
-            });
+            plugins.push(Supervised::new(manifest.clone(), profile, &config));
         }
         let shared = Arc::new(Shared::default());
         shared.lock().1 = plugins.iter().map(|p| p.status.clone()).collect();
@@ -134,10 +180,11 @@ impl Supervisor {
             port,
             shared: Arc::clone(&shared),
             logs,
+            control_channel,
         };
         let thread = std::thread::Builder::new()
             .name("switchboard-plugins".to_owned())
-            .spawn(move || supervisor.run(&stop_rx))
+            .spawn(move || supervisor.run(&stop_rx, &orders))
             .map_err(|e| PluginError::Spawn {
                 id: String::new(),
                 reason: format!("cannot start the supervisor thread: {e}"),
@@ -145,20 +192,25 @@ impl Supervisor {
         Ok((shared, stop_tx, thread))
     }
 
-    fn run(&mut self, stop: &Receiver<Stop>) {
+    fn run(&mut self, stop: &Receiver<Stop>, orders: &Receiver<Order>) {
         loop {
             match stop.recv_timeout(TICK) {
                 Ok(Stop) | Err(RecvTimeoutError::Disconnected) => break,
                 Err(RecvTimeoutError::Timeout) => {}
             }
+            for order in orders.try_iter().take(ORDER_QUEUE) {
+                self.obey(order);
+                self.shared.orders_obeyed.fetch_add(1, Ordering::SeqCst);
+            }
             for index in 0..self.plugins.len() {
                 self.step(index);
             }
+            self.sweep();
         }
         self.shutdown();
     }
 
-    fn publish(&self, index: usize) {
+    pub(super) fn publish(&self, index: usize) {
         self.shared.set(index, &self.plugins[index].status);
     }
 
@@ -168,6 +220,13 @@ impl Supervisor {
         match &mut plugin.phase {
             Phase::Waiting { until } if now >= *until => self.launch(index),
             Phase::Waiting { .. } | Phase::Done => {}
+            Phase::Stopping {
+                process, deadline, ..
+            } => {
+                if process.exited().is_some() || now >= *deadline {
+                    self.stopped(index);
+                }
+            }
             Phase::Starting {
                 process,
                 watch,
@@ -349,7 +408,7 @@ impl Supervisor {
                 process.kill();
                 Some(now.duration_since(started))
             }
-            Phase::Starting { mut process, .. } => {
+            Phase::Starting { mut process, .. } | Phase::Stopping { mut process, .. } => {
                 process.kill();
                 None
             }
@@ -393,8 +452,9 @@ impl Supervisor {
 
     fn give_up(&mut self, index: usize, reason: String) {
         let plugin = &mut self.plugins[index];
-        if let Phase::Running { mut process, .. } | Phase::Starting { mut process, .. } =
-            std::mem::replace(&mut plugin.phase, Phase::Done)
+        if let Phase::Running { mut process, .. }
+        | Phase::Starting { mut process, .. }
+        | Phase::Stopping { mut process, .. } = std::mem::replace(&mut plugin.phase, Phase::Done)
         {
             process.kill();
         }
@@ -415,6 +475,11 @@ impl Supervisor {
                 Phase::Running { process, watch, .. } | Phase::Starting { process, watch, .. } => {
                     match watch.client() {
                         Some(client) => {
+                            let _ = self.port.send_to(
+                                client,
+                                self.control_channel,
+                                lifecycle::after_run(),
+                            );
                             let _ = self.port.disconnect(client, "the game is shutting down");
                         }
                         // Not registered: no session to close, so a signal asks.
@@ -427,6 +492,7 @@ impl Supervisor {
                     }
                     leaving.push((index, process));
                 }
+                Phase::Stopping { process, .. } => leaving.push((index, process)),
                 Phase::Waiting { .. } | Phase::Done => {}
             }
         }

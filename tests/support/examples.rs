@@ -18,13 +18,30 @@ pub fn example_binary(name: &str) -> PathBuf {
     if let Some(path) = built.get(name) {
         return path.clone();
     }
-    let path = build(name);
+    let path = build(name, &test_features());
     built.insert(name.to_owned(), path.clone());
     path
 }
 
-fn build(name: &str) -> PathBuf {
-    let features: Vec<&str> = [
+/// The executable of example `name` built with exactly `features` (a plugin
+/// example needs `plugins`, which the demo's builds leave out), once per
+/// test binary.
+#[allow(dead_code)] // only the tests that run plugin examples use it
+pub fn example_binary_featuring(name: &str, features: &[&str]) -> PathBuf {
+    static BUILT: Mutex<Option<HashMap<String, PathBuf>>> = Mutex::new(None);
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    let built = built.get_or_insert_with(HashMap::new);
+    let key = format!("{name} {}", features.join(","));
+    if let Some(path) = built.get(&key) {
+        return path.clone();
+    }
+    let path = build(name, features);
+    built.insert(key, path.clone());
+    path
+}
+
+fn test_features() -> Vec<&'static str> {
+    [
         ("bevy", cfg!(feature = "bevy")),
         ("hardware", cfg!(feature = "hardware")),
         ("inspector", cfg!(feature = "inspector")),
@@ -35,7 +52,10 @@ fn build(name: &str) -> PathBuf {
     ]
     .into_iter()
     .filter_map(|(feature, on)| on.then_some(feature))
-    .collect();
+    .collect()
+}
+
+fn build(name: &str, features: &[&str]) -> PathBuf {
     let mut cargo = Command::new(env!("CARGO"));
     // Cargo describes this package to the running test in variables that
     // some build scripts watch (ring's: CARGO_MANIFEST_DIR); passed on, they

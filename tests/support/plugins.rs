@@ -108,3 +108,24 @@ pub fn call(client: &mut Client, name: &str, content: &[u8]) -> Result<Vec<u8>, 
     };
     client.call(channel, content, WAIT)
 }
+
+/// [`call`], waiting out a restart: until the client reads the old
+/// session's unadvertise it may still name the old channel id, which the
+/// host refuses as unknown; then it reads on and asks again.
+pub fn call_through_restarts(
+    client: &mut Client,
+    name: &str,
+    content: &[u8],
+) -> Result<Vec<u8>, ClientError> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        match call(client, name, content) {
+            Err(ClientError::Refused { code, .. })
+                if code == switchboard::ErrorCode::UnknownChannel && Instant::now() < deadline =>
+            {
+                let _ = client.recv(Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
+}

@@ -2612,31 +2612,31 @@
         (control.kind === "form" ? forms : inline).push(element);
       }
       if (forms.length > 0) {
-        const details = document.createElement("details");
-        details.className = "commands";
-        details.dataset.testid = "commands";
+        const details2 = document.createElement("details");
+        details2.className = "commands";
+        details2.dataset.testid = "commands";
         const summary = document.createElement("summary");
         summary.textContent = "commands";
-        details.append(summary, ...forms);
-        inline.push(details);
+        details2.append(summary, ...forms);
+        inline.push(details2);
       }
       this.controls.replaceChildren(...inline);
     }
     control(control, type) {
       switch (control.kind) {
         case "switch": {
-          const button = document.createElement("button");
-          button.type = "button";
-          button.className = "switch";
-          button.dataset.testid = "toggle";
-          button.dataset.field = control.field;
-          button.addEventListener("click", () => {
+          const button2 = document.createElement("button");
+          button2.type = "button";
+          button2.className = "switch";
+          button2.dataset.testid = "toggle";
+          button2.dataset.field = control.field;
+          button2.addEventListener("click", () => {
             const on = this.host.device(this.id)?.state[control.field] === true;
             const command = control.toggle ?? (on ? control.off : control.on);
-            void this.send(command, {}, [button]);
+            void this.send(command, {}, [button2]);
           });
-          this.switches.push({ field: control.field, button });
-          return button;
+          this.switches.push({ field: control.field, button: button2 });
+          return button2;
         }
         case "slider": {
           const label = document.createElement("label");
@@ -2684,15 +2684,15 @@
           return label;
         }
         case "button": {
-          const button = document.createElement("button");
-          button.type = "button";
-          button.className = "small";
-          button.dataset.testid = "command";
-          button.dataset.command = control.command;
-          button.textContent = control.command.replace(/_/g, " ");
-          if (control.description) button.title = control.description;
-          button.addEventListener("click", () => void this.send(control.command, {}, [button]));
-          return button;
+          const button2 = document.createElement("button");
+          button2.type = "button";
+          button2.className = "small";
+          button2.dataset.testid = "command";
+          button2.dataset.command = control.command;
+          button2.textContent = control.command.replace(/_/g, " ");
+          if (control.description) button2.title = control.description;
+          button2.addEventListener("click", () => void this.send(control.command, {}, [button2]));
+          return button2;
         }
         case "form":
           return this.commandForm(control.command, control.fields, control.description);
@@ -2702,13 +2702,13 @@
     commandForm(command, fields, description) {
       const form = fieldsForm(fields);
       form.dataset.command = command;
-      const button = submitButton(command.replace(/_/g, " "));
-      button.dataset.testid = "send-command";
-      if (description) button.title = description;
-      form.append(button);
+      const button2 = submitButton(command.replace(/_/g, " "));
+      button2.dataset.testid = "send-command";
+      if (description) button2.title = description;
+      form.append(button2);
       form.addEventListener("submit", (event) => {
         event.preventDefault();
-        void this.send(command, readFields(form, fields), [button], form);
+        void this.send(command, readFields(form, fields), [button2], form);
       });
       return form;
     }
@@ -2718,9 +2718,9 @@
       form.classList.add("register");
       const name = form.querySelector('[data-field="name"]');
       if (name) name.placeholder = `${type.name} ${device.address.replace(/:/g, "").slice(-4)}`;
-      const button = submitButton("register");
-      button.dataset.testid = "register";
-      form.append(button);
+      const button2 = submitButton("register");
+      button2.dataset.testid = "register";
+      form.append(button2);
       form.addEventListener("submit", (event) => {
         event.preventDefault();
         const values = readFields(form, fields);
@@ -2728,7 +2728,7 @@
         const body = { device: this.id };
         if (chosen !== void 0) body.name = chosen;
         if (Object.keys(config).length > 0) body.config = config;
-        void this.request(REGISTER_CHANNEL, body, "register", [button], form).then((answer) => {
+        void this.request(REGISTER_CHANNEL, body, "register", [button2], form).then((answer) => {
           const registered = answer?.device;
           if (registered) this.host.updated(registered);
         });
@@ -2769,11 +2769,11 @@
     }
     /** Puts the controls in step with the device's state (unless the user is moving them). */
     syncControls(device) {
-      for (const { field, button } of this.switches) {
+      for (const { field, button: button2 } of this.switches) {
         const on = device.state[field] === true;
-        button.setAttribute("aria-pressed", String(on));
-        button.dataset.on = String(on);
-        setText(button, on ? "turn off" : "turn on");
+        button2.setAttribute("aria-pressed", String(on));
+        button2.dataset.on = String(on);
+        setText(button2, on ? "turn off" : "turn on");
       }
       for (const slider of this.sliders) {
         const value = device.state[slider.field];
@@ -2843,11 +2843,11 @@
     return Object.keys(payload).length > 0 ? `${command} ${JSON.stringify(payload)}` : command;
   }
   function submitButton(text) {
-    const button = document.createElement("button");
-    button.type = "submit";
-    button.className = "small";
-    button.textContent = text;
-    return button;
+    const button2 = document.createElement("button");
+    button2.type = "submit";
+    button2.className = "small";
+    button2.textContent = text;
+    return button2;
   }
   function badge(text, tone) {
     const span = document.createElement("span");
@@ -3426,6 +3426,608 @@
     }
   }
 
+  // src/plugin_form.ts
+  var LIST_CHANNEL = "plugins/list";
+  var INSPECT_CHANNEL = "plugins/inspect";
+  var INSTALL_CHANNEL = "plugins/install";
+  var CONFIGURE_CHANNEL = "plugins/configure";
+  var ENABLE_CHANNEL = "plugins/enable";
+  var DISABLE_CHANNEL = "plugins/disable";
+  var REMOVE_CHANNEL = "plugins/remove";
+  var STATUS_CHANNEL = "plugins/status";
+  var LOGS_CHANNEL = "plugins/logs";
+  var LOG_LINES_KEPT = 50;
+  function pluginId(entry) {
+    if (typeof entry.status?.id === "string") return entry.status.id;
+    return (entry.info?.id || entry.package).toLowerCase().replace(/[^a-z0-9_-]/g, "-");
+  }
+  function listKey(packages) {
+    return JSON.stringify(packages.map(({ status: _status, ...rest }) => rest));
+  }
+  function describeStatus(status) {
+    if (!status) return "no process";
+    const state = status.state.replace(/_/g, " ");
+    return status.reason ? `${state}: ${status.reason}` : state;
+  }
+  function formatUptime(ms) {
+    if (ms === null || ms === void 0 || !Number.isFinite(ms) || ms < 0) return "";
+    const s = Math.floor(ms / 1e3);
+    if (s < 60) return `${s} s`;
+    const m = Math.floor(s / 60);
+    if (m < 60) return `${m} min ${String(s % 60).padStart(2, "0")} s`;
+    return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} min`;
+  }
+  function checkSetting(name, rule, value, required) {
+    const error = (ruleName, message) => ({ field: name, rule: ruleName, message: `${name}: ${message}` });
+    if (value === void 0) return required ? error("required", "is required") : null;
+    switch (rule.type) {
+      case "integer":
+        if (typeof value !== "number" || !Number.isInteger(value)) return error("type", `${JSON.stringify(value)} is not an integer`);
+        break;
+      case "number":
+        if (typeof value !== "number") return error("type", `${JSON.stringify(value)} is not a number`);
+        break;
+      case "boolean":
+        if (typeof value !== "boolean") return error("type", `${JSON.stringify(value)} is not true or false`);
+        break;
+      case "string":
+        if (typeof value !== "string") return error("type", "is not text");
+        break;
+    }
+    if (typeof value === "number") {
+      if (typeof rule.minimum === "number" && value < rule.minimum) return error("range", `${value} is below the minimum ${rule.minimum}`);
+      if (typeof rule.maximum === "number" && value > rule.maximum) return error("range", `${value} is above the maximum ${rule.maximum}`);
+    }
+    if (typeof value === "string") {
+      const n = [...value].length;
+      if (typeof rule.length === "number" && n !== rule.length) return error("length", `has ${n} characters, needs exactly ${rule.length}`);
+      if (typeof rule.min_length === "number" && n < rule.min_length) return error("length", `has ${n} characters, needs at least ${rule.min_length}`);
+      if (typeof rule.max_length === "number" && n > rule.max_length) return error("length", `has ${n} characters, allows at most ${rule.max_length}`);
+    }
+    if (Array.isArray(rule.enum) && !rule.enum.some((allowed) => allowed === value)) {
+      return error("enum", `${JSON.stringify(value)} is not one of ${rule.enum.map((v) => JSON.stringify(v)).join(", ")}`);
+    }
+    return null;
+  }
+  function checkForm(settings, raw, stored = /* @__PURE__ */ new Set()) {
+    const configuration = {};
+    const errors = [];
+    for (const [name, rule] of Object.entries(settings)) {
+      const input = raw[name];
+      const value = input === void 0 ? void 0 : fieldValue(rule, input);
+      const required = rule.required === true && !stored.has(name);
+      const error = checkSetting(name, rule, value, required);
+      if (error) errors.push(error);
+      else if (value !== void 0) configuration[name] = value;
+    }
+    return { configuration, errors };
+  }
+  function installBody(configuration, lamp, upgrade = false) {
+    const options = new TextEncoder().encode(`${JSON.stringify({ configuration, upgrade })}
+`);
+    const body = new Uint8Array(options.length + lamp.length);
+    body.set(options, 0);
+    body.set(lamp, options.length);
+    return body;
+  }
+  function packageError(e) {
+    return hardwareError(e);
+  }
+  function fieldMessages(error) {
+    const messages = /* @__PURE__ */ new Map();
+    for (const e of error.errors) {
+      if (!e.field || messages.has(e.field)) continue;
+      const text = e.message || `${e.field}: refused (rule: ${e.rule})`;
+      messages.set(e.field, e.rule && !text.includes(`rule: ${e.rule}`) ? `${text} (rule: ${e.rule})` : text);
+    }
+    return messages;
+  }
+  var LOG_PLUGINS_KEPT = 100;
+  var LogBook = class {
+    constructor(keep = LOG_LINES_KEPT) {
+      this.keep = keep;
+      this.lines = /* @__PURE__ */ new Map();
+    }
+    add(line) {
+      if (typeof line?.plugin !== "string" || typeof line.line !== "string") return;
+      const list = this.lines.get(line.plugin) ?? [];
+      if (list.length === 0 && this.lines.size >= LOG_PLUGINS_KEPT) {
+        const oldest = this.lines.keys().next().value;
+        if (oldest !== void 0) this.lines.delete(oldest);
+      }
+      list.push(line);
+      if (list.length > this.keep) list.splice(0, list.length - this.keep);
+      this.lines.set(line.plugin, list);
+    }
+    of(plugin) {
+      return this.lines.get(plugin) ?? [];
+    }
+    /** Forgets plugins no longer installed, so the book stays bounded by what is installed. */
+    keepOnly(plugins) {
+      for (const plugin of [...this.lines.keys()]) if (!plugins.has(plugin)) this.lines.delete(plugin);
+    }
+  };
+
+  // src/plugin_card.ts
+  function heading(info, extras) {
+    const head = document.createElement("header");
+    const name = document.createElement("strong");
+    name.className = "plugin-name";
+    name.textContent = info.name;
+    const version = textSpan(info.version, "mono");
+    version.dataset.role = "version";
+    head.append(name, version, textSpan(info.package, "mono muted"), ...extras);
+    return head;
+  }
+  function details(info) {
+    const out = [];
+    if (info.abstract) out.push(textLine(info.abstract, "abstract"));
+    if (info.description) {
+      const more = document.createElement("details");
+      more.className = "plugin-description";
+      const summary = document.createElement("summary");
+      summary.textContent = "description";
+      more.append(summary, textLine(info.description, "description"));
+      out.push(more);
+    }
+    const list = document.createElement("dl");
+    list.className = "plugin-info";
+    const add = (term, value) => {
+      if (!value) return;
+      const dt = document.createElement("dt");
+      dt.textContent = term;
+      const dd = document.createElement("dd");
+      dd.dataset.info = term;
+      dd.append(value);
+      list.append(dt, dd);
+    };
+    add("authors", info.authors?.join(", "));
+    add("license", info.license);
+    add("website", link(info.website));
+    add("repository", link(info.repository));
+    add("email", info.email);
+    if (list.children.length > 0) out.push(list);
+    return out;
+  }
+  function link(url) {
+    if (!url) return void 0;
+    if (!/^https?:\/\//i.test(url)) return textSpan(url);
+    const a = document.createElement("a");
+    a.href = url;
+    a.textContent = url;
+    a.target = "_blank";
+    a.rel = "noopener noreferrer";
+    return a;
+  }
+  function settingsForm(settings, values, secretsSet) {
+    const form = document.createElement("form");
+    form.className = "fields plugin-config";
+    form.autocomplete = "off";
+    form.noValidate = true;
+    for (const [name, rule] of Object.entries(settings)) form.append(settingInput(name, rule, values[name], secretsSet.has(name)));
+    return form;
+  }
+  function settingInput(name, rule, value, secretSet) {
+    const label = document.createElement("label");
+    label.className = "setting";
+    const unit = unitSymbol(rule.unit);
+    const caption = document.createElement("span");
+    caption.textContent = `${rule.title ?? fieldTitle(name, rule)}${unit ? ` (${unit})` : ""}${rule.required ? " *" : ""}`;
+    let input;
+    if (rule.enum || rule.type === "boolean") {
+      const select = document.createElement("select");
+      const options = rule.enum ?? [true, false];
+      select.append(new Option("", ""));
+      for (const option of options) select.append(new Option(String(option), String(option)));
+      select.value = value === void 0 ? rule.default !== void 0 ? String(rule.default) : "" : String(value);
+      input = select;
+    } else {
+      const box = document.createElement("input");
+      if (rule.secret) {
+        box.type = "password";
+        box.autocomplete = "new-password";
+        box.placeholder = secretSet ? "set (leave empty to keep)" : "";
+      } else if (rule.type === "integer" || rule.type === "number") {
+        box.inputMode = rule.type === "integer" ? "numeric" : "decimal";
+        box.placeholder = rule.default !== void 0 ? String(rule.default) : rangeHint(rule);
+      } else {
+        box.placeholder = rule.default !== void 0 ? String(rule.default) : "";
+      }
+      if (!rule.secret && value !== void 0 && value !== null) box.value = String(value);
+      input = box;
+    }
+    input.name = name;
+    input.dataset.field = name;
+    const hints = [rule.description, rangeHint(rule), rule.regex && `pattern ${rule.regex}`].filter(Boolean);
+    if (hints.length > 0) input.title = hints.join("; ");
+    const error = document.createElement("span");
+    error.className = "field-error";
+    error.dataset.errorFor = name;
+    error.setAttribute("aria-live", "polite");
+    label.append(caption, input, error);
+    return label;
+  }
+  function rangeHint(rule) {
+    if (rule.minimum !== void 0 && rule.maximum !== void 0) return `${rule.minimum} to ${rule.maximum}`;
+    if (rule.minimum !== void 0) return `at least ${rule.minimum}`;
+    if (rule.maximum !== void 0) return `at most ${rule.maximum}`;
+    return "";
+  }
+  function readForm(form, settings) {
+    const raw = {};
+    for (const name of Object.keys(settings)) {
+      const input = form.querySelector(`[data-field="${CSS.escape(name)}"]`);
+      if (input) raw[name] = input.value;
+    }
+    return raw;
+  }
+  function markFields(form, errors, result) {
+    for (const span of form.querySelectorAll(".field-error")) span.textContent = "";
+    form.querySelectorAll("[aria-invalid]").forEach((input) => input.removeAttribute("aria-invalid"));
+    for (const error of errors) {
+      const input = form.querySelector(`[data-field="${CSS.escape(error.field)}"]`);
+      const span = form.querySelector(`[data-error-for="${CSS.escape(error.field)}"]`);
+      input?.setAttribute("aria-invalid", "true");
+      if (span) span.textContent = error.rule && !error.message.includes("(rule:") ? `${error.message} (rule: ${error.rule})` : error.message;
+    }
+    if (errors.length > 0) setResult(result, "error", `${errors.length === 1 ? "a setting needs" : `${errors.length} settings need`} fixing`);
+    return errors.length === 0;
+  }
+  function actions(...buttons) {
+    const row = document.createElement("div");
+    row.className = "row plugin-actions";
+    row.append(...buttons);
+    return row;
+  }
+  function button(text, type, className) {
+    const b = document.createElement("button");
+    b.type = type;
+    b.textContent = text;
+    if (className) b.className = className;
+    return b;
+  }
+  function badge2(text, tone) {
+    return textSpan(text, `badge ${tone}`);
+  }
+  function resultLine() {
+    const p = textLine("", "result");
+    p.dataset.role = "result";
+    p.setAttribute("aria-live", "polite");
+    return p;
+  }
+  function setResult(el, state, text) {
+    el.dataset.state = state;
+    el.textContent = text;
+  }
+  function textSpan(text, className) {
+    const span = document.createElement("span");
+    if (className) span.className = className;
+    span.textContent = text;
+    return span;
+  }
+  function textLine(text, className, state) {
+    const p = document.createElement("p");
+    p.className = className;
+    if (state) p.dataset.state = state;
+    p.textContent = text;
+    return p;
+  }
+
+  // src/plugins_panel.ts
+  var LIST_REFRESH_MS2 = 5e3;
+  var UPTIME_TICK_MS = 1e3;
+  var LOG_LINES_SHOWN = 12;
+  var PluginsPanel = class {
+    constructor(connection, el) {
+      this.connection = connection;
+      this.el = el;
+      this.packages = [];
+      this.listed = "";
+      this.statuses = /* @__PURE__ */ new Map();
+      /** When the status stream and the list last spoke: uptimes are counted on from there. */
+      this.statusesAt = 0;
+      this.listedAt = 0;
+      this.ticker = null;
+      this.logs = new LogBook();
+      this.pending = null;
+      this.maxMessageSize = Infinity;
+      this.timer = null;
+      el.file.addEventListener("change", () => void this.upload());
+    }
+    /** The connection is up (again): read the list if the game manages packages. */
+    async connected(welcome) {
+      this.stop();
+      this.maxMessageSize = Number(welcome.limits.maxMessageSize) || Infinity;
+      const available = this.connection.channelByName(LIST_CHANNEL) !== void 0;
+      this.el.panel.dataset.available = String(available);
+      this.el.file.disabled = !available;
+      if (!available) {
+        this.show("error", "this game manages no plugin packages (it advertises no plugins/list; the demo needs --packages-dir DIR)");
+        return;
+      }
+      await this.refresh();
+      this.timer = setInterval(() => void this.refresh(), LIST_REFRESH_MS2);
+      this.ticker = setInterval(() => this.packages.forEach((entry) => this.updateStatus(entry)), UPTIME_TICK_MS);
+    }
+    /** The connection dropped. */
+    stop() {
+      if (this.timer) clearInterval(this.timer);
+      if (this.ticker) clearInterval(this.ticker);
+      this.timer = null;
+      this.ticker = null;
+    }
+    /** Takes `plugins/status` and `plugins/logs` messages. */
+    receive(channelName, message) {
+      if (channelName !== STATUS_CHANNEL && channelName !== LOGS_CHANNEL) return false;
+      let body;
+      try {
+        body = contentJson(message.content);
+      } catch {
+        return true;
+      }
+      if (channelName === STATUS_CHANNEL) {
+        if (!Array.isArray(body)) return true;
+        this.statuses = new Map(body.filter((s) => typeof s?.id === "string").map((s) => [s.id, s]));
+        this.statusesAt = Date.now();
+        for (const entry of this.packages) this.updateStatus(entry);
+      } else {
+        const line = body;
+        this.logs.add(line);
+        const entry = this.packages.find((p) => pluginId(p) === line?.plugin);
+        if (entry) this.updateLogs(entry);
+      }
+      return true;
+    }
+    /** Reads `plugins/list`; rebuilds the cards only when something changed, so typing is not lost. */
+    async refresh(force = false) {
+      if (!this.connection.connected) return;
+      let packages;
+      try {
+        packages = (await jsonRequest(this.connection, LIST_CHANNEL, {})).packages ?? [];
+      } catch (e) {
+        this.show("error", `cannot list the plugins: ${describeError(e)}`);
+        return;
+      }
+      const listed = listKey(packages);
+      const changed = force || listed !== this.listed;
+      this.listed = listed;
+      this.packages = packages;
+      this.listedAt = Date.now();
+      if (!changed) {
+        for (const entry of packages) this.updateStatus(entry);
+        return;
+      }
+      this.logs.keepOnly(new Set(packages.map(pluginId)));
+      this.el.list.replaceChildren(...packages.map((entry) => this.card(entry)));
+      this.el.count.textContent = String(packages.length);
+    }
+    // -------------------------------------------------------------------------
+    // Installing
+    async upload() {
+      const file = this.el.file.files?.[0];
+      if (!file) return;
+      if (file.size + 4096 > this.maxMessageSize) {
+        this.show("error", `${file.name} has ${file.size} bytes, more than this host takes in one message (${this.maxMessageSize})`);
+        return;
+      }
+      this.show("pending", `reading ${file.name}`);
+      let bytes2;
+      try {
+        bytes2 = new Uint8Array(await file.arrayBuffer());
+      } catch (e) {
+        this.show("error", `cannot read ${file.name}: ${describeError(e)}`);
+        return;
+      }
+      let inspected;
+      try {
+        inspected = await this.raw(INSPECT_CHANNEL, bytes2);
+      } catch (e) {
+        this.pending = null;
+        this.el.pending.replaceChildren();
+        this.show("error", `${file.name}: ${packageError(e).describe()}`);
+        return;
+      } finally {
+        this.el.file.value = "";
+      }
+      const installed = this.packages.find((p) => p.package === inspected.info.package) ?? null;
+      this.pending = { name: file.name, bytes: bytes2, inspected, installed };
+      this.el.pending.replaceChildren(this.installForm(this.pending));
+      this.show(
+        "ok",
+        installed ? `${file.name}: ${inspected.info.name} ${inspected.info.version} upgrades the installed ${installed.version}; its settings are kept` : `${file.name}: ${inspected.info.name} ${inspected.info.version}; fill in its settings and install`
+      );
+    }
+    installForm(pending) {
+      const box = document.createElement("article");
+      box.className = "plugin pending";
+      box.dataset.package = pending.inspected.info.package;
+      const installed = pending.installed;
+      const form = settingsForm(pending.inspected.config, installed?.configuration ?? {}, new Set(installed?.secrets_set ?? []));
+      form.dataset.form = installed ? "upgrade" : "install";
+      const install = button(installed ? `Upgrade from ${installed.version}` : "Install", "submit");
+      install.dataset.action = "install";
+      const cancel = button("Cancel", "button", "small");
+      cancel.addEventListener("click", () => {
+        this.pending = null;
+        this.el.pending.replaceChildren();
+        this.show("ok", "install cancelled");
+      });
+      form.append(actions(install, cancel));
+      const result = resultLine();
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        void this.install(pending, form, result, [install, cancel]);
+      });
+      box.append(heading(pending.inspected.info, []), ...details(pending.inspected.info), form, result);
+      return box;
+    }
+    async install(pending, form, result, buttons) {
+      const installed = pending.installed;
+      const stored = /* @__PURE__ */ new Set([...Object.keys(installed?.configuration ?? {}), ...installed?.secrets_set ?? []]);
+      const { configuration, errors } = checkForm(pending.inspected.config, readForm(form, pending.inspected.config), stored);
+      if (!markFields(form, errors, result)) return;
+      buttons.forEach((b) => b.disabled = true);
+      const doing = installed ? "upgrading" : "installing";
+      setResult(result, "pending", `${doing} ${pending.inspected.info.package}`);
+      try {
+        const answer = await this.raw(
+          INSTALL_CHANNEL,
+          installBody(configuration, pending.bytes, installed !== null)
+        );
+        this.pending = null;
+        this.el.pending.replaceChildren();
+        const done = installed ? `upgraded ${answer.package} from ${installed.version} to` : `installed ${answer.package}`;
+        this.show("ok", `${done} ${answer.version}${answer.enabled ? ", enabled" : ""}`);
+        await this.refresh(true);
+      } catch (e) {
+        this.refused(e, form, result);
+      } finally {
+        buttons.forEach((b) => b.disabled = false);
+      }
+    }
+    // -------------------------------------------------------------------------
+    // Installed packages
+    card(entry) {
+      const card = document.createElement("article");
+      card.className = "plugin";
+      card.dataset.package = entry.package;
+      card.dataset.enabled = String(entry.enabled);
+      const info = entry.info ?? { package: entry.package, name: entry.name, version: entry.version, abstract: "" };
+      const status = document.createElement("span");
+      status.className = "plugin-status";
+      status.dataset.role = "status";
+      const enabled = badge2(entry.enabled ? "enabled" : "disabled", entry.enabled ? "ok" : "muted");
+      enabled.dataset.role = "enabled";
+      const result = resultLine();
+      const toggle = button(entry.enabled ? "Disable" : "Enable", "button", "small");
+      toggle.dataset.action = entry.enabled ? "disable" : "enable";
+      toggle.addEventListener(
+        "click",
+        () => void this.act(entry.enabled ? DISABLE_CHANNEL : ENABLE_CHANNEL, entry.package, result, entry.enabled ? "disabled" : "enabled")
+      );
+      const remove = button("Remove", "button", "small danger");
+      remove.dataset.action = "remove";
+      remove.addEventListener("click", () => {
+        if (remove.dataset.confirm !== "true") {
+          remove.dataset.confirm = "true";
+          remove.textContent = "Remove: sure?";
+          return;
+        }
+        void this.act(REMOVE_CHANNEL, entry.package, result, "removed");
+      });
+      card.append(heading(info, [enabled, status]), ...details(info));
+      if (entry.problem) card.append(textLine(entry.problem, "result", "error"));
+      card.append(actions(toggle, remove));
+      if (entry.config && Object.keys(entry.config).length > 0) card.append(this.configForm(entry, result));
+      card.append(result);
+      const logTitle = document.createElement("h3");
+      logTitle.textContent = "Latest log lines";
+      const log = document.createElement("ol");
+      log.className = "log plugin-log";
+      log.dataset.role = "log";
+      card.append(logTitle, log);
+      queueMicrotask(() => {
+        this.updateStatus(entry);
+        this.updateLogs(entry);
+      });
+      return card;
+    }
+    configForm(entry, result) {
+      const settings = entry.config ?? {};
+      const stored = /* @__PURE__ */ new Set([...Object.keys(entry.configuration), ...entry.secrets_set]);
+      const form = settingsForm(settings, entry.configuration, new Set(entry.secrets_set));
+      form.dataset.form = "configure";
+      const save = button("Save settings", "submit", "small");
+      save.dataset.action = "configure";
+      form.append(actions(save));
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        void this.configure(entry.package, settings, stored, form, result, save);
+      });
+      return form;
+    }
+    async configure(pkg, settings, stored, form, result, save) {
+      const { configuration, errors } = checkForm(settings, readForm(form, settings), stored);
+      if (!markFields(form, errors, result)) return;
+      save.disabled = true;
+      setResult(result, "pending", `saving the settings of ${pkg}`);
+      try {
+        await jsonRequest(this.connection, CONFIGURE_CHANNEL, { package: pkg, configuration });
+        this.show("ok", `settings of ${pkg} saved`);
+        setResult(result, "ok", "saved");
+        form.querySelectorAll('input[type="password"]').forEach((input) => input.value = "");
+        await this.refresh();
+      } catch (e) {
+        this.refused(e, form, result);
+      } finally {
+        save.disabled = false;
+      }
+    }
+    async act(channel, pkg, result, done) {
+      setResult(result, "pending", `${channel} ${pkg}`);
+      try {
+        const answer = await jsonRequest(this.connection, channel, { package: pkg });
+        this.show("ok", `${pkg} ${done}${answer?.warning ? ` (${answer.warning})` : ""}`);
+        await this.refresh(true);
+      } catch (e) {
+        setResult(result, "error", packageError(e).describe());
+      }
+    }
+    /** A refusal: every field it names marked beside its input, the rest on the result line. */
+    refused(e, form, result) {
+      const error = packageError(e);
+      const messages = fieldMessages(error);
+      const errors = [...messages].map(([field, message]) => ({ field, rule: "", message }));
+      markFields(form, errors, result);
+      setResult(result, "error", error.describe());
+    }
+    updateStatus(entry) {
+      const card = this.cardOf(entry.package);
+      const span = card?.querySelector('[data-role="status"]');
+      if (!card || !span) return;
+      const streamed = this.statuses.get(pluginId(entry));
+      const status = streamed ?? entry.status ?? void 0;
+      const since = streamed ? this.statusesAt : this.listedAt;
+      card.dataset.state = status?.state ?? "none";
+      const facts = [describeStatus(status)];
+      if (status) {
+        facts.push(`restarts ${status.restarts}`);
+        if (status.pid) facts.push(`pid ${status.pid}`);
+        const up = formatUptime(typeof status.uptime_ms === "number" ? status.uptime_ms + (Date.now() - since) : null);
+        if (up) facts.push(`up ${up}`);
+      }
+      span.textContent = facts.join(" · ");
+      span.dataset.state = status?.state ?? "none";
+      span.dataset.restarts = String(status?.restarts ?? 0);
+    }
+    updateLogs(entry) {
+      const log = this.cardOf(entry.package)?.querySelector('[data-role="log"]');
+      if (!log) return;
+      const lines = this.logs.of(pluginId(entry)).slice(-LOG_LINES_SHOWN);
+      log.replaceChildren(
+        ...lines.map((l) => {
+          const li = document.createElement("li");
+          li.dataset.stream = l.stream;
+          li.textContent = l.line;
+          return li;
+        })
+      );
+    }
+    cardOf(pkg) {
+      for (const card of this.el.list.querySelectorAll("article.plugin")) if (card.dataset.package === pkg) return card;
+      return null;
+    }
+    /** A request whose body is bytes (a `.lamp` file), answered with JSON. */
+    async raw(channel, body) {
+      const answer = await this.connection.request(channel, body);
+      const text = new TextDecoder().decode(answer.content);
+      return text ? JSON.parse(text) : null;
+    }
+    show(state, text) {
+      setResult(this.el.result, state, text);
+    }
+  };
+
   // src/scene.ts
   var COMMAND_CHANNEL2 = "scene/command";
   var ENTITIES_CHANNEL = "scene/entities";
@@ -3489,13 +4091,13 @@
       row.cells[2].className = "num";
       row.cells[3].className = "num";
       const action = row.insertCell();
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "small";
-      button.textContent = "despawn";
-      button.dataset.testid = "despawn";
-      button.addEventListener("click", () => void this.despawn(entity.id, entity.name));
-      action.append(button);
+      const button2 = document.createElement("button");
+      button2.type = "button";
+      button2.className = "small";
+      button2.textContent = "despawn";
+      button2.dataset.testid = "despawn";
+      button2.addEventListener("click", () => void this.despawn(entity.id, entity.name));
+      action.append(button2);
       return row;
     }
     async spawn() {
@@ -3777,7 +4379,7 @@
       token: token(),
       // `**` so that nested metrics such as telemetry/physics/bodies arrive too.
       // On a fleet gateway the same channels arrive as fleet/<instance>/...
-      patterns: ["telemetry/**", ENTITIES_CHANNEL, EVENTS_PATTERN, ...FLEET_PATTERNS]
+      patterns: ["telemetry/**", ENTITIES_CHANNEL, EVENTS_PATTERN, STATUS_CHANNEL, LOGS_CHANNEL, ...FLEET_PATTERNS]
     });
     const fleet = new Fleet({ picker: byId("fleet"), select: byId("fleet-instance") });
     const telemetry = new Telemetry(byId("telemetry-chart"), byId("telemetry-values"));
@@ -3812,13 +4414,23 @@
       components: byId("inspector-components"),
       result: byId("inspector-result")
     });
+    const plugins = new PluginsPanel(connection, {
+      panel: byId("plugins-panel"),
+      count: byId("plugins-total"),
+      file: byId("plugins-file"),
+      result: byId("plugins-result"),
+      pending: byId("plugins-pending"),
+      list: byId("plugins-list")
+    });
     connection.stateChanged.on((state) => {
       showState(state);
       if (state.state === "closed") {
         scene.clear();
         devices.clear();
         inspector.stop();
+        plugins.stop();
       }
+      if (state.state === "connected") void plugins.connected(state.welcome);
       if (state.state === "connected") void inspector.connected(state.welcome.clientId);
       if (state.state === "connected") telemetry.reconnected(state.sessionChanged);
     });
@@ -3843,6 +4455,7 @@
       const name = fleet.localName(channel.name);
       if (name === null) return;
       if (inspector.receive(name, message)) return;
+      if (plugins.receive(name, message)) return;
       if (name.startsWith("telemetry/")) telemetry.receive(name.slice("telemetry/".length), message);
       else if (name === ENTITIES_CHANNEL) scene.receive(message);
       else if (name === ECHO_CHANNEL) echo.receive(message);

@@ -7,6 +7,8 @@ import { ECHO_CHANNEL, Echo } from './echo';
 import { FLEET_PATTERNS, Fleet } from './fleet';
 import { EVENTS_PATTERN, JsonObject, jsonRequest } from './hardware';
 import { Inspector } from './inspector';
+import { LOGS_CHANNEL, STATUS_CHANNEL } from './plugin_form';
+import { PluginsPanel } from './plugins_panel';
 import { ENTITIES_CHANNEL, Scene } from './scene';
 import { Telemetry } from './telemetry';
 
@@ -78,7 +80,7 @@ function main(): void {
     token: token(),
     // `**` so that nested metrics such as telemetry/physics/bodies arrive too.
     // On a fleet gateway the same channels arrive as fleet/<instance>/...
-    patterns: ['telemetry/**', ENTITIES_CHANNEL, EVENTS_PATTERN, ...FLEET_PATTERNS],
+    patterns: ['telemetry/**', ENTITIES_CHANNEL, EVENTS_PATTERN, STATUS_CHANNEL, LOGS_CHANNEL, ...FLEET_PATTERNS],
   });
   const fleet = new Fleet({ picker: byId('fleet'), select: byId<HTMLSelectElement>('fleet-instance') });
 
@@ -116,13 +118,24 @@ function main(): void {
     result: byId('inspector-result'),
   });
 
+  const plugins = new PluginsPanel(connection, {
+    panel: byId('plugins-panel'),
+    count: byId('plugins-total'),
+    file: byId<HTMLInputElement>('plugins-file'),
+    result: byId('plugins-result'),
+    pending: byId('plugins-pending'),
+    list: byId('plugins-list'),
+  });
+
   connection.stateChanged.on((state) => {
     showState(state);
     if (state.state === 'closed') {
       scene.clear();
       devices.clear();
       inspector.stop();
+      plugins.stop();
     }
+    if (state.state === 'connected') void plugins.connected(state.welcome);
     if (state.state === 'connected') void inspector.connected(state.welcome.clientId);
     if (state.state === 'connected') telemetry.reconnected(state.sessionChanged);
   });
@@ -149,6 +162,7 @@ function main(): void {
     const name = fleet.localName(channel.name);
     if (name === null) return;
     if (inspector.receive(name, message)) return;
+    if (plugins.receive(name, message)) return;
     if (name.startsWith('telemetry/')) telemetry.receive(name.slice('telemetry/'.length), message);
     else if (name === ENTITIES_CHANNEL) scene.receive(message);
     else if (name === ECHO_CHANNEL) echo.receive(message);

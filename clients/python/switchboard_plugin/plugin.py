@@ -107,6 +107,13 @@ class Plugin:
         self._names: Dict[str, int] = {}
         self.channels: Dict[str, int] = {}
         self.closed: Optional[tuple] = None
+        # Lifecycle (docs/plugins.md, 6a): handlers by event name; events
+        # that arrive before run() wait for it, so handlers registered
+        # after the constructor still see before_run and run.
+        self._lifecycle: Dict[str, Callable] = {}
+        self._early_events = []
+        self._running = False
+        self.configuration: dict = {}
         self._send(wire.encode_hello(self.id))
         while True:
             kind, value = self._read()
@@ -237,11 +244,74 @@ class Plugin:
             raise PluginError(f"no channel {name!r} is advertised")
         return self.channels[name]
 
+    # -- the lifecycle ----------------------------------------------------------
+
+    def on(self, event: str) -> Callable:
+        """Decorator: call the handler with each lifecycle event ``event``
+        (``before_run``, ``run``, ``after_run``, ``configuration``, or one
+        the host adds later) and its JSON object. An exception in a
+        ``before_run`` or ``run`` handler is reported to the host, which
+        ends this run (and restarts the plugin after its backoff)."""
+        def register(handler):
+            self._lifecycle[event] = handler
+            return handler
+        return register
+
+    def fetch_configuration(self) -> dict:
+        """Asks the host for this plugin's configuration (secrets included)."""
+        answer = json.loads(self.call(CONTROL_CHANNEL, {"op": "configuration"}))
+        self.configuration = answer.get("configuration", {})
+        return self.configuration
+
+    def restart(self) -> None:
+        """Asks the host to stop this plugin and start it again."""
+        self.call(CONTROL_CHANNEL, {"op": "restart"})
+
+    def report_error(self, message: str, hook: Optional[str] = None) -> None:
+        """Reports an error to the host's log; with ``hook`` ``before_run``
+        or ``run`` it ends this run."""
+        request = {"op": "error", "message": str(message)}
+        if hook:
+            request["hook"] = hook
+        self.call(CONTROL_CHANNEL, request)
+
+    def _lifecycle_event(self, content: bytes) -> None:
+        if not self._running:
+            # The host sends a few at registration; a flood is cut, not kept.
+            if len(self._early_events) < 64:
+                self._early_events.append(content)
+            else:
+                self.log("dropped a lifecycle event that came before run()")
+            return
+        try:
+            event = json.loads(content)
+            name = event["event"]
+        except (ValueError, KeyError, TypeError):
+            self.log(f"ignoring a lifecycle message that is not an event: {content[:100]!r}")
+            return
+        if name in ("before_run", "configuration") and isinstance(event.get("configuration"), dict):
+            self.configuration = event["configuration"]
+        handler = self._lifecycle.get(name)
+        if handler is None:
+            return
+        try:
+            handler(event)
+        except Exception as error:  # reported, never swallowed
+            hook = name if name in ("before_run", "run") else None
+            try:
+                self.report_error(f"{type(error).__name__}: {error}", hook=hook)
+            except (PluginError, RemoteFailure, TimeoutError, OSError) as failed:
+                self.log(f"{name} handler failed ({error!r}) and could not be reported: {failed}")
+
     # -- the loop -------------------------------------------------------------
 
     def run(self) -> None:
-        """Handles requests and messages, and makes the periodic calls,
-        until the host closes."""
+        """Handles requests, messages and lifecycle events, and makes the
+        periodic calls, until the host closes."""
+        self._running = True
+        early, self._early_events = self._early_events, []
+        for content in early:
+            self._lifecycle_event(content)
         while True:
             self._periodic = [p for p in self._periodic if not p.stopped]
             now = time.monotonic()
@@ -290,6 +360,9 @@ class Plugin:
         return True
 
     def _dispatch(self, data: wire.DataFrame) -> None:
+        if not data.request_id and data.channel == self.channels.get(CONTROL_CHANNEL):
+            self._lifecycle_event(data.content)
+            return
         entry = self._handlers.get(data.channel)
         if entry is None:
             if data.request_id:

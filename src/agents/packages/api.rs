@@ -109,6 +109,7 @@ impl From<PackageError> for ApiError {
             }
             PackageError::Configuration(_) | PackageError::Assignment(_) => "invalid_configuration",
             PackageError::Hook { .. } => "hook_failed",
+            PackageError::Start { .. } => "start_failed",
             PackageError::AlreadyInstalled(_) => "already_installed",
             PackageError::NotInstalled(_) => "not_installed",
             PackageError::Registry(_) | PackageError::Io { .. } => "internal",
@@ -173,7 +174,18 @@ pub(super) fn answer(
     match kind {
         Kind::List => {
             json_body::<serde_json::Map<String, Value>>(body)?;
-            Ok(json!({"packages": installer.list()?}))
+            let mut packages = Vec::new();
+            for listed in installer.list()? {
+                let mut entry = serde_json::to_value(&listed).unwrap_or_default();
+                // With a plugin runner: what runs it, as plugins/status says.
+                if let Some(runs) = installer.runs() {
+                    entry["status"] = runs
+                        .status_json(&listed.installed.package)
+                        .unwrap_or(Value::Null);
+                }
+                packages.push(entry);
+            }
+            Ok(json!({"packages": packages}))
         }
         Kind::Inspect => {
             let package = installer.read(body)?;

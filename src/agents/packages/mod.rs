@@ -90,7 +90,8 @@ impl Plugin for PackageManagerPlugin {
             .ok()
             .and_then(|mut slot| slot.take())
             .unwrap_or_else(|| Box::new(ScriptHooks::default()));
-        let worker = Worker::start(self.dir.clone(), hooks, self.limits);
+        let runs = running_packages(app);
+        let worker = Worker::start(self.dir.clone(), hooks, self.limits, runs);
         app.insert_resource(PackageManager {
             worker,
             routes: Vec::new(),
@@ -98,6 +99,20 @@ impl Plugin for PackageManagerPlugin {
         .add_systems(Startup, advertise)
         .add_systems(Update, (queue_requests, answer_done).chain());
     }
+}
+
+/// The plugin runner of [`IpcPluginsPlugin::packages`](crate::bevy::IpcPluginsPlugin::packages),
+/// when it was added first: then installs start plugins, removals stop
+/// them first, and upgrades that do not start are rolled back.
+#[cfg(all(unix, feature = "plugins"))]
+fn running_packages(app: &App) -> Option<std::sync::Arc<dyn crate::packages::PluginRuns>> {
+    let running = app.world().get_resource::<crate::bevy::IpcPackages>()?;
+    Some(running.0.runs())
+}
+
+#[cfg(not(all(unix, feature = "plugins")))]
+fn running_packages(_: &App) -> Option<std::sync::Arc<dyn crate::packages::PluginRuns>> {
+    None
 }
 
 fn advertise(host: Option<Res<IpcHost>>, mut manager: ResMut<PackageManager>) {

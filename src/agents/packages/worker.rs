@@ -3,6 +3,7 @@
 //! game thread only queues requests and drains answers.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
@@ -10,7 +11,7 @@ use serde_json::Value;
 
 use super::api::{ApiError, Kind, answer};
 use crate::bevy::FromRemote;
-use crate::packages::{HookRunner, Installer, Limits};
+use crate::packages::{HookRunner, Installer, Limits, PluginRuns};
 
 /// Requests queued beyond the one being worked on; more are answered
 /// `busy` at once.
@@ -35,13 +36,18 @@ pub(super) struct Worker {
 }
 
 impl Worker {
-    pub(super) fn start(dir: PathBuf, hooks: Box<dyn HookRunner + Send>, limits: Limits) -> Worker {
+    pub(super) fn start(
+        dir: PathBuf,
+        hooks: Box<dyn HookRunner + Send>,
+        limits: Limits,
+        runs: Option<Arc<dyn PluginRuns>>,
+    ) -> Worker {
         let (jobs, job_queue) = bounded::<Job>(QUEUE);
         // Never more answers than jobs in flight, so this never blocks long.
         let (done_queue, done) = bounded::<Done>(QUEUE + 1);
         let thread = std::thread::Builder::new()
             .name("switchboard-packages".into())
-            .spawn(move || run(dir, hooks, limits, job_queue, done_queue))
+            .spawn(move || run(dir, hooks, limits, runs, job_queue, done_queue))
             .map_err(|e| tracing::error!("package manager: cannot start its thread: {e}"))
             .ok();
         Worker {
@@ -82,11 +88,18 @@ fn run(
     dir: PathBuf,
     hooks: Box<dyn HookRunner + Send>,
     limits: Limits,
+    runs: Option<Arc<dyn PluginRuns>>,
     jobs: Receiver<Job>,
     done: Sender<Done>,
 ) {
     let mut installer = match Installer::open(&dir) {
-        Ok(installer) => Ok(installer.with_hooks(hooks).with_limits(limits)),
+        Ok(installer) => {
+            let installer = installer.with_hooks(hooks).with_limits(limits);
+            Ok(match runs {
+                Some(runs) => installer.with_runs(runs),
+                None => installer,
+            })
+        }
         Err(e) => {
             tracing::error!("package manager: cannot open {}: {e}", dir.display());
             Err(ApiError::new(
