@@ -35,6 +35,7 @@
 mod access;
 mod channels;
 mod error;
+mod events;
 mod request;
 mod resources;
 mod schema;
