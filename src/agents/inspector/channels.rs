@@ -141,7 +141,7 @@ pub(super) const TABLE: &[Channel] = &[
     ),
     read(
         "world/watch",
-        "{entities?, components?} -> {channel}; the channel then carries the watched state",
+        "{entities?, components?, resources?, list?} -> {channel}; the channel then carries the watched state",
         watch::watch,
     ),
     read("world/unwatch", "{} -> null", watch::unwatch),

@@ -42,6 +42,8 @@ mod schema;
 mod systems;
 mod values;
 mod watch;
+mod watched_list;
+mod watched_resources;
 mod world;
 
 use std::fmt;
