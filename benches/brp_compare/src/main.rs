@@ -81,7 +81,7 @@ fn main() {
     for (name, samples) in &frames {
         if samples.is_empty() {
             println!(
-                "| {name} | not measured: BRP ended a stream (its buffer of 16 answers was full) | |"
+                "| {name} | not measured: BRP ended a stream (its buffer of 8 answers was full) | |"
             );
             continue;
         }
@@ -540,7 +540,7 @@ impl Http {
     /// split across two reads is still counted once). The first one
     /// increments `started`.
     ///
-    /// BRP ends a watch whose 16-answer buffer is full (its HTTP task fell
+    /// BRP ends a watch whose 8-answer buffer is full (its HTTP task fell
     /// behind): the stream's last chunk (`0\r\n\r\n`) increments `ended`.
     fn stream_events(
         mut self,
