@@ -11,53 +11,9 @@ use std::time::{Duration, Instant};
 use bevy_app::prelude::*;
 use common::PATIENCE;
 use common::inspector::*;
-use serde_json::{Value, json};
+use serde_json::json;
 use switchboard::ClientId;
 use switchboard::agents::inspector::{Writes, watch_channel_name};
-use switchboard::client::{Client, ClientError, Incoming};
-
-/// Reads the watch channel until a message `pick` accepts, without
-/// running frames: what it finds was sent by the frames already run.
-fn next_watch(client: &mut Client, channel: u32, mut pick: impl FnMut(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while Instant::now() < deadline {
-        match client.recv(Duration::from_millis(50)) {
-            Ok(Incoming::Data {
-                channel: c,
-                content,
-                ..
-            }) if c == channel => {
-                let value: Value = serde_json::from_slice(&content).unwrap();
-                if pick(&value) {
-                    return value;
-                }
-            }
-            Ok(_) | Err(ClientError::Timeout) => continue,
-            Err(e) => panic!("client error: {e}"),
-        }
-    }
-    panic!("no such watch message");
-}
-
-fn assert_no_watch_message(client: &mut Client, channel: u32) {
-    let deadline = Instant::now() + Duration::from_millis(150);
-    while Instant::now() < deadline {
-        match client.recv(Duration::from_millis(20)) {
-            Ok(Incoming::Data {
-                channel: c,
-                content,
-                ..
-            }) if c == channel => {
-                panic!(
-                    "unexpected watch message {}",
-                    String::from_utf8_lossy(&content)
-                );
-            }
-            Ok(_) | Err(ClientError::Timeout) => continue,
-            Err(e) => panic!("client error: {e}"),
-        }
-    }
-}
 
 #[test]
 fn a_watch_delivers_changes_within_one_frame() {

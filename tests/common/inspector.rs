@@ -12,7 +12,7 @@ use serde_json::Value;
 use switchboard::HostConfig;
 use switchboard::agents::inspector::{InspectorPlugin, Writes};
 use switchboard::bevy::{HostStatus, IpcHostPlugin, IpcStatus};
-use switchboard::client::{Client, ClientError};
+use switchboard::client::{Client, ClientError, Incoming};
 
 use super::{PATIENCE, init_logs};
 
@@ -113,6 +113,53 @@ pub fn refused(app: &mut App, client: &mut Client, channel: &str, body: Value) -
     match call(app, client, channel, body.clone()) {
         Ok(v) => panic!("{channel} {body} answered {v}, expected a refusal"),
         Err(e) => e,
+    }
+}
+
+/// Reads the watch channel until a message `pick` accepts, without
+/// running frames: what it finds was sent by the frames already run.
+pub fn next_watch(
+    client: &mut Client,
+    channel: u32,
+    mut pick: impl FnMut(&Value) -> bool,
+) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < deadline {
+        match client.recv(Duration::from_millis(50)) {
+            Ok(Incoming::Data {
+                channel: c,
+                content,
+                ..
+            }) if c == channel => {
+                let value: Value = serde_json::from_slice(&content).unwrap();
+                if pick(&value) {
+                    return value;
+                }
+            }
+            Ok(_) | Err(ClientError::Timeout) => continue,
+            Err(e) => panic!("client error: {e}"),
+        }
+    }
+    panic!("no such watch message");
+}
+
+pub fn assert_no_watch_message(client: &mut Client, channel: u32) {
+    let deadline = Instant::now() + Duration::from_millis(150);
+    while Instant::now() < deadline {
+        match client.recv(Duration::from_millis(20)) {
+            Ok(Incoming::Data {
+                channel: c,
+                content,
+                ..
+            }) if c == channel => {
+                panic!(
+                    "unexpected watch message {}",
+                    String::from_utf8_lossy(&content)
+                );
+            }
+            Ok(_) | Err(ClientError::Timeout) => continue,
+            Err(e) => panic!("client error: {e}"),
+        }
     }
 }
 

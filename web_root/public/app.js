@@ -3199,7 +3199,6 @@
   var QUERY_CHANNEL = "world/query";
   var NAME = "bevy_ecs::name::Name";
   var CHILD_OF = "bevy_ecs::hierarchy::ChildOf";
-  var LIST_REFRESH_MS = 1e3;
   var Inspector = class {
     constructor(connection, el) {
       this.connection = connection;
@@ -3207,7 +3206,11 @@
       this.selected = null;
       this.watchName = null;
       this.schemas = {};
-      this.timer = null;
+      /** A tree read is under way; `stale` asks for one more after it. */
+      this.reading = false;
+      this.stale = false;
+      /** Tree reads so far (`data-reads` on the tree), for tests and curious people. */
+      this.reads = 0;
       /** Field inputs by `component|path`, updated in place by the watch. */
       this.fields = /* @__PURE__ */ new Map();
       this.layout = "";
@@ -3229,14 +3232,19 @@
       } catch (e) {
         this.show("error", describeError(e));
       }
+      if (this.selected !== null) await this.select(this.selected);
+      else await this.watch().catch((e) => this.show("error", describeError(e)));
       await this.refresh();
-      this.timer = setInterval(() => void this.refresh(), LIST_REFRESH_MS);
-      if (this.selected !== null) void this.select(this.selected);
     }
-    /** The connection dropped. */
+    /** The connection dropped: nothing to stop, the watch ends with it. */
     stop() {
-      if (this.timer) clearInterval(this.timer);
-      this.timer = null;
+      this.reading = false;
+      this.stale = false;
+    }
+    /** The watch: the entity list, and the selected entity if any. */
+    async watch() {
+      const body = this.selected === null ? { list: true } : { list: true, entities: [this.selected] };
+      await jsonRequest(this.connection, "world/watch", body);
     }
     /** Takes a Data message if it is this page's watch stream. */
     receive(channelName, message) {
@@ -3247,13 +3255,32 @@
       } catch {
         return true;
       }
+      if (watch.list) void this.refresh();
       if (this.selected === null) return true;
       const components = watch.entities?.[String(this.selected)];
       if (components) this.render(components);
       return true;
     }
+    /** Reads the tree; a read asked for while one is under way runs once after it. */
     async refresh() {
+      if (this.reading) {
+        this.stale = true;
+        return;
+      }
+      this.reading = true;
+      try {
+        do {
+          this.stale = false;
+          await this.readTree();
+        } while (this.stale && this.reading);
+      } finally {
+        this.reading = false;
+      }
+    }
+    async readTree() {
       if (!this.connection.connected) return;
+      this.reads += 1;
+      this.el.tree.dataset.reads = String(this.reads);
       const name = this.el.search.value.trim();
       let rows;
       try {
@@ -3313,7 +3340,7 @@
       }
       this.el.title.textContent = `entity ${entity}`;
       try {
-        await jsonRequest(this.connection, "world/watch", { entities: [entity] });
+        await this.watch();
         this.show("ok", `watching entity ${entity}`);
       } catch (e) {
         this.show("error", describeError(e));

@@ -1,7 +1,10 @@
 // The Inspector panel: the game's entities by reflection (the `inspector`
 // feature, docs/inspector.md). A tree of entities by `ChildOf` with their
 // names, a search by name, and the selected entity's components as fields
-// that edit through `world/mutate` and stay live through `world/watch`.
+// that edit through `world/mutate` and stay live through `world/watch`. The
+// tree is live too: the watch includes the entity list (`list: true`), and
+// the tree is read again only when the game spawned, despawned, renamed or
+// reparented an entity.
 
 import { Connection, describeError } from './connection';
 import { DataMessage, contentJson } from './protocol';
@@ -10,8 +13,6 @@ import { jsonRequest } from './hardware';
 export const QUERY_CHANNEL = 'world/query';
 const NAME = 'bevy_ecs::name::Name';
 const CHILD_OF = 'bevy_ecs::hierarchy::ChildOf';
-/** How often the entity list is read again (the watch covers the selection). */
-const LIST_REFRESH_MS = 1000;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -25,6 +26,8 @@ interface WatchMessage {
   frame: number;
   entities: Record<string, Record<string, Json>>;
   changed?: Record<string, string[]>;
+  /** Present when the entity list changed this frame. */
+  list?: { spawned?: number[]; despawned?: number[]; changed?: number[] };
 }
 
 type Schemas = Record<string, { kind?: string; oneOf?: { const?: string }[]; properties?: Record<string, { $ref?: string }> }>;
@@ -43,7 +46,11 @@ export class Inspector {
   private selected: number | null = null;
   private watchName: string | null = null;
   private schemas: Schemas = {};
-  private timer: ReturnType<typeof setInterval> | null = null;
+  /** A tree read is under way; `stale` asks for one more after it. */
+  private reading = false;
+  private stale = false;
+  /** Tree reads so far (`data-reads` on the tree), for tests and curious people. */
+  private reads = 0;
   /** Field inputs by `component|path`, updated in place by the watch. */
   private fields = new Map<string, HTMLInputElement | HTMLSelectElement>();
   private layout = '';
@@ -72,15 +79,23 @@ export class Inspector {
     } catch (e) {
       this.show('error', describeError(e));
     }
+    // Watching before the first read: an entity spawned in between is
+    // then named by the watch, not missed.
+    if (this.selected !== null) await this.select(this.selected);
+    else await this.watch().catch((e) => this.show('error', describeError(e)));
     await this.refresh();
-    this.timer = setInterval(() => void this.refresh(), LIST_REFRESH_MS);
-    if (this.selected !== null) void this.select(this.selected);
   }
 
-  /** The connection dropped. */
+  /** The connection dropped: nothing to stop, the watch ends with it. */
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.reading = false;
+    this.stale = false;
+  }
+
+  /** The watch: the entity list, and the selected entity if any. */
+  private async watch(): Promise<void> {
+    const body = this.selected === null ? { list: true } : { list: true, entities: [this.selected] };
+    await jsonRequest(this.connection, 'world/watch', body);
   }
 
   /** Takes a Data message if it is this page's watch stream. */
@@ -92,14 +107,34 @@ export class Inspector {
     } catch {
       return true;
     }
+    if (watch.list) void this.refresh();
     if (this.selected === null) return true;
     const components = watch.entities?.[String(this.selected)];
     if (components) this.render(components);
     return true;
   }
 
+  /** Reads the tree; a read asked for while one is under way runs once after it. */
   private async refresh(): Promise<void> {
+    if (this.reading) {
+      this.stale = true;
+      return;
+    }
+    this.reading = true;
+    try {
+      do {
+        this.stale = false;
+        await this.readTree();
+      } while (this.stale && this.reading);
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  private async readTree(): Promise<void> {
     if (!this.connection.connected) return;
+    this.reads += 1;
+    this.el.tree.dataset.reads = String(this.reads);
     const name = this.el.search.value.trim();
     let rows: Row[];
     try {
@@ -162,7 +197,7 @@ export class Inspector {
     }
     this.el.title.textContent = `entity ${entity}`;
     try {
-      await jsonRequest(this.connection, 'world/watch', { entities: [entity] });
+      await this.watch();
       this.show('ok', `watching entity ${entity}`);
     } catch (e) {
       this.show('error', describeError(e));

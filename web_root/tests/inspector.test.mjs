@@ -1,7 +1,9 @@
 // Browser test of the Inspector panel against the demo built with the
 // `inspector` feature (scripts/test.sh builds it so): find an entity in
-// the tree, select it, edit its position in the panel, and see the scene
-// list and the watched field change.
+// the tree, see a newly spawned entity appear in it without a reload (the
+// tree follows the watch of the entity list, it is not polled), select it,
+// edit its position in the panel, and see the scene list and the watched
+// field change.
 //
 //   node --test web_root/tests/inspector.test.mjs
 //
@@ -83,11 +85,22 @@ describe('inspector panel', () => {
     await page.waitForSelector('#inspector-tree li[data-name="orbiter"]');
     await page.waitForSelector('#inspector-tree li[data-name="drifter"]');
 
-    // A still entity, so the only moves are the ones this test makes.
+    // The tree is not read again while nothing in the list changes (it
+    // used to be read every second)...
+    const reads = () => page.$eval('#inspector-tree', (el) => Number(el.dataset.reads));
+    const idle = await reads();
+    await new Promise((r) => setTimeout(r, 2_500));
+    assert.equal(await reads(), idle, 'the entity tree was read again although no entity changed');
+
+    // ...and a newly spawned entity appears without a reload or a search,
+    // driven by the watch of the entity list. A still entity, so the only
+    // moves are the ones this test makes.
     const spawned = await page.evaluate(() =>
       window.switchboard.request('scene/command', { op: 'spawn', name: 'statue', x: 1, y: 2 }),
     );
     const id = spawned.id;
+    await page.waitForSelector(`#inspector-tree li[data-entity="${id}"][data-name="statue"]`);
+    assert.ok((await reads()) > idle, 'the tree was not read again after the spawn');
     await page.fill('#inspector-search', 'stat');
     await page.waitForFunction(() => {
       const names = [...document.querySelectorAll('#inspector-tree li')].map((li) => li.dataset.name);

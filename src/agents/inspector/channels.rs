@@ -10,7 +10,7 @@ use bevy_ecs::prelude::*;
 use serde_json::Value;
 
 use super::error::InspectorError;
-use super::{resources, schema, watch, world};
+use super::{events, resources, schema, watch, world};
 use crate::{ChannelId, ChannelSpec, ClientId};
 
 /// One request as a handler sees it.
@@ -124,6 +124,16 @@ pub(super) const TABLE: &[Channel] = &[
         resources::remove,
     ),
     read("world/list_resources", "{} -> [type]", resources::list),
+    write(
+        "world/trigger_event",
+        "{event, value?} -> null; runs the event's observers",
+        events::trigger_event,
+    ),
+    write(
+        "world/write_message",
+        "{message, value?} -> null; for the game's message readers",
+        events::write_message,
+    ),
     read(
         "registry/schema",
         "{with_crates?, without_crates?, type_limit?:{with, without}} -> {type: JSON Schema}",
@@ -131,7 +141,7 @@ pub(super) const TABLE: &[Channel] = &[
     ),
     read(
         "world/watch",
-        "{entities?, components?} -> {channel}; the channel then carries the watched state",
+        "{entities?, components?, resources?, list?} -> {channel}; the channel then carries the watched state",
         watch::watch,
     ),
     read("world/unwatch", "{} -> null", watch::unwatch),
@@ -164,9 +174,12 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), TABLE.len(), "a name is declared twice");
         for channel in TABLE {
-            let changes_world = ["insert", "mutate", "remove", "spawn", "despawn", "reparent"]
-                .iter()
-                .any(|verb| channel.name.contains(verb));
+            // Events and messages make the game act: writes too.
+            let changes_world = [
+                "insert", "mutate", "remove", "spawn", "despawn", "reparent", "trigger", "write_",
+            ]
+            .iter()
+            .any(|verb| channel.name.contains(verb));
             assert_eq!(channel.writes, changes_world, "{}", channel.name);
         }
     }

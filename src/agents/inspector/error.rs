@@ -17,7 +17,8 @@ use serde::Serialize;
 pub struct InspectorError {
     /// Machine-readable code: `invalid_request`, `unknown_entity`,
     /// `unknown_component`, `missing_component`, `bad_path`, `bad_value`,
-    /// `unknown_resource`, `immutable`, `writes_disabled`, `forbidden`,
+    /// `unknown_resource`, `unknown_type` (events, messages), `immutable`,
+    /// `writes_disabled`, `forbidden`,
     /// `too_large`.
     pub code: &'static str,
     /// The sentence for people; it names the entity, type and path.

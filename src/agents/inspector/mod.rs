@@ -35,12 +35,15 @@
 mod access;
 mod channels;
 mod error;
+mod events;
 mod request;
 mod resources;
 mod schema;
 mod systems;
 mod values;
 mod watch;
+mod watched_list;
+mod watched_resources;
 mod world;
 
 use std::fmt;

@@ -180,4 +180,9 @@ pub(super) struct WatchRequest {
     /// These components (on every entity that has one, unless `entities`
     /// narrows them).
     pub(super) components: Option<Vec<String>>,
+    /// These resources, by type path.
+    pub(super) resources: Option<Vec<String>>,
+    /// The entity list: spawned, despawned, renamed and reparented
+    /// entities.
+    pub(super) list: bool,
 }

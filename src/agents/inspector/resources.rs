@@ -15,13 +15,13 @@ use super::request::{InsertResourceRequest, MutateResourceRequest, ResourceReque
 use super::values::{apply_at_path, concrete_from_json, to_json};
 use super::world::mutable_or_refuse;
 
-struct ResourceType<'r> {
-    path: &'r str,
-    registration: &'r bevy_reflect::TypeRegistration,
+pub(super) struct ResourceType<'r> {
+    pub(super) path: &'r str,
+    pub(super) registration: &'r bevy_reflect::TypeRegistration,
     reflect: &'r ReflectComponent,
 }
 
-fn resource_type<'r>(
+pub(super) fn resource_type<'r>(
     registry: &'r TypeRegistry,
     path: &str,
 ) -> Result<ResourceType<'r>, InspectorError> {

@@ -1,5 +1,5 @@
-//! Watching: a client names entities, components or both, and its own
-//! latest-value channel `inspector/watch/<client id>` carries the watched
+//! Watching: a client names entities, components, resources, the entity
+//! list, or several of them, and its own latest-value channel `inspector/watch/<client id>` carries the watched
 //! state on every frame in which some of it was added, changed or removed.
 //!
 //! Each message is the whole watched state plus what changed this frame,
@@ -25,6 +25,8 @@ use super::channels::Call;
 use super::error::InspectorError;
 use super::request::{WatchRequest, parse};
 use super::values::{component_type, entity, reflectable_components, to_json_text};
+use super::watched_list::{ListChanges, WatchedList};
+use super::watched_resources::{ResourceChanges, WatchedResources};
 use crate::bevy::{IpcHost, ToRemote};
 use crate::{ChannelId, ChannelSpec, ClientId};
 
@@ -50,6 +52,9 @@ pub(super) struct Watch {
     /// The watched state as last sent, by entity bits then type path, each
     /// value as its JSON text: a message is written from these pieces.
     state: BTreeMap<u64, BTreeMap<String, String>>,
+    resources: WatchedResources,
+    /// `Some` when the client watches the entity list.
+    list: Option<WatchedList>,
     last_tick: Option<Tick>,
     frame: u64,
 }
@@ -57,11 +62,16 @@ pub(super) struct Watch {
 /// `world/watch`: sets (or replaces) the calling client's watch.
 pub(super) fn watch(world: &mut World, call: &Call<'_>) -> Result<Value, InspectorError> {
     let request: WatchRequest = parse(call.content)?;
-    if request.entities.is_none() && request.components.is_none() {
+    if request.entities.is_none()
+        && request.components.is_none()
+        && request.resources.is_none()
+        && !request.list
+    {
         return Err(InspectorError::invalid(
-            "name entities, components or both to watch",
+            "name entities, components, resources or the entity list (\"list\": true) to watch",
         ));
     }
+    let resources = WatchedResources::new(world, request.resources.as_deref().unwrap_or(&[]))?;
     let entities = match &request.entities {
         Some(list) => Some(
             list.iter()
@@ -115,6 +125,8 @@ pub(super) fn watch(world: &mut World, call: &Call<'_>) -> Result<Value, Inspect
             entities,
             components,
             state: BTreeMap::new(),
+            resources,
+            list: request.list.then(WatchedList::default),
             last_tick: None,
             frame: 0,
         },
@@ -155,6 +167,12 @@ struct Changes {
     removed: BTreeMap<u64, Vec<String>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     despawned: Vec<u64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    changed_resources: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    removed_resources: Vec<String>,
+    #[serde(skip_serializing_if = "ListChanges::is_empty")]
+    list: ListChanges,
 }
 
 impl Changes {
@@ -163,18 +181,22 @@ impl Changes {
             && self.changed.is_empty()
             && self.removed.is_empty()
             && self.despawned.is_empty()
+            && self.changed_resources.is_empty()
+            && self.removed_resources.is_empty()
+            && self.list.is_empty()
     }
 }
 
-/// The message: `{"frame", "entities", <changes>, "truncated"?}`, written
-/// from the JSON text kept per component, so an unchanged component costs
-/// a copy, not a serialization.
+/// The message: `{"frame", "entities", "resources"?, <changes>,
+/// "truncated"?}`, written from the JSON text kept per component and
+/// resource, so an unchanged value costs a copy, not a serialization.
 fn snapshot(
     frame: u64,
-    state: &BTreeMap<u64, BTreeMap<String, String>>,
+    watch: &Watch,
     changes: &Changes,
     truncated: bool,
 ) -> Result<Vec<u8>, serde_json::Error> {
+    let state = &watch.state;
     let pieces: usize = state
         .values()
         .flat_map(|c| c.iter().map(|(k, v)| k.len() + v.len() + 4))
@@ -197,6 +219,18 @@ fn snapshot(
         out.push(b'}');
     }
     out.push(b'}');
+    if !watch.resources.is_empty() {
+        out.extend_from_slice(b",\"resources\":{");
+        for (i, (path, value)) in watch.resources.state.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            serde_json::to_writer(&mut out, path)?;
+            out.push(b':');
+            out.extend_from_slice(value.as_bytes());
+        }
+        out.push(b'}');
+    }
     let changes = serde_json::to_vec(changes)?;
     if changes.len() > 2 {
         out.push(b',');
@@ -227,7 +261,7 @@ pub(super) fn publish_watches(world: &mut World) {
         }
         watch.frame += 1;
         let frame = watch.frame;
-        match snapshot(frame, &watch.state, &changes, truncated) {
+        match snapshot(frame, watch, &changes, truncated) {
             Ok(bytes) if bytes.len() <= max_bytes => {
                 out.push(ToRemote::publish(watch.channel, &bytes));
             }
@@ -261,7 +295,18 @@ fn update(
     this_tick: Tick,
     max_entities: usize,
 ) -> (Changes, bool) {
-    let mut changes = Changes::default();
+    let ResourceChanges { changed, removed } =
+        watch
+            .resources
+            .update(world, registry, watch.last_tick, this_tick);
+    let mut changes = Changes {
+        changed_resources: changed,
+        removed_resources: removed,
+        ..Default::default()
+    };
+    if let Some(list) = &mut watch.list {
+        changes.list = list.update(world, watch.last_tick, this_tick);
+    }
     let ids: Option<Vec<(&str, Option<ComponentId>, &ReflectComponent)>> =
         watch.components.as_ref().map(|list| {
             list.iter()
