@@ -3741,7 +3741,7 @@
   }
 
   // src/plugins_panel.ts
-  var LIST_REFRESH_MS2 = 5e3;
+  var LIST_REFRESH_MS = 5e3;
   var UPTIME_TICK_MS = 1e3;
   var LOG_LINES_SHOWN = 12;
   var PluginsPanel = class {
@@ -3773,7 +3773,7 @@
         return;
       }
       await this.refresh();
-      this.timer = setInterval(() => void this.refresh(), LIST_REFRESH_MS2);
+      this.timer = setInterval(() => void this.refresh(), LIST_REFRESH_MS);
       this.ticker = setInterval(() => this.packages.forEach((entry) => this.updateStatus(entry)), UPTIME_TICK_MS);
     }
     /** The connection dropped. */
