@@ -139,12 +139,12 @@ fn broken_framing_and_floods_restart_that_plugin_while_the_others_go_on() {
 #[test]
 fn stdout_noise_is_harmless_and_reaches_the_log_channel() {
     let host = Host::start(HostConfig::default().port(0)).unwrap();
-    let mut plugins =
-        PluginManager::start(&host, config("noise").plugin(behave("chatty", "noise"))).unwrap();
     let addr = host.local_addr();
+    let (subscribed, reader_ready) = std::sync::mpsc::channel();
     let remote = std::thread::spawn(move || {
         let mut client = Client::connect(addr, "reader").unwrap();
         client.subscribe(&[], &["plugins/logs"]).unwrap();
+        let _ = subscribed.send(());
         let echoed = call(&mut client, "plugins/chatty/echo", b"\"hi\"").unwrap();
         let deadline = Instant::now() + WAIT;
         let mut saw_stdout = false;
@@ -158,6 +158,11 @@ fn stdout_noise_is_harmless_and_reaches_the_log_channel() {
         }
         (echoed, saw_stdout)
     });
+    // The plugin prints as soon as it starts: the reader subscribes first,
+    // or it may miss every line.
+    reader_ready.recv_timeout(WAIT).unwrap();
+    let mut plugins =
+        PluginManager::start(&host, config("noise").plugin(behave("chatty", "noise"))).unwrap();
     run_until(&host, &mut plugins, |_, _| {}, |_| remote.is_finished());
     let (echoed, saw_stdout) = remote.join().unwrap();
     assert_eq!(echoed, b"\"hi\"");
