@@ -156,3 +156,82 @@ impl DeviceDesk {
         Ok(None)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::encode_data;
+    use crate::protocol::fast_verify::data_fields;
+    use serde_json::json;
+
+    fn control_request(body: &Value) -> RemoteMessage {
+        let frame = encode_data(1, 7, 1, 0, body.to_string().as_bytes());
+        let fields = data_fields(&frame).unwrap();
+        RemoteMessage::from_verified(ClientId(3), frame, fields)
+    }
+
+    fn take(desk: &mut DeviceDesk, asks: &[&str], body: Value) -> Result<Option<Vec<u8>>, String> {
+        let asks: Vec<ChannelPattern> = asks
+            .iter()
+            .map(|p| ChannelPattern::parse(p).unwrap())
+            .collect();
+        let op = DeviceOp::parse(body["op"].as_str().unwrap()).unwrap();
+        let message = control_request(&body);
+        desk.take("lamps", Some(&asks), op, body, &message)
+    }
+
+    #[test]
+    fn device_requests_need_a_bridge_and_the_permission() {
+        let mut desk = DeviceDesk::default();
+        let refused = take(&mut desk, &["hardware/*"], json!({"op": "discover"})).unwrap_err();
+        assert!(refused.contains("no hardware bridge"), "{refused}");
+        desk.serve();
+        let refused = take(&mut desk, &["hardware/state"], json!({"op": "command"})).unwrap_err();
+        assert!(refused.contains("\"hardware/command\""), "{refused}");
+        assert!(
+            take(
+                &mut desk,
+                &["hardware/state"],
+                json!({"op": "state", "device": "x"})
+            )
+            .unwrap()
+            .is_none()
+        );
+        assert!(desk.subscribers().next().is_none());
+    }
+
+    #[test]
+    fn queued_requests_keep_the_sender_and_lose_the_op_and_are_capped() {
+        let mut desk = DeviceDesk::default();
+        desk.serve();
+        assert_eq!(
+            take(&mut desk, &["hardware/*"], json!({"op": "subscribe"})).unwrap(),
+            Some(b"{}".to_vec())
+        );
+        assert_eq!(
+            desk.subscribers().copied().collect::<Vec<_>>(),
+            [ClientId(3)]
+        );
+        let body = json!({"op": "command", "device": "zigbee:1", "command": "turn_on"});
+        assert!(take(&mut desk, &["hardware/*"], body).unwrap().is_none());
+        let queued = desk.drain();
+        assert_eq!(queued.len(), 1);
+        let message = &queued[0].message;
+        assert_eq!(
+            (message.client(), message.request_id().map(|r| r.0)),
+            (ClientId(3), Some(7))
+        );
+        assert_eq!(message.channel().0, 1);
+        let content: Value = serde_json::from_slice(message.content()).unwrap();
+        assert_eq!(content, json!({"device": "zigbee:1", "command": "turn_on"}));
+
+        for _ in 0..MAX_WAITING_DEVICE_REQUESTS {
+            assert!(take(&mut desk, &["hardware/*"], json!({"op": "discover"})).is_ok());
+        }
+        let refused = take(&mut desk, &["hardware/*"], json!({"op": "discover"})).unwrap_err();
+        assert!(refused.contains("already waiting"), "{refused}");
+        desk.gone(ClientId(3));
+        assert!(desk.drain().is_empty());
+        assert!(desk.subscribers().next().is_none());
+    }
+}
