@@ -183,3 +183,97 @@ fn without_a_hardware_bridge_device_requests_are_refused_with_the_reason() {
         assert!(refused.contains("no hardware bridge"), "{refused}");
     }
 }
+
+/// The Rust SDK's side: this test binary, started again as a plugin by
+/// `the_rust_sdk_sends_device_requests_and_hears_device_events`. Does
+/// nothing when run by hand.
+#[test]
+#[ignore = "run as a child process by the Rust SDK test"]
+fn rust_devices_plugin_child() {
+    use switchboard::plugin_sdk::{Plugin, PluginChannel};
+    if std::env::var_os(switchboard::plugins::PLUGIN_ID_ENV).is_none() {
+        return;
+    }
+    let mut plugin = Plugin::register().unwrap();
+    plugin
+        .advertise(&PluginChannel::new("report").latest())
+        .unwrap();
+    plugin.on_lifecycle(|event| {
+        if event.event == "change" {
+            // stderr: plugins/logs, where the test looks for it.
+            eprintln!("device change: {}", event.body);
+        }
+        Ok(())
+    });
+    plugin.subscribe_devices().unwrap();
+    let found = plugin.discover(Some("zigbee")).unwrap();
+    let bulb = found["devices"]
+        .as_array()
+        .and_then(|devices| devices.iter().find(|d| d["type"] == "bulb"))
+        .and_then(|d| d["id"].as_str())
+        .unwrap()
+        .to_owned();
+    let registered = plugin.register_device(&bulb, Some("Rust lamp")).unwrap();
+    let refused = plugin
+        .command(&bulb, "set_brightness", json!({"brightness": 150}))
+        .unwrap_err()
+        .to_string();
+    let commanded = plugin
+        .command(&bulb, "set_brightness", json!({"brightness": 60}))
+        .unwrap();
+    let state = plugin.device_state(&bulb).unwrap();
+    let report = json!({
+        "bulb": bulb, "registered": registered, "refused": refused,
+        "commanded": commanded, "state": state,
+    });
+    plugin
+        .publish("report", report.to_string().as_bytes())
+        .unwrap();
+    plugin.run().unwrap();
+}
+
+#[test]
+fn the_rust_sdk_sends_device_requests_and_hears_device_events() {
+    let mut manifest = PluginManifest::new("rusty", std::env::current_exe().unwrap());
+    manifest.args = [
+        "rust_devices_plugin_child",
+        "--exact",
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ]
+    .map(String::from)
+    .to_vec();
+    manifest.permissions.call = vec!["hardware/*".to_owned()];
+    let bridge = HardwareBridgePlugin::default().radios([Radio::Zigbee]);
+    let mut h = Harness::with_plugins(bridge, plugins("rust", vec![manifest]));
+    h.client
+        .subscribe(&[], &["plugins/rusty/report", "plugins/logs"])
+        .unwrap();
+
+    let report = h.wait_event("plugins/rusty/report", |v| v["state"].is_object());
+    let bulb = report["bulb"].as_str().unwrap();
+    assert_eq!(
+        report["registered"]["device"]["name"], "Rust lamp",
+        "{report}"
+    );
+    let refused = report["refused"].as_str().unwrap();
+    assert!(refused.contains("invalid_payload"), "{refused}");
+    assert_eq!(report["commanded"]["state"]["brightness"], 60, "{report}");
+    assert_eq!(report["state"]["state"]["brightness"], 60, "{report}");
+    let line = h.wait_event("plugins/logs", |v| {
+        v["plugin"] == "rusty"
+            && v["line"].as_str().is_some_and(|l| {
+                l.starts_with("device change:")
+                    && l.contains(bulb)
+                    && l.contains("\"brightness\":60")
+            })
+    });
+    assert!(
+        line["line"]
+            .as_str()
+            .unwrap()
+            .contains("\"event\":\"change\""),
+        "{line}"
+    );
+}
