@@ -15,6 +15,8 @@
 //! # Ok::<(), switchboard::client::ClientError>(())
 //! ```
 
+mod devices;
+
 use std::collections::HashMap;
 use std::time::Duration;
 

@@ -13,12 +13,6 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde_json::{Value, json};
 
-/// The requests a plugin may send on `plugins/control` for devices of the
-/// hardware bridge (seed 002's subscribe, command, state, register,
-/// discover): reserved, answered with an error until plugins can be
-/// hardware adapters.
-pub(crate) const DEVICE_OPS: [&str; 5] = ["subscribe", "command", "state", "register", "discover"];
-
 /// The hooks whose failure ends the run.
 pub(crate) const RUN_HOOKS: [&str; 2] = ["before_run", "run"];
 
@@ -147,12 +141,6 @@ pub(crate) fn answer(
                 }
             }
         }
-        op if DEVICE_OPS.contains(&op) => (
-            Err(format!(
-                "{op} is reserved for plugins as hardware adapters, which are not built yet"
-            )),
-            Then::Nothing,
-        ),
         _ => return None,
     };
     Some(answered)
@@ -182,7 +170,7 @@ mod tests {
     }
 
     #[test]
-    fn run_hook_errors_end_the_run_and_device_ops_are_refused() {
+    fn run_hook_errors_end_the_run() {
         let configurations = Arc::new(Configurations::default());
         let request = json!({"op": "error", "hook": "before_run", "message": "no sensor"});
         let (_, then) = answer(&configurations, "w", "error", &request).unwrap();
@@ -195,8 +183,6 @@ mod tests {
             answer(&configurations, "w", "error", &request).unwrap().1,
             Then::Nothing
         );
-        let (refused, _) = answer(&configurations, "w", "subscribe", &json!({})).unwrap();
-        assert!(refused.unwrap_err().contains("not built yet"));
         assert!(answer(&configurations, "w", "advertise", &json!({})).is_none());
     }
 }

@@ -226,6 +226,46 @@ impl PluginManager {
         self.router.drain_events()
     }
 
+    /// Says that the game's hardware bridge answers the plugins' device
+    /// requests (`discover`, `state`, `command`, `register`, `subscribe`
+    /// on `plugins/control`); until then each is refused with a reason.
+    /// The hardware bridge calls it; a game without one leaves it.
+    pub fn serve_device_requests(&mut self) {
+        self.router.serve_device_requests();
+    }
+
+    /// The device requests plugins sent since the last call, each already
+    /// allowed by its plugin's manifest; answer each through
+    /// [`Host::respond`] to its message (the bridge hands it to its
+    /// handler of `hardware/<op>`). At most
+    /// [`MAX_WAITING_DEVICE_REQUESTS`](super::MAX_WAITING_DEVICE_REQUESTS)
+    /// wait; later ones are refused until this is called.
+    ///
+    /// ```no_run
+    /// # use switchboard::plugins::{PluginManager, PluginsConfig};
+    /// # let host = switchboard::Host::start(switchboard::HostConfig::default())?;
+    /// let mut plugins = PluginManager::start(&host, PluginsConfig::new("/tmp/p"))?;
+    /// plugins.serve_device_requests();
+    /// for request in plugins.drain_device_requests() {
+    ///     let (client, id) = (request.message.client(), request.message.request_id());
+    ///     if let Some(id) = id {
+    ///         host.respond_error(client, id, format!("{} is not handled here", request.op.name()))?;
+    ///     }
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn drain_device_requests(&mut self) -> Vec<super::DeviceRequest> {
+        self.router.drain_device_requests()
+    }
+
+    /// Sends a device event to every plugin that subscribed, as a
+    /// lifecycle event on `plugins/control`: `event` is its JSON, with
+    /// `"event"` set (`discover`, `change` or `error`).
+    pub fn send_device_event(&self, host: &Host, event: &serde_json::Value) {
+        self.router
+            .send_device_event(host, event.to_string().as_bytes());
+    }
+
     /// Every plugin's status now.
     pub fn statuses(&self) -> Vec<PluginStatus> {
         self.shared.snapshot().1

@@ -33,6 +33,8 @@ pub struct Permissions {
     /// Game channels (names or patterns such as `scene/*`) the plugin asks
     /// to send to and call; it gets those the game's config also allows
     /// ([`PluginsConfig::allow_game_channels`](super::PluginsConfig::allow_game_channels)).
+    /// A pattern matching `hardware/<op>` also allows the device request
+    /// `<op>` on `plugins/control` ([`DeviceOp::permission`](super::DeviceOp::permission)).
     #[serde(default)]
     pub call: Vec<String>,
 }

@@ -18,6 +18,7 @@
 mod checksum;
 mod config;
 mod control;
+mod devices;
 mod error;
 mod lifecycle;
 mod manager;
@@ -32,6 +33,7 @@ mod taps;
 
 pub use config::PluginsConfig;
 pub use control::PluginControl;
+pub use devices::{DeviceOp, DeviceRequest, MAX_WAITING_DEVICE_REQUESTS};
 pub use error::PluginError;
 pub use manager::PluginManager;
 pub use manifest::{

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use super::PluginControl;
+use super::devices::{DeviceDesk, DeviceOp, DeviceRequest};
 use super::lifecycle::{self, Then};
 use super::manifest::PluginManifest;
 use super::taps::{CallError, PluginEvent, Taps};
@@ -97,6 +98,8 @@ pub(crate) struct Router {
     plugins: PluginControl,
     /// What to do once the lifecycle request in hand is answered.
     then: Option<(ClientId, Then)>,
+    /// Device requests for the hardware bridge, and device subscribers.
+    devices: DeviceDesk,
 }
 
 impl Router {
@@ -120,7 +123,40 @@ impl Router {
             taps: Taps::default(),
             plugins,
             then: None,
+            devices: DeviceDesk::default(),
         }
+    }
+
+    /// A hardware bridge answers device requests from now on.
+    pub(crate) fn serve_device_requests(&mut self) {
+        self.devices.serve();
+    }
+
+    pub(crate) fn drain_device_requests(&mut self) -> Vec<DeviceRequest> {
+        self.devices.drain()
+    }
+
+    /// Sends a device event (JSON with its `"event"`) to every plugin
+    /// that subscribed.
+    pub(crate) fn send_device_event(&self, host: &Host, event: &[u8]) {
+        for client in self.devices.subscribers() {
+            if let Err(e) = host.send_to(*client, self.control, event.to_vec()) {
+                let plugin = self.plugin_of(*client).unwrap_or("?");
+                tracing::warn!(plugin = %plugin, "device event not delivered: {e}");
+            }
+        }
+    }
+
+    /// Answers or queues a device request; `None` when the message is not one.
+    fn device_request(
+        &mut self,
+        message: &RemoteMessage,
+    ) -> Option<Result<Option<Vec<u8>>, String>> {
+        let value: serde_json::Value = serde_json::from_slice(message.content()).ok()?;
+        let op = DeviceOp::parse(value.get("op").and_then(serde_json::Value::as_str)?)?;
+        let plugin = self.sessions.get(&message.client())?.id.clone();
+        let asks = self.asks.get(&plugin);
+        Some(self.devices.take(&plugin, asks, op, value, message))
     }
 
     /// Sends each running plugin its new configuration, if it has one.
@@ -266,6 +302,7 @@ impl Router {
             let _ = host.unadvertise(channel);
         }
         self.verdicts.retain(|(c, _), _| *c != client);
+        self.devices.gone(client);
         let plugin = session.id;
         self.taps.stopped(&plugin);
         let origins: Vec<RequestId> = self
@@ -291,6 +328,15 @@ impl Router {
         if channel == self.control {
             match (self.sessions.contains_key(&from), message.request_id()) {
                 (true, Some(request)) => {
+                    if let Some(answer) = self.device_request(&message) {
+                        let _ = match answer {
+                            Ok(Some(json)) => host.respond(from, request, json),
+                            // The bridge answers it.
+                            Ok(None) => Ok(()),
+                            Err(reason) => host.respond_error(from, request, reason),
+                        };
+                        return None;
+                    }
                     let answer = self.control(host, from, message.content());
                     let _ = match answer {
                         Ok(json) => host.respond(from, request, json),

@@ -59,6 +59,26 @@ impl RemoteMessage {
         }
     }
 
+    /// The same message (sender, channel, request id) with other content:
+    /// the game hands a request that arrived inside another one (a
+    /// plugin's device request on `plugins/control`) to the handler of the
+    /// inner request, whose answer then goes to the original request.
+    /// `None` only if the re-encoded frame failed verification.
+    pub(crate) fn with_content(&self, content: &[u8]) -> Option<Self> {
+        let message = self.message();
+        let frame = super::encode_data(
+            self.channel,
+            self.request_id,
+            message.sequence(),
+            message.timestamp_ns(),
+            content,
+        );
+        // Verified like any received frame, so the views stay sound.
+        super::verify_frame(&frame).ok()?;
+        let fields = super::fast_verify::data_fields(&frame)?;
+        Some(Self::from_verified(self.client, frame, fields))
+    }
+
     /// Who sent it (taken from the connection, not from the message).
     pub fn client(&self) -> ClientId {
         self.client

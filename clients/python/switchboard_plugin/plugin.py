@@ -275,6 +275,39 @@ class Plugin:
             request["hook"] = hook
         self.call(CONTROL_CHANNEL, request)
 
+    # -- devices of the game's hardware bridge (docs/plugins.md 5.6) ---------
+    # Each needs a pattern in the manifest's permissions.call matching
+    # hardware/<op> ("hardware/*" grants all); the answers are those of the
+    # bridge's channel of the same name, as JSON.
+
+    def _device(self, op: str, request: dict, timeout: float) -> dict:
+        return json.loads(self.call(CONTROL_CHANNEL, {"op": op, **request}, timeout))
+
+    def discover(self, timeout: float = 10.0, **request) -> dict:
+        """Starts a discovery (``radio=...`` for one radio); returns what was found."""
+        return self._device("discover", request, timeout)
+
+    def register_device(self, device: str, timeout: float = 10.0, **request) -> dict:
+        """Registers (pairs) a discovered device (``name=``, ``config=`` optional)."""
+        return self._device("register", {"device": device, **request}, timeout)
+
+    def command(self, device: str, command: str, payload=None, timeout: float = 10.0) -> dict:
+        """Sends a command to a registered device; the bridge validates the
+        payload against the device type (a bad one raises RemoteFailure)."""
+        request = {"device": device, "command": command}
+        if payload is not None:
+            request["payload"] = payload
+        return self._device("command", request, timeout)
+
+    def device_state(self, device: str, cached: bool = False, timeout: float = 10.0) -> dict:
+        """A registered device's state (read from the device unless ``cached``)."""
+        return self._device("state", {"device": device, "cached": cached}, timeout)
+
+    def subscribe_devices(self) -> None:
+        """From now on the bridge's device events arrive as lifecycle events
+        ``discover``, ``change`` and ``error`` (see :meth:`on`)."""
+        self.call(CONTROL_CHANNEL, {"op": "subscribe"})
+
     def _lifecycle_event(self, content: bytes) -> None:
         if not self._running:
             # The host sends a few at registration; a flood is cut, not kept.

@@ -63,6 +63,8 @@ mod out;
 mod plugin;
 #[cfg(all(unix, feature = "plugins"))]
 pub mod plugin_adapters;
+#[cfg(all(unix, feature = "plugins"))]
+mod plugin_devices;
 pub mod radios;
 mod registry;
 mod requests;

@@ -275,6 +275,18 @@ impl Plugin for HardwareBridgePlugin {
             }
         }
 
+        // Plugins' device requests and event subscriptions (each checked
+        // against its manifest by the plugin manager).
+        #[cfg(all(unix, feature = "plugins"))]
+        app.add_systems(Startup, super::plugin_devices::serve_device_requests)
+            .add_systems(
+                Update,
+                (
+                    super::plugin_devices::answer_device_requests.before(handle_requests),
+                    super::plugin_devices::send_device_events.after(drain_adapters),
+                ),
+            );
+
         let mut bridge = HardwareBridge::new(
             types,
             type_errors,
