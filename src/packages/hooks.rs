@@ -136,7 +136,7 @@ impl Default for ScriptHooks {
 }
 
 /// How much of a hook's stderr is kept for the error message.
-const STDERR_TAIL: usize = 2048;
+pub(super) const STDERR_TAIL: usize = 2048;
 
 impl HookRunner for ScriptHooks {
     fn run_hook(&self, hook: Hook, context: &HookContext<'_>) -> Result<(), PackageError> {
@@ -255,7 +255,10 @@ fn wait_then_kill_group(
 }
 
 /// Reads a pipe to its end, keeping the last `keep` bytes.
-fn tail_reader(mut pipe: impl Read + Send + 'static, keep: usize) -> JoinHandle<Vec<u8>> {
+pub(super) fn tail_reader(
+    mut pipe: impl Read + Send + 'static,
+    keep: usize,
+) -> JoinHandle<Vec<u8>> {
     std::thread::spawn(move || {
         let mut tail = Vec::new();
         let mut buffer = [0u8; 4096];

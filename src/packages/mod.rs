@@ -63,6 +63,8 @@ mod info;
 mod installer;
 pub(crate) mod pack;
 mod package;
+#[cfg(all(unix, feature = "plugins"))]
+mod plugin_hooks;
 mod registry;
 #[cfg(all(unix, feature = "plugins"))]
 mod runner;
@@ -80,6 +82,8 @@ pub use info::{DEFAULT_EXECUTABLE, Info, check_package_name};
 pub use installer::{Installer, Listed, REGISTRY_FILE, Upgraded};
 pub use pack::pack_dir;
 pub use package::{HOOKS_DIR, Package, sha256_hex};
+#[cfg(all(unix, feature = "plugins"))]
+pub use plugin_hooks::{PLUGIN_HOOK_ENV, PluginHooks};
 pub use registry::{InstalledPackage, PackageRegistry};
 #[cfg(all(unix, feature = "plugins"))]
 pub use runner::{PackageRunner, RunningPackages};
