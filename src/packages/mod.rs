@@ -11,8 +11,9 @@
 //! - [`Installer`] installs, upgrades, configures, enables, disables and
 //!   removes packages in a plugins folder with a SQLite
 //!   [`PackageRegistry`], running the lifecycle hooks through a
-//!   [`HookRunner`] ([`ScriptHooks`] until the plugin runner provides
-//!   one), and telling a [`ChangeListener`] what it committed.
+//!   [`HookRunner`] (`PluginHooks`, with feature `plugins`: through the
+//!   package's plugin over the plugin protocol; [`ScriptHooks`]: scripts
+//!   in the package, still the default), and telling a [`ChangeListener`] what it committed.
 //! - `PackageRunner` (with feature `plugins`) runs the enabled packages
 //!   of a plugins folder as plugins and keeps them in step with the
 //!   registry; through [`PluginRuns`] an installer stops plugins before

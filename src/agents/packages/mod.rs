@@ -59,8 +59,9 @@ impl PackageManagerPlugin {
         }
     }
 
-    /// Runs hooks with `hooks` (the plugin runner, or [`ScriptHooks`] with
-    /// another timeout).
+    /// Runs hooks with `hooks`: `PluginHooks` (the install hooks through
+    /// the package's plugin, with feature `plugins`), or [`ScriptHooks`]
+    /// with another timeout.
     pub fn hooks(self, hooks: impl HookRunner + Send + 'static) -> Self {
         if let Ok(mut slot) = self.hooks.lock() {
             *slot = Some(Box::new(hooks));
