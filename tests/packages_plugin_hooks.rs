@@ -4,10 +4,14 @@
 //! hook in the temporary folder. Hooks that succeed leave their files in
 //! the installed folder; a failing `install` hook and a hanging one (killed
 //! with what it started after the timeout) refuse the package and leave
-//! nothing behind; a plugin without hook handlers installs.
+//! nothing behind; a plugin without hook handlers installs. The Rust
+//! counter example, packed, answers its hooks through the Rust SDK.
 #![cfg(all(unix, feature = "plugins", feature = "packages", feature = "cli"))]
 
 mod common;
+#[path = "support/examples.rs"]
+#[allow(dead_code)] // the demo's half of it
+mod examples;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -177,4 +181,30 @@ fn a_hanging_install_hook_is_killed_with_its_children_after_the_timeout() {
         }
     }
     assert_untouched(&dir);
+}
+
+#[test]
+fn the_rust_counter_example_answers_its_hooks_through_the_rust_sdk() {
+    let root = scratch("plugin-hooks-counter");
+    let folder = root.join("counter");
+    std::fs::create_dir_all(&folder).unwrap();
+    for file in ["info.yml", "config.yml"] {
+        let from = repo().join("examples/plugins/counter").join(file);
+        std::fs::copy(from, folder.join(file)).unwrap();
+    }
+    let binary = examples::example_binary_featuring("plugin_counter", &["plugins"]);
+    std::fs::copy(binary, folder.join("plugin_counter")).unwrap();
+    let file = pack(&root, &folder);
+    let dir = root.join("plugins");
+    let mut installer = Installer::open(&dir).unwrap().with_hooks(PluginHooks {
+        timeout: Duration::from_secs(30),
+        ..PluginHooks::default()
+    });
+    let package = installer.read(&std::fs::read(&file).unwrap()).unwrap();
+    let started = Instant::now();
+    installer.install(&package, &Object::new()).unwrap();
+    // Three answered hooks, not three timeouts.
+    assert!(started.elapsed() < Duration::from_secs(25));
+    assert!(dir.join("com.example.counter/plugin_counter").is_file());
+    assert_eq!(listed(&dir).len(), 1);
 }
