@@ -20,8 +20,8 @@ use super::hooks::{Hook, HookContext, HookRunner, STDERR_TAIL, tail_reader};
 use super::runner::package_manifest;
 use crate::net::transport::Admission;
 use crate::net::transport::pipe::{PipeLink, PipeWatch};
-use crate::plugins::PluginManifest;
 use crate::plugins::spawn::{self, Process};
+use crate::plugins::{MAX_CHANNELS_PER_PLUGIN, PluginManifest};
 use crate::{ChannelId, ChannelSpec, ClientId, Host, HostConfig, HostEvent};
 
 pub use crate::plugin_sdk::PLUGIN_HOOK_ENV;
@@ -138,6 +138,7 @@ fn run_in(
             id: &manifest.id,
             configuration: Value::Object(context.configuration.clone()),
             client: None,
+            advertised: 0,
         };
         session.converse(&mut process, timeout)
     });
@@ -171,6 +172,8 @@ struct HookSession<'a> {
     configuration: Value,
     /// The plugin's session, once it registered.
     client: Option<ClientId>,
+    /// Channels it advertised, capped as in a normal run.
+    advertised: usize,
 }
 
 impl HookSession<'_> {
@@ -273,7 +276,11 @@ impl HookSession<'_> {
             // Its channels are real on this private host, so the plugin's
             // start-up runs as usual; nobody else can reach them.
             "advertise" => match body.get("name").and_then(Value::as_str) {
+                Some(_) if self.advertised >= MAX_CHANNELS_PER_PLUGIN => Err(format!(
+                    "at most {MAX_CHANNELS_PER_PLUGIN} channels per plugin"
+                )),
                 Some(name) => {
+                    self.advertised += 1;
                     let full = format!("plugins/{}/{name}", self.id);
                     self.host
                         .advertise(ChannelSpec::new(full.clone()))
