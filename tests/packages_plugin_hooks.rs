@@ -5,7 +5,8 @@
 //! the installed folder; a failing `install` hook and a hanging one (killed
 //! with what it started after the timeout) refuse the package and leave
 //! nothing behind; a plugin without hook handlers installs. The Rust
-//! counter example, packed, answers its hooks through the Rust SDK.
+//! counter example, packed, answers its hooks through the Rust SDK;
+//! `switchboard plugins install` runs them this way by default.
 #![cfg(all(unix, feature = "plugins", feature = "packages", feature = "cli"))]
 
 mod common;
@@ -207,4 +208,46 @@ fn the_rust_counter_example_answers_its_hooks_through_the_rust_sdk() {
     assert!(started.elapsed() < Duration::from_secs(25));
     assert!(dir.join("com.example.counter/plugin_counter").is_file());
     assert_eq!(listed(&dir).len(), 1);
+}
+
+#[test]
+fn the_command_line_runs_the_hooks_through_the_plugin_by_default() {
+    let root = scratch("plugin-hooks-cli");
+    let marks = root.join("marks");
+    std::fs::create_dir_all(&marks).unwrap();
+    let dir = root.join("plugins");
+    let good = hook_package(&root, "ok");
+    let marks_setting = format!("marks={}", marks.display());
+    let install = |file: &Path| {
+        switchboard(&[
+            "plugins",
+            "--plugins-dir",
+            dir.to_str().unwrap(),
+            "install",
+            file.to_str().unwrap(),
+            &marks_setting,
+        ])
+    };
+    let out = install(&good);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(dir.join(PACKAGE).join("calibration").is_file());
+    assert_eq!(hook_log(&marks).len(), 3);
+
+    let out = switchboard(&[
+        "plugins",
+        "--plugins-dir",
+        dir.to_str().unwrap(),
+        "remove",
+        PACKAGE,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let failing = hook_package(&root, "fail_install");
+    let out = install(&failing);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let message = text(&out);
+    assert!(
+        message.contains("hook install failed") && message.contains("does not answer"),
+        "{message}"
+    );
+    assert_untouched(&dir);
 }
