@@ -26,6 +26,15 @@ use crate::plugins::PLUGIN_ID_ENV;
 /// How long a plugins/control request and [`Plugin::call`] wait.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The variable naming the install hook the host started the plugin for
+/// (`before_install`, `install`, `after_install`); unset in a normal run.
+pub const PLUGIN_HOOK_ENV: &str = "SWITCHBOARD_PLUGIN_HOOK";
+
+/// The hooks the host starts a plugin for, one at a time, in the package's
+/// temporary folder while installing it (`docs/plugins.md`, section 5.6).
+/// The plugin answers each (the SDK does, also without a handler).
+pub const INSTALL_HOOKS: [&str; 3] = ["before_install", "install", "after_install"];
+
 /// The channel the host takes plugins' own requests on.
 pub const CONTROL_CHANNEL: &str = "plugins/control";
 
@@ -240,8 +249,10 @@ impl Plugin {
 
     /// Calls `handler` with each lifecycle event. An `Err` from it for
     /// `before_run` or `run` is reported to the host, which ends this run
-    /// (and restarts the plugin after its backoff); for other events it is
-    /// reported as an error for the log.
+    /// (and restarts the plugin after its backoff); for an install hook
+    /// ([`INSTALL_HOOKS`]) it fails the install; for other events it is
+    /// reported as an error for the log. Install hooks are answered for
+    /// the host after the handler returns (or without a handler).
     ///
     /// ```no_run
     /// use switchboard::plugin_sdk::Plugin;
@@ -312,13 +323,24 @@ impl Plugin {
         else {
             return Ok(());
         };
+        let install_hook = INSTALL_HOOKS.contains(&event.as_str());
         let Some(handler) = self.lifecycle.as_mut() else {
+            if install_hook {
+                return self.hook_done(&event, false);
+            }
             return Ok(());
         };
-        if let Err(message) = handler(&LifecycleEvent {
+        let result = handler(&LifecycleEvent {
             event: event.clone(),
             body,
-        }) {
+        });
+        if install_hook {
+            return match result {
+                Ok(()) => self.hook_done(&event, true),
+                Err(message) => self.report_error(&message, Some(&event)),
+            };
+        }
+        if let Err(message) = result {
             if matches!(event.as_str(), "before_run" | "run") {
                 self.report_error(&message, Some(&event))?;
             } else {
@@ -326,6 +348,22 @@ impl Plugin {
             }
         }
         Ok(())
+    }
+
+    /// Tells the host, which waits for it, that an install hook ran
+    /// (`handled`: a handler took it).
+    fn hook_done(&mut self, hook: &str, handled: bool) -> Result<(), ClientError> {
+        self.control(&serde_json::json!({"op": "hook_done", "hook": hook, "handled": handled}))
+            .map(|_| ())
+    }
+
+    /// The install hook this process was started for
+    /// ([`PLUGIN_HOOK_ENV`]), if
+    /// any: a plugin may skip its usual start-up then.
+    pub fn install_hook() -> Option<String> {
+        std::env::var(PLUGIN_HOOK_ENV)
+            .ok()
+            .filter(|hook| !hook.is_empty())
     }
 
     /// Handles requests, messages and lifecycle events until the host

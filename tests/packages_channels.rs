@@ -17,6 +17,7 @@ use switchboard::HostConfig;
 use switchboard::agents::packages::PackageManagerPlugin;
 use switchboard::bevy::{HostStatus, IpcHostPlugin, IpcStatus};
 use switchboard::client::{Client, Incoming};
+use switchboard::packages::ScriptHooks;
 use zip::write::SimpleFileOptions;
 
 struct Editor {
@@ -31,7 +32,8 @@ impl Editor {
         let mut app = App::new();
         app.add_plugins((
             IpcHostPlugin::new(HostConfig::default().port(0)),
-            PackageManagerPlugin::new(dir),
+            // Shell stand-ins for plugins, with `hooks/<name>` scripts.
+            PackageManagerPlugin::new(dir).hooks(ScriptHooks::default()),
         ));
         app.update();
         let addr = match &app.world().resource::<IpcStatus>().0 {

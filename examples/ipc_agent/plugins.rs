@@ -41,9 +41,11 @@ pub fn add(app: &mut App, manifests: Option<&Path>, packages: Option<&Path>) {
     app.add_plugins(plugins);
     #[cfg(feature = "packages")]
     if let Some(dir) = packages {
-        app.add_plugins(switchboard::agents::packages::PackageManagerPlugin::new(
-            dir,
-        ));
+        // The install hooks run through the package's plugin, which finds
+        // a Python SDK the way the runner's plugins do.
+        let mut hooks = switchboard::packages::PluginHooks::default();
+        hooks.env.push("PYTHONPATH".to_owned());
+        app.add_plugins(switchboard::agents::packages::PackageManagerPlugin::new(dir).hooks(hooks));
     }
     #[cfg(not(feature = "packages"))]
     let _ = packages;

@@ -2,10 +2,11 @@
 //!
 //! The installer calls the install hooks (before install, install, after
 //! install) in the package's temporary folder, and the after-run hook
-//! before removal, through a [`HookRunner`]. The plugin runner of the
-//! plugin processes will implement it over the plugin protocol; until
-//! then [`ScriptHooks`] runs them by a provisional convention (described
-//! there and in `docs/packages.md`, "Hooks").
+//! before removal, through a [`HookRunner`]. `PluginHooks` (feature
+//! `plugins`) runs the install hooks over the plugin protocol through the
+//! package's own plugin; [`ScriptHooks`], still the installer's default,
+//! runs them by a provisional convention (described there and in
+//! `docs/packages.md`, "Hooks").
 
 use std::fmt;
 use std::io::{Read, Write};
@@ -93,8 +94,8 @@ pub struct HookContext<'a> {
     pub configuration: &'a Object,
 }
 
-/// Runs a package's hooks. The plugin runner implements it over the
-/// plugin protocol; [`ScriptHooks`] is the provisional implementation.
+/// Runs a package's hooks: `PluginHooks` over the plugin protocol (feature
+/// `plugins`), or [`ScriptHooks`], the provisional scripts.
 pub trait HookRunner {
     /// Runs `hook` for the package in `context.dir`; `Ok` if the package
     /// has no such hook.
@@ -107,8 +108,9 @@ impl<T: HookRunner + ?Sized> HookRunner for Box<T> {
     }
 }
 
-/// Runs hooks as child processes, by a provisional convention until the
-/// plugin runner runs them over the plugin protocol:
+/// Runs hooks as child processes, by a provisional convention kept while
+/// the command line and the editor channels default to it (`PluginHooks`
+/// runs them over the plugin protocol):
 ///
 /// - a hook is an executable file `hooks/<name>` in the package (a native
 ///   binary or a script with an interpreter line); a package without it
@@ -136,7 +138,7 @@ impl Default for ScriptHooks {
 }
 
 /// How much of a hook's stderr is kept for the error message.
-const STDERR_TAIL: usize = 2048;
+pub(super) const STDERR_TAIL: usize = 2048;
 
 impl HookRunner for ScriptHooks {
     fn run_hook(&self, hook: Hook, context: &HookContext<'_>) -> Result<(), PackageError> {
@@ -255,7 +257,10 @@ fn wait_then_kill_group(
 }
 
 /// Reads a pipe to its end, keeping the last `keep` bytes.
-fn tail_reader(mut pipe: impl Read + Send + 'static, keep: usize) -> JoinHandle<Vec<u8>> {
+pub(super) fn tail_reader(
+    mut pipe: impl Read + Send + 'static,
+    keep: usize,
+) -> JoinHandle<Vec<u8>> {
     std::thread::spawn(move || {
         let mut tail = Vec::new();
         let mut buffer = [0u8; 4096];

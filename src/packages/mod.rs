@@ -11,8 +11,9 @@
 //! - [`Installer`] installs, upgrades, configures, enables, disables and
 //!   removes packages in a plugins folder with a SQLite
 //!   [`PackageRegistry`], running the lifecycle hooks through a
-//!   [`HookRunner`] ([`ScriptHooks`] until the plugin runner provides
-//!   one), and telling a [`ChangeListener`] what it committed.
+//!   [`HookRunner`] (`PluginHooks`, with feature `plugins`: through the
+//!   package's plugin over the plugin protocol; [`ScriptHooks`]: scripts
+//!   in the package, still the default), and telling a [`ChangeListener`] what it committed.
 //! - `PackageRunner` (with feature `plugins`) runs the enabled packages
 //!   of a plugins folder as plugins and keeps them in step with the
 //!   registry; through [`PluginRuns`] an installer stops plugins before
@@ -63,6 +64,8 @@ mod info;
 mod installer;
 pub(crate) mod pack;
 mod package;
+#[cfg(all(unix, feature = "plugins"))]
+mod plugin_hooks;
 mod registry;
 #[cfg(all(unix, feature = "plugins"))]
 mod runner;
@@ -80,6 +83,8 @@ pub use info::{DEFAULT_EXECUTABLE, Info, check_package_name};
 pub use installer::{Installer, Listed, REGISTRY_FILE, Upgraded};
 pub use pack::pack_dir;
 pub use package::{HOOKS_DIR, Package, sha256_hex};
+#[cfg(all(unix, feature = "plugins"))]
+pub use plugin_hooks::{PLUGIN_HOOK_ENV, PluginHooks};
 pub use registry::{InstalledPackage, PackageRegistry};
 #[cfg(all(unix, feature = "plugins"))]
 pub use runner::{PackageRunner, RunningPackages};

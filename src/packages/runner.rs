@@ -313,19 +313,25 @@ impl Runs {
     /// The plugin manifest of the package unpacked in `dir`, from its
     /// `info.yml`.
     fn manifest(&self, dir: &Path) -> Result<PluginManifest, String> {
-        let path = dir.join("info.yml");
-        let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let info = Info::from_yaml(&text).map_err(|e| e.to_string())?;
-        let mut manifest = PluginManifest::new(plugin_id(&info.id), dir.join(&info.executable));
-        manifest.sha256 = info.sha256.clone();
-        manifest.env = self.env.clone();
-        manifest.working_dir = Some(dir.to_owned());
-        manifest.permissions = Permissions {
-            call: info.permissions.clone(),
-        };
-        manifest.validate().map_err(|e| e.to_string())?;
-        Ok(manifest)
+        package_manifest(dir, &self.env)
     }
+}
+
+/// The plugin manifest of the package unpacked in `dir`, from its
+/// `info.yml`; the plugin gets these of the game's environment variables.
+pub(crate) fn package_manifest(dir: &Path, env: &[String]) -> Result<PluginManifest, String> {
+    let path = dir.join("info.yml");
+    let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let info = Info::from_yaml(&text).map_err(|e| e.to_string())?;
+    let mut manifest = PluginManifest::new(plugin_id(&info.id), dir.join(&info.executable));
+    manifest.sha256 = info.sha256.clone();
+    manifest.env = env.to_vec();
+    manifest.working_dir = Some(dir.to_owned());
+    manifest.permissions = Permissions {
+        call: info.permissions.clone(),
+    };
+    manifest.validate().map_err(|e| e.to_string())?;
+    Ok(manifest)
 }
 
 impl PluginRuns for Runs {

@@ -26,7 +26,7 @@ mod manifest;
 mod orders;
 mod profile;
 mod routing;
-mod spawn;
+pub(crate) mod spawn;
 mod status;
 mod supervisor;
 mod taps;

@@ -162,9 +162,18 @@ pub fn switchboard(args: &[&str]) -> Output {
         .expect("the switchboard binary runs")
 }
 
-/// Runs `switchboard plugins --plugins-dir DIR ARGS...`.
+/// Runs `switchboard plugins --plugins-dir DIR --hooks scripts ARGS...`:
+/// these packages' plugins are shell stand-ins that do not speak the
+/// plugin protocol, and their hooks are `hooks/<name>` scripts
+/// (tests/packages_plugin_hooks.rs covers the default, `--hooks plugin`).
 pub fn plugins(dir: &Path, args: &[&str]) -> Output {
-    let mut all = vec!["plugins", "--plugins-dir", dir.to_str().unwrap()];
+    let mut all = vec![
+        "plugins",
+        "--plugins-dir",
+        dir.to_str().unwrap(),
+        "--hooks",
+        "scripts",
+    ];
     all.extend_from_slice(args);
     switchboard(&all)
 }

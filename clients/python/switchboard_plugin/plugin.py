@@ -21,6 +21,10 @@ INBOX = 1024
 FDS_ENV = "SWITCHBOARD_PLUGIN_FDS"
 ID_ENV = "SWITCHBOARD_PLUGIN_ID"
 CONTROL_CHANNEL = "plugins/control"
+HOOK_ENV = "SWITCHBOARD_PLUGIN_HOOK"
+# The hooks the host starts the plugin for, one at a time, in the package's
+# temporary folder while installing it (docs/plugins.md, 5.6).
+INSTALL_HOOKS = ("before_install", "install", "after_install")
 
 
 class PluginError(RuntimeError):
@@ -114,6 +118,9 @@ class Plugin:
         self._early_events = []
         self._running = False
         self.configuration: dict = {}
+        # Set when the host started this process for an install hook only:
+        # a plugin may skip its usual start-up then.
+        self.hook: Optional[str] = os.environ.get(HOOK_ENV) or None
         self._send(wire.encode_hello(self.id))
         while True:
             kind, value = self._read()
@@ -248,10 +255,12 @@ class Plugin:
 
     def on(self, event: str) -> Callable:
         """Decorator: call the handler with each lifecycle event ``event``
-        (``before_run``, ``run``, ``after_run``, ``configuration``, or one
-        the host adds later) and its JSON object. An exception in a
+        (``before_run``, ``run``, ``after_run``, ``configuration``, the
+        install hooks ``before_install``, ``install``, ``after_install``, or
+        one the host adds later) and its JSON object. An exception in a
         ``before_run`` or ``run`` handler is reported to the host, which
-        ends this run (and restarts the plugin after its backoff)."""
+        ends this run (and restarts the plugin after its backoff); in an
+        install hook's handler it fails the install."""
         def register(handler):
             self._lifecycle[event] = handler
             return handler
@@ -322,9 +331,13 @@ class Plugin:
         except (ValueError, KeyError, TypeError):
             self.log(f"ignoring a lifecycle message that is not an event: {content[:100]!r}")
             return
-        if name in ("before_run", "configuration") and isinstance(event.get("configuration"), dict):
+        if name in ("before_run", "configuration") + INSTALL_HOOKS and isinstance(
+                event.get("configuration"), dict):
             self.configuration = event["configuration"]
         handler = self._lifecycle.get(name)
+        if name in INSTALL_HOOKS:
+            self._install_hook(name, handler, event)
+            return
         if handler is None:
             return
         try:
@@ -335,6 +348,19 @@ class Plugin:
                 self.report_error(f"{type(error).__name__}: {error}", hook=hook)
             except (PluginError, RemoteFailure, TimeoutError, OSError) as failed:
                 self.log(f"{name} handler failed ({error!r}) and could not be reported: {failed}")
+
+    def _install_hook(self, name: str, handler: Optional[Callable], event: dict) -> None:
+        """Runs an install hook's handler and answers the host, which waits
+        for it: ``hook_done`` (also without a handler: nothing to do), or
+        the exception as the hook's error."""
+        try:
+            if handler is not None:
+                handler(event)
+        except Exception as error:  # the host fails the install with it
+            self.report_error(f"{type(error).__name__}: {error}", hook=name)
+            return
+        self.call(CONTROL_CHANNEL, {"op": "hook_done", "hook": name,
+                                    "handled": handler is not None})
 
     # -- the loop -------------------------------------------------------------
 

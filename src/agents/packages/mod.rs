@@ -39,7 +39,7 @@ use worker::{Job, Worker};
 
 use crate::ChannelId;
 use crate::bevy::{FromRemote, IpcHost, ToRemote};
-use crate::packages::{HookRunner, Limits, ScriptHooks};
+use crate::packages::{HookRunner, Limits};
 
 /// Adds the `plugins/*` channels for a plugins folder.
 pub struct PackageManagerPlugin {
@@ -50,7 +50,9 @@ pub struct PackageManagerPlugin {
 
 impl PackageManagerPlugin {
     /// Manages the plugins folder `dir` (created if missing), with the
-    /// default limits and [`ScriptHooks`].
+    /// default limits and the install hooks through the package's plugin
+    /// (`PluginHooks`, with feature `plugins` on Unix; otherwise
+    /// [`ScriptHooks`](crate::packages::ScriptHooks)).
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         PackageManagerPlugin {
             dir: dir.into(),
@@ -59,8 +61,9 @@ impl PackageManagerPlugin {
         }
     }
 
-    /// Runs hooks with `hooks` (the plugin runner, or [`ScriptHooks`] with
-    /// another timeout).
+    /// Runs hooks with `hooks`: `PluginHooks` with another timeout or
+    /// environment, or [`ScriptHooks`](crate::packages::ScriptHooks) for
+    /// `hooks/<name>` scripts.
     pub fn hooks(self, hooks: impl HookRunner + Send + 'static) -> Self {
         if let Ok(mut slot) = self.hooks.lock() {
             *slot = Some(Box::new(hooks));
@@ -89,7 +92,7 @@ impl Plugin for PackageManagerPlugin {
             .lock()
             .ok()
             .and_then(|mut slot| slot.take())
-            .unwrap_or_else(|| Box::new(ScriptHooks::default()));
+            .unwrap_or_else(default_hooks);
         let runs = running_packages(app);
         let worker = Worker::start(self.dir.clone(), hooks, self.limits, runs);
         app.insert_resource(PackageManager {
@@ -172,4 +175,12 @@ fn answer_done(manager: Res<PackageManager>, mut to: MessageWriter<ToRemote>) {
             Err(e) => done.message.reply_error(&e.to_json()),
         });
     }
+}
+
+/// `PluginHooks` where plugin processes are built, the scripts elsewhere.
+fn default_hooks() -> Box<dyn HookRunner + Send> {
+    #[cfg(all(unix, feature = "plugins"))]
+    return Box::new(crate::packages::PluginHooks::default());
+    #[cfg(not(all(unix, feature = "plugins")))]
+    return Box::new(crate::packages::ScriptHooks::default());
 }

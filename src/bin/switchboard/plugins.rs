@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use clap::{Args as ClapArgs, Subcommand};
+use clap::{Args as ClapArgs, Subcommand, ValueEnum};
 use switchboard::packages::{Installer, PackageError, pack_dir};
 
 use crate::exit::{Failure, Kind};
@@ -17,8 +17,32 @@ pub struct Args {
     /// registry.
     #[arg(long, global = true, value_name = "DIR", default_value = "plugins")]
     plugins_dir: PathBuf,
+    /// How install hooks run: `plugin` starts the package's plugin for
+    /// each hook (the plugin protocol; the default when built with the
+    /// `plugins` feature), `scripts` runs `hooks/<name>` scripts.
+    #[arg(long, global = true, value_enum, default_value_t = HookMode::default())]
+    hooks: HookMode,
     #[command(subcommand)]
     command: Command,
+}
+
+/// Which hook runner installs use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum HookMode {
+    /// Through the package's plugin (`packages::PluginHooks`).
+    Plugin,
+    /// `hooks/<name>` scripts in the package (`packages::ScriptHooks`).
+    Scripts,
+}
+
+impl Default for HookMode {
+    fn default() -> Self {
+        if cfg!(all(unix, feature = "plugins")) {
+            HookMode::Plugin
+        } else {
+            HookMode::Scripts
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -84,7 +108,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     match args.command {
         Command::Pack { dir, output } => pack(&dir, &output),
         Command::Install { file, settings } => {
-            let mut installer = open(&args.plugins_dir)?;
+            let mut installer = open(&args.plugins_dir, args.hooks)?;
             let package = installer.read(&read_file(&file)?).map_err(failure)?;
             let values = package
                 .config
@@ -100,7 +124,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             Ok(())
         }
         Command::Upgrade { file, settings } => {
-            let mut installer = open(&args.plugins_dir)?;
+            let mut installer = open(&args.plugins_dir, args.hooks)?;
             let package = installer.read(&read_file(&file)?).map_err(failure)?;
             let values = package
                 .config
@@ -113,9 +137,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
             );
             Ok(())
         }
-        Command::List { json } => list(&open(&args.plugins_dir)?, json),
+        Command::List { json } => list(&open(&args.plugins_dir, args.hooks)?, json),
         Command::Configure { package, settings } => {
-            let mut installer = open(&args.plugins_dir)?;
+            let mut installer = open(&args.plugins_dir, args.hooks)?;
             if installer.get(&package).map_err(failure)?.is_none() {
                 return Err(failure(PackageError::NotInstalled(package)));
             }
@@ -127,21 +151,23 @@ pub fn run(args: Args) -> Result<(), Failure> {
             Ok(())
         }
         Command::Enable { package } => {
-            open(&args.plugins_dir)?
+            open(&args.plugins_dir, args.hooks)?
                 .set_enabled(&package, true)
                 .map_err(failure)?;
             println!("enabled {package}");
             Ok(())
         }
         Command::Disable { package } => {
-            open(&args.plugins_dir)?
+            open(&args.plugins_dir, args.hooks)?
                 .set_enabled(&package, false)
                 .map_err(failure)?;
             println!("disabled {package}");
             Ok(())
         }
         Command::Remove { package } => {
-            let warning = open(&args.plugins_dir)?.remove(&package).map_err(failure)?;
+            let warning = open(&args.plugins_dir, args.hooks)?
+                .remove(&package)
+                .map_err(failure)?;
             if let Some(warning) = warning {
                 eprintln!("switchboard: warning: {warning}; removed anyway");
             }
@@ -193,8 +219,24 @@ fn list(installer: &Installer, json: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-fn open(dir: &Path) -> Result<Installer, Failure> {
-    Installer::open(dir).map_err(failure)
+fn open(dir: &Path, hooks: HookMode) -> Result<Installer, Failure> {
+    let installer = Installer::open(dir).map_err(failure)?;
+    match hooks {
+        HookMode::Scripts => Ok(installer),
+        #[cfg(all(unix, feature = "plugins"))]
+        HookMode::Plugin => {
+            // PYTHONPATH as a game passes it to its package runner (the
+            // demo does), so a Python plugin finds its SDK the same way.
+            let mut hooks = switchboard::packages::PluginHooks::default();
+            hooks.env.push("PYTHONPATH".to_owned());
+            Ok(installer.with_hooks(hooks))
+        }
+        #[cfg(not(all(unix, feature = "plugins")))]
+        HookMode::Plugin => Err(Failure::new(
+            Kind::Usage,
+            "--hooks plugin needs a switchboard built with the plugins feature",
+        )),
+    }
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, Failure> {
