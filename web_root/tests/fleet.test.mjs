@@ -25,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { openBrowser } from './browser.mjs';
 
 const WEB_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const REPO = resolve(WEB_ROOT, '..');
@@ -163,18 +163,7 @@ describe('the editor against the fleet gateway', { skip: SKIP, timeout: 240_000 
     children.push(gateway);
     gatewayUrl = await gateway.editorUrl();
 
-    context = await chromium.launchPersistentContext(join(scratch, 'profile'), {
-      executablePath: CHROMIUM_BIN,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-      viewport: { width: 1280, height: 1000 },
-      timeout: 60_000,
-    });
-    context.setDefaultTimeout(WAIT);
-    await context.route('**/*', (route) =>
-      new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort(),
-    );
-    page = context.pages()[0] ?? (await context.newPage());
+    ({ context, page } = await openBrowser(join(scratch, 'profile'), { height: 1000, wait: WAIT }));
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     await page.goto(`${gatewayUrl}#token=${TOKEN}`, { timeout: WAIT });
   });

@@ -18,12 +18,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { openBrowser, stopChild } from './browser.mjs';
 
 const WEB_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const REPO = resolve(WEB_ROOT, '..');
 const DEMO_BIN = process.env.DEMO_BIN || join(REPO, 'target/debug/examples/ipc_agent');
-const CHROMIUM_BIN = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const SCREENSHOT = join(REPO, 'target/artifacts/inspector.png');
 const WAIT = 15_000;
 const POSITION = 'ipc_agent::scene::Position';
@@ -55,29 +54,13 @@ describe('inspector panel', () => {
   before(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'switchboard-inspector-'));
     demo = await startDemo(join(scratch, 'registry.sqlite'));
-    context = await chromium.launchPersistentContext(join(scratch, 'profile'), {
-      executablePath: CHROMIUM_BIN,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-      viewport: { width: 1280, height: 1100 },
-      timeout: 60_000,
-    });
-    context.setDefaultTimeout(WAIT);
-    await context.route('**/*', (route) =>
-      new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort(),
-    );
-    page = context.pages()[0] ?? (await context.newPage());
+    ({ context, page } = await openBrowser(join(scratch, 'profile'), { height: 1100, wait: WAIT }));
     await page.goto(demo.url, { timeout: WAIT });
   });
 
   after(async () => {
     await context?.close();
-    if (demo && demo.child.exitCode === null) {
-      demo.child.kill('SIGTERM');
-      const timer = setTimeout(() => demo.child.kill('SIGKILL'), 5_000);
-      await new Promise((r) => demo.child.once('exit', r));
-      clearTimeout(timer);
-    }
+    await stopChild(demo?.child);
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 

@@ -22,13 +22,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { openBrowser, stopChild } from './browser.mjs';
 
 const WEB_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const REPO = resolve(WEB_ROOT, '..');
 const DEMO_BIN = process.env.DEMO_BIN || join(REPO, 'target/debug/examples/ipc_agent');
 const SWITCHBOARD_BIN = process.env.SWITCHBOARD_BIN || join(REPO, 'target/debug/switchboard');
-const CHROMIUM_BIN = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const SCREENSHOT = join(REPO, 'target/artifacts/plugins.png');
 const WAIT = 15_000;
 
@@ -137,18 +136,7 @@ describe('plugins panel', () => {
     lamp = packProbe(scratch, '1.2.0');
     upgrade = packProbe(scratch, '1.3.0');
     demo = await startDemo(plugins, join(scratch, 'registry.sqlite'));
-    context = await chromium.launchPersistentContext(join(scratch, 'profile'), {
-      executablePath: CHROMIUM_BIN,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-      viewport: { width: 1280, height: 1400 },
-      timeout: 60_000,
-    });
-    context.setDefaultTimeout(WAIT);
-    await context.route('**/*', (route) =>
-      new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort(),
-    );
-    page = context.pages()[0] ?? (await context.newPage());
+    ({ context, page } = await openBrowser(join(scratch, 'profile'), { height: 1400, wait: WAIT }));
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     page.on('console', (m) => m.type() === 'error' && pageErrors.push(`console: ${m.text()}`));
     await page.goto(demo.url, { timeout: WAIT });
@@ -156,12 +144,7 @@ describe('plugins panel', () => {
 
   after(async () => {
     await context?.close();
-    if (demo && demo.child.exitCode === null) {
-      demo.child.kill('SIGTERM');
-      const timer = setTimeout(() => demo.child.kill('SIGKILL'), 5_000);
-      await new Promise((r) => demo.child.once('exit', r));
-      clearTimeout(timer);
-    }
+    await stopChild(demo?.child);
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
