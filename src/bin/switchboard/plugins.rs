@@ -150,20 +150,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
             println!("configured {package}: {shown}");
             Ok(())
         }
-        Command::Enable { package } => {
-            open(&args.plugins_dir, args.hooks)?
-                .set_enabled(&package, true)
-                .map_err(failure)?;
-            println!("enabled {package}");
-            Ok(())
-        }
-        Command::Disable { package } => {
-            open(&args.plugins_dir, args.hooks)?
-                .set_enabled(&package, false)
-                .map_err(failure)?;
-            println!("disabled {package}");
-            Ok(())
-        }
+        Command::Enable { package } => set_enabled(&args.plugins_dir, args.hooks, &package, true),
+        Command::Disable { package } => set_enabled(&args.plugins_dir, args.hooks, &package, false),
         Command::Remove { package } => {
             let warning = open(&args.plugins_dir, args.hooks)?
                 .remove(&package)
@@ -187,6 +175,14 @@ fn pack(dir: &Path, output: &Path) -> Result<(), Failure> {
         bytes.len(),
         switchboard::packages::sha256_hex(&bytes)
     );
+    Ok(())
+}
+
+fn set_enabled(dir: &Path, hooks: HookMode, package: &str, enabled: bool) -> Result<(), Failure> {
+    open(dir, hooks)?
+        .set_enabled(package, enabled)
+        .map_err(failure)?;
+    println!("{} {package}", if enabled { "enabled" } else { "disabled" });
     Ok(())
 }
 
