@@ -12,7 +12,8 @@ of --repeat runs. Prints a Markdown table and writes the raw results as JSON.
 Loopback only; every run is bounded by the load generator's --time-limit.
 
 --ab compares this build with another one (a checkout of an earlier commit,
-built with `cargo build --release --example ws_echo --example host_echo`):
+built with `cargo build --release --example ws_echo --example host_echo`,
+and `--example ipc_agent --features hardware` for the demo's row):
 the network layer in echo mode and the Host API echo of both builds, and the
 minimal mio+tungstenite echo, on the throughput scenario, taking turns
 within each repetition so that drift on the machine hits every server alike.
@@ -162,17 +163,25 @@ def fmt(value, digits=2):
 def ab(baseline, repeat, quick):
     """This build against `baseline` (a folder of release examples)."""
     other = Path(baseline)
+    plain, demo = r"^(ws://\S+)", r"websocket:\s+(ws://\S+)"
+    on_demand = ["--on-demand", "--port", "0", "--max-clients", "2048"]
     servers = [
-        ("network layer, echo mode (this build)", [BIN / "ws_echo"], "raw"),
-        ("network layer, echo mode (baseline)", [other / "ws_echo"], "raw"),
-        ("minimal mio+tungstenite echo", [BIN / "mio_echo"], "raw"),
-        ("Host API echo (this build)", [BIN / "host_echo", "--port", "0"], "switchboard"),
-        ("Host API echo (baseline)", [other / "host_echo", "--port", "0"], "switchboard"),
+        ("network layer, echo mode (this build)", [BIN / "ws_echo"], "raw", plain),
+        ("network layer, echo mode (baseline)", [other / "ws_echo"], "raw", plain),
+        ("minimal mio+tungstenite echo", [BIN / "mio_echo"], "raw", plain),
+        ("Host API echo (this build)", [BIN / "host_echo", "--port", "0"], "switchboard", plain),
+        ("Host API echo (baseline)", [other / "host_echo", "--port", "0"], "switchboard", plain),
     ]
+    # The demo, when the baseline folder has one (built with `--features hardware`).
+    if (other / "ipc_agent").exists():
+        servers += [
+            ("Bevy plugin on demand (this build)", [BIN / "ipc_agent", *on_demand], "switchboard", demo),
+            ("Bevy plugin on demand (baseline)", [other / "ipc_agent", *on_demand], "switchboard", demo),
+        ]
     runs = {name: [] for name, *_ in servers}
     for _ in range(repeat):
-        for name, command, protocol in servers:
-            runs[name].append(run_once(command, r"^(ws://\S+)", protocol, SCENARIOS["throughput"], quick))
+        for name, command, protocol, pattern in servers:
+            runs[name].append(run_once(command, pattern, protocol, SCENARIOS["throughput"], quick))
     cpu = {}
     print("| server | throughput msgs/s | server CPU µs/msg (median) | min / max |")
     print("|---|---|---|---|")
@@ -190,6 +199,12 @@ def ab(baseline, repeat, quick):
           f"baseline {ratio(servers[1][0], servers[2][0])}")
     print(f"Host API echo, this build / baseline: {ratio(servers[3][0], servers[4][0])}")
     print(f"echo mode, this build / baseline: {ratio(servers[0][0], servers[1][0])}")
+    if len(servers) > 5:
+        print(f"Bevy plugin on demand, this build / baseline: {ratio(servers[5][0], servers[6][0])}")
+        print(f"Bevy plugin on demand / echo mode, this build: {ratio(servers[5][0], servers[0][0])}, "
+              f"baseline {ratio(servers[6][0], servers[1][0])}")
+        print(f"Host API echo / echo mode, this build: {ratio(servers[3][0], servers[0][0])}, "
+              f"baseline {ratio(servers[4][0], servers[1][0])}")
 
 
 def main():
