@@ -5,10 +5,12 @@
     python3 benches/compare.py --ab OTHER/target/release/examples [--repeat 7]
 
 Builds the release binaries, installs Node's `ws` (benches/node) if needed,
-then for each server and scenario: starts the server pinned to CPU 1, runs
-benches/loadgen.rs pinned to CPU 0 with the server's PID (so it reads the
-server's own CPU time from /proc), stops the server. Each cell is the median
-of --repeat runs. Prints a Markdown table and writes the raw results as JSON.
+then for each repetition, scenario and server in turn: starts the server
+pinned to CPU 1, runs benches/loadgen.rs pinned to CPU 0 with the server's
+PID (so it reads the server's own CPU time from /proc), stops the server.
+Each cell is the median of --repeat runs. Prints Markdown tables (the last
+one in ratios to the network layer's echo mode) and writes the raw results
+as JSON.
 Loopback only; every run is bounded by the load generator's --time-limit.
 
 --ab compares this build with another one (a checkout of an earlier commit,
@@ -224,22 +226,26 @@ def main():
     if options.ab:
         ab(options.ab, options.repeat, options.quick)
         return
-    results = {}
     servers = [] if options.only == "fanout" else SERVERS
     fanout_servers = [] if options.only == "echo" else FANOUT_SERVERS
-    for name, command, protocol, pattern in servers:
-        if command[0] == "node" and not shutil.which("node"):
-            continue
-        for scenario, args in SCENARIOS.items():
-            if options.scenario and scenario not in options.scenario:
-                continue
-            runs = [run_once(command, pattern, protocol, args, options.quick) for _ in range(options.repeat)]
-            results[f"{name} | {scenario}"] = summarize(runs)
-            print(f"{name:40} {scenario:12} {json.dumps(results[f'{name} | {scenario}'])}", file=sys.stderr)
-    for name, command in fanout_servers:
-        runs = [run_once(command, r"^(ws://\S+)", "switchboard", FANOUT, options.quick) for _ in range(options.repeat)]
-        results[f"{name} | fanout"] = summarize(runs)
-        print(f"{name:40} fanout       {json.dumps(results[f'{name} | fanout'])}", file=sys.stderr)
+    servers = [s for s in servers if s[1][0] != "node" or shutil.which("node")]
+    scenarios = [(n, a) for n, a in SCENARIOS.items() if not options.scenario or n in options.scenario]
+    # The servers take turns within each repetition, so a slow spell of the
+    # machine weighs on all of them alike and the ratios in a row hold.
+    runs = {}
+    for repetition in range(options.repeat):
+        for scenario, args in scenarios:
+            for name, command, protocol, pattern in servers:
+                result = run_once(command, pattern, protocol, args, options.quick)
+                runs.setdefault(f"{name} | {scenario}", []).append(result)
+                print(f"[{repetition + 1}/{options.repeat}] {name:40} {scenario:12} {json.dumps(result)}",
+                      file=sys.stderr)
+        for name, command in fanout_servers:
+            result = run_once(command, r"^(ws://\S+)", "switchboard", FANOUT, options.quick)
+            runs.setdefault(f"{name} | fanout", []).append(result)
+            print(f"[{repetition + 1}/{options.repeat}] {name:40} fanout       {json.dumps(result)}",
+                  file=sys.stderr)
+    results = {key: summarize(value) for key, value in runs.items()}
 
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -260,6 +266,21 @@ def main():
               f"| {fmt(thr.get('msgs_per_sec'))} | {fmt(thr.get('server_cpu_us_per_msg'), 3)} "
               f"| {fmt(big.get('msgs_per_sec'))} | {fmt(big.get('server_cpu_us_per_msg'))} "
               f"| {fmt(mem.get('kib_per_connection'))} | {fmt(idle.get('server_cpu_ms'))} |")
+    floor = "network layer, echo mode"
+    def times(name, scenario, key):
+        mine = results.get(f"{name} | {scenario}", {}).get(key)
+        base = results.get(f"{floor} | {scenario}", {}).get(key)
+        if not mine or not base:
+            return "n/a"
+        return f"{mine / base:.2f}"
+    print()
+    print(f"| server | throughput CPU/msg x {floor} | latency p99 x | large 256 KiB msgs/s x |")
+    print("|---|---|---|---|")
+    for name, *_ in SERVERS:
+        if f"{name} | throughput" not in results and f"{name} | latency" not in results:
+            continue
+        print(f"| {name} | {times(name, 'throughput', 'server_cpu_us_per_msg')} "
+              f"| {times(name, 'latency', 'p99_us')} | {times(name, 'large', 'msgs_per_sec')} |")
     print()
     print("| fan-out, 100 subscribers, 64 B | deliveries/s | server CPU µs/delivery |")
     print("|---|---|---|")

@@ -1,5 +1,7 @@
 //! Criterion micro-benchmarks: frame build, verify and decode; the closure
-//! builder; encode-once fan-out; the Bevy plugin's systems per frame.
+//! builder and the hand-laid answers; encode-once fan-out; handing the game's
+//! sends to the network thread one by one or as a batch; the Bevy plugin's
+//! systems per frame.
 //!
 //! `cargo bench --bench micro` (add `-- <filter>` to pick some).
 
@@ -12,8 +14,8 @@ use bytes::Bytes;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use switchboard::bevy::{FromRemote, HostStatus, IpcHost, IpcHostPlugin, IpcStatus, ToRemote};
 use switchboard::client::Client;
-use switchboard::protocol::{encode_data, ipc, verify_frame};
-use switchboard::{ChannelId, ChannelSpec, HostConfig};
+use switchboard::protocol::{encode_data, encode_response, ipc, verify_frame};
+use switchboard::{ChannelId, ChannelSpec, ClientId, Host, HostConfig, HostEvent, RequestId};
 
 fn frames(c: &mut Criterion) {
     let content = [0x5au8; 64];
@@ -27,6 +29,15 @@ fn frames(c: &mut Criterion) {
             let data = f.body_as_data().unwrap();
             black_box((data.channel(), data.content().map(|v| v.bytes().len())))
         })
+    });
+    c.bench_function("frame/encode_response_64B", |b| {
+        b.iter(|| encode_response(black_box(9), 3, Ok(black_box(&content))))
+    });
+    c.bench_function("frame/to_remote_send_64B", |b| {
+        b.iter(|| ToRemote::send(ClientId(2), ChannelId(black_box(3)), black_box(&content)))
+    });
+    c.bench_function("frame/to_remote_respond_64B", |b| {
+        b.iter(|| ToRemote::respond(ClientId(2), RequestId(9), ChannelId(3), black_box(&content)))
     });
     c.bench_function("frame/message_to_remote_closure_64B", |b| {
         b.iter(|| {
@@ -187,8 +198,64 @@ fn send_system(c: &mut Criterion) {
     group.finish();
 }
 
+/// The game's side of handing 64 answers to the network thread: a queue
+/// operation each and the wake-up rules of single sends, against one
+/// `Host::batch` (the network thread catching up is not timed).
+fn handoff(c: &mut Criterion) {
+    let host = Host::start(HostConfig::default().port(0)).unwrap();
+    let channel = host.advertise(ChannelSpec::new("out")).unwrap();
+    let _client = Client::connect(host.local_addr(), "bench").unwrap();
+    let client = loop {
+        match host.wait_event(Duration::from_secs(5)) {
+            Some(HostEvent::Connected(info)) => break info.id,
+            Some(_) => {}
+            None => panic!("the client did not connect"),
+        }
+    };
+    let content = Bytes::from_static(&[0x5a; 64]);
+    let caught_up = |host: &Host| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while host.pending_commands() > 0 && Instant::now() < deadline {
+            std::thread::yield_now();
+        }
+    };
+    let mut group = c.benchmark_group("handoff_64");
+    group.bench_function("send_to_each", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let start = Instant::now();
+                for _ in 0..64 {
+                    host.send_to(client, channel, content.clone()).unwrap();
+                }
+                total += start.elapsed();
+                caught_up(&host);
+            }
+            total
+        })
+    });
+    group.bench_function("one_batch", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let start = Instant::now();
+                let mut batch = host.batch();
+                for _ in 0..64 {
+                    batch.send_to(client, channel, content.clone()).unwrap();
+                }
+                batch.commit().unwrap();
+                total += start.elapsed();
+                caught_up(&host);
+            }
+            total
+        })
+    });
+    group.finish();
+}
+
 criterion_group!(
     benches,
+    handoff,
     frames,
     fan_out,
     idle_frame,

@@ -4,8 +4,9 @@
 
 use bytes::Bytes;
 
-use super::{Host, HostError, now_ns};
+use super::{Host, HostError};
 use crate::net::Command;
+use crate::net::now_ns;
 use crate::protocol::{ChannelId, ClientId, RequestId, Stamp};
 
 /// Messages for clients, collected to be sent together
@@ -199,7 +200,6 @@ impl<'h> Batch<'h> {
                         channel,
                         content,
                         sequence,
-                        timestamp_ns,
                     }
                 }
                 Item::PublishFrame {
@@ -222,7 +222,6 @@ impl<'h> Batch<'h> {
                     client,
                     channel,
                     content,
-                    timestamp_ns,
                 },
                 Item::SendFrame {
                     client,

@@ -62,7 +62,7 @@ impl<'a> Drain<'a> {
     fn finish(&mut self) {
         if !self.done {
             self.done = true;
-            self.host.signal.holding(0, &self.host.handoff);
+            self.host.signal.flush(&self.host.handoff);
         }
     }
 }

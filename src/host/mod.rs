@@ -19,7 +19,7 @@ use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use bytes::Bytes;
 use crossbeam_channel::{Receiver, RecvTimeoutError};
@@ -322,7 +322,6 @@ impl Host {
     pub fn publish(&self, channel: ChannelId, content: impl Into<Bytes>) -> Result<(), HostError> {
         let content = content.into();
         Self::check_size(&content)?;
-        let timestamp_ns = now_ns();
         // Numbered and queued under the registry's lock, so sequence
         // numbers reach the network thread in order from any thread.
         let mut registry = self.registry();
@@ -331,7 +330,6 @@ impl Host {
             channel,
             content,
             sequence,
-            timestamp_ns,
         });
         if sent.is_err() {
             registry.unpublish(channel);
@@ -353,7 +351,6 @@ impl Host {
             client,
             channel,
             content,
-            timestamp_ns: now_ns(),
         })
     }
 
@@ -405,7 +402,6 @@ impl Host {
             request_id,
             content,
             timeout: timeout.unwrap_or(self.request_timeout),
-            timestamp_ns: now_ns(),
         }))?;
         Ok(request_id)
     }
@@ -545,19 +541,12 @@ impl std::fmt::Debug for Host {
     }
 }
 
-pub(crate) fn now_ns() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
-}
-
 /// 64 random bits as hex. `RandomState` is seeded from the OS per process;
 /// mixing in the time and pid keeps two hosts in one process apart too.
 /// Not a secret: it only tells sessions apart.
 fn new_session_id() -> String {
     let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u64(now_ns());
+    hasher.write_u64(crate::net::now_ns());
     hasher.write_u32(std::process::id());
     format!("{:016x}", hasher.finish())
 }

@@ -62,7 +62,6 @@ impl Port {
             client,
             channel,
             content: content.into(),
-            timestamp_ns: super::now_ns(),
         })
     }
 

@@ -5,17 +5,23 @@
 //! thread usually runs straight away, so a wake per answer turns a batch of
 //! events into a context switch per event. A game thread that answers
 //! events one by one from a batch it holds will be back for the rest of
-//! that batch, so its sends are signalled together:
+//! that batch, and after its last event will either answer it or ask for
+//! more, so its sends are signalled together:
 //!
-//! - a send while the game holds no undelivered events of a batch (a
-//!   publisher thread, the answer to a batch's last event, a lone request)
-//!   wakes the network thread at once, carrying every send before it;
-//! - a send while events of the batch are still waiting is counted, and
-//!   signalled when the game takes the batch's last event (whether or not
-//!   it answers that one), by any send that wakes at once, when a drain
-//!   ends, or after [`MAX_UNSIGNALLED`] sends, whichever is first.
+//! - taking an event opens the batch; it stays open until the game's next
+//!   call after the batch's last event: a send (the last event's answer),
+//!   a look for more events, or the end of a drain;
+//! - a send while the batch is open and events of it are still waiting is
+//!   counted, not signalled;
+//! - the call that closes the batch wakes the network thread once for
+//!   everything queued, and so does any send outside a batch (a publisher
+//!   thread, a lone request), and the [`MAX_UNSIGNALLED`]th held-back send.
 //!
-//! So a batch costs at most two wake-ups however many events it holds.
+//! So a batch answered event by event costs one wake-up. A game that takes
+//! a batch's last event and then stops calling the host leaves its batch
+//! open; the network thread does not sleep for long while a batch is open
+//! or events wait for the game (`Handoff::recheck_after`), so what that
+//! game sent earlier still goes within about a millisecond.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -34,21 +40,23 @@ pub(crate) struct Signal {
 }
 
 impl Signal {
-    /// The game's batch now has `left` events still to hand out; with the
-    /// last one taken, the answers held back so far go.
+    /// The game is taking an event of a batch that has `left` more still
+    /// to hand out. Called before the event leaves the queue's gauges, so
+    /// the network thread never sees neither (see `Handoff::recheck_after`).
     pub(crate) fn holding(&self, left: usize, handoff: &Handoff) {
+        handoff.open_batch();
         self.held.store(left, Ordering::Release);
-        if left == 0 {
-            self.flush(handoff);
-        }
     }
 
     /// A send was queued: wake the network thread now, or with the rest.
     pub(crate) fn sent(&self, handoff: &Handoff) {
-        if self.held.load(Ordering::Acquire) > 0
-            && self.unsignalled.fetch_add(1, Ordering::AcqRel) + 1 < MAX_UNSIGNALLED
-        {
-            return;
+        if self.held.load(Ordering::Acquire) > 0 {
+            if self.unsignalled.fetch_add(1, Ordering::AcqRel) + 1 < MAX_UNSIGNALLED {
+                return;
+            }
+        } else {
+            // The answer to the batch's last event, or a send outside one.
+            handoff.close_batch();
         }
         self.wake(handoff);
     }
@@ -59,14 +67,16 @@ impl Signal {
         handoff.wake();
     }
 
-    /// Wakes the network thread if a send is still waiting for it.
+    /// The game is back for more events, or its drain ended: the batch is
+    /// over, and what it held back goes.
     pub(crate) fn flush(&self, handoff: &Handoff) {
+        self.held.store(0, Ordering::Release);
+        handoff.close_batch();
         if self.unsignalled.load(Ordering::Acquire) > 0 {
             self.wake(handoff);
         }
     }
 }
-
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::Ordering;
@@ -113,13 +123,11 @@ mod tests {
         let signal = Signal::default();
         signal.sent(&net.handoff);
         assert!(net.woken());
-        signal.holding(0, &net.handoff);
-        signal.sent(&net.handoff);
-        assert!(net.woken());
+        assert!(!net.handoff.batch_open());
     }
 
     #[test]
-    fn sends_while_a_batch_is_held_wait_for_its_last_event() {
+    fn a_batch_answered_event_by_event_wakes_once() {
         let mut net = Net::new();
         let signal = Signal::default();
         signal.holding(2, &net.handoff);
@@ -128,11 +136,29 @@ mod tests {
         signal.sent(&net.handoff);
         assert!(!net.woken(), "answers to a batch's first events wait");
         signal.holding(0, &net.handoff);
-        assert!(net.woken(), "taking the last event sends them");
+        assert!(!net.woken(), "taking the last event leaves the batch open");
+        assert!(
+            net.handoff.batch_open(),
+            "so the network thread rechecks soon"
+        );
         signal.sent(&net.handoff);
-        assert!(net.woken(), "the answer to the last event goes at once");
+        assert!(net.woken(), "the last event's answer sends them all");
+        assert!(!net.handoff.batch_open());
         signal.flush(&net.handoff);
         assert!(!net.woken(), "nothing left to flush");
+    }
+
+    #[test]
+    fn coming_back_for_more_ends_the_batch() {
+        let mut net = Net::new();
+        let signal = Signal::default();
+        signal.holding(1, &net.handoff);
+        signal.sent(&net.handoff);
+        signal.holding(0, &net.handoff);
+        assert!(!net.woken());
+        signal.flush(&net.handoff);
+        assert!(net.woken(), "what the batch held back goes");
+        assert!(!net.handoff.batch_open());
     }
 
     #[test]
@@ -157,5 +183,6 @@ mod tests {
         assert!(!net.woken());
         signal.sent(&net.handoff);
         assert!(net.woken());
+        assert!(net.handoff.batch_open(), "the batch is not over");
     }
 }

@@ -25,7 +25,6 @@ pub(crate) struct GameRequest {
     pub request_id: RequestId,
     pub content: Bytes,
     pub timeout: Duration,
-    pub timestamp_ns: u64,
 }
 
 /// What the game asks the network thread to do.
@@ -37,7 +36,6 @@ pub(crate) enum Command {
         channel: ChannelId,
         content: Bytes,
         sequence: u64,
-        timestamp_ns: u64,
     },
     /// Send this finished frame to every subscriber, as it is.
     PublishFrame {
@@ -54,7 +52,6 @@ pub(crate) enum Command {
         client: ClientId,
         channel: ChannelId,
         content: Bytes,
-        timestamp_ns: u64,
     },
     Respond {
         client: ClientId,
@@ -111,9 +108,9 @@ pub(crate) fn apply(command: Command, conns: &mut Connections, core: &mut Core) 
             channel,
             content,
             sequence,
-            timestamp_ns,
         } => {
             if has_subscribers(core, channel) {
+                let timestamp_ns = core.clock.now_ns();
                 let frame = encode_data(channel.0, 0, sequence, timestamp_ns, &content);
                 publish(conns, core, channel, frame);
             }
@@ -128,8 +125,7 @@ pub(crate) fn apply(command: Command, conns: &mut Connections, core: &mut Core) 
             client,
             channel,
             content,
-            timestamp_ns,
-        } => send_to(conns, core, client, channel, &content, timestamp_ns),
+        } => send_to(conns, core, client, channel, &content),
         Command::Respond {
             client,
             request_id,
@@ -212,10 +208,9 @@ fn send_to(
     client: ClientId,
     channel: ChannelId,
     content: &[u8],
-    timestamp_ns: u64,
 ) {
     if wants_direct(conns, core, client, channel) {
-        let frame = encode_data(channel.0, 0, 0, timestamp_ns, content);
+        let frame = encode_data(channel.0, 0, 0, core.clock.now_ns(), content);
         queue_direct(conns, core, client, frame);
     }
 }
@@ -287,7 +282,6 @@ fn request(conns: &mut Connections, core: &mut Core, asked: &GameRequest) {
         request_id,
         ref content,
         timeout,
-        timestamp_ns,
     } = *asked;
     let deadline = Instant::now() + timeout;
     let max = core.config.host.limits.max_pending_requests;
@@ -301,6 +295,7 @@ fn request(conns: &mut Connections, core: &mut Core, asked: &GameRequest) {
                     .insert(request_id.0, PendingOutbound { deadline });
                 core.timers
                     .add(deadline, Timer::OutboundRequest(client, request_id.0));
+                let timestamp_ns = core.clock.now_ns();
                 let frame = encode_data(channel.0, request_id.0, 0, timestamp_ns, content);
                 outbound::queue_control(core, client, session, frame);
                 None

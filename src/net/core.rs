@@ -8,6 +8,7 @@ use std::sync::atomic::Ordering;
 
 use crossbeam_channel::{Sender, TrySendError};
 
+use super::clock::TurnClock;
 use super::config::NetConfig;
 use super::event::HostEvent;
 use super::handoff::Handoff;
@@ -32,6 +33,7 @@ pub(crate) struct Core {
     pub handoff: Arc<Handoff>,
     /// The game dropped its end of the event queue.
     pub game_gone: bool,
+    pub clock: TurnClock,
 }
 
 impl Core {
@@ -51,6 +53,7 @@ impl Core {
             backlog: VecDeque::new(),
             handoff,
             game_gone: false,
+            clock: TurnClock::default(),
         }
     }
 

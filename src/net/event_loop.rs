@@ -14,6 +14,7 @@ use super::commands::{self, Command};
 use super::connections::{Connections, Endpoint};
 use super::core::Core;
 use super::deadlines;
+use super::recheck::Recheck;
 use super::session::inbound;
 use super::session::outbound::{self, close_session, reply_error, schedule_write};
 use super::session::{Class, OutboundQueue, ReadOutcome, Session, SessionState};
@@ -48,6 +49,7 @@ pub(crate) struct NetLoop {
     read_list: Vec<ClientId>,
     more_commands: bool,
     shutdown_deadline: Option<Instant>,
+    recheck: Recheck,
 }
 
 impl NetLoop {
@@ -82,6 +84,7 @@ impl NetLoop {
             read_list: Vec::new(),
             more_commands: false,
             shutdown_deadline: None,
+            recheck: Recheck::default(),
         })
     }
 
@@ -89,7 +92,9 @@ impl NetLoop {
         let mut events = Events::with_capacity(1024);
         loop {
             let timeout = self.poll_timeout();
-            if let Err(e) = self.poll.poll(&mut events, timeout) {
+            let polled = self.poll.poll(&mut events, timeout);
+            self.recheck.woke(&self.core.handoff);
+            if let Err(e) = polled {
                 if e.kind() == io::ErrorKind::Interrupted {
                     continue;
                 }
@@ -127,8 +132,8 @@ impl NetLoop {
     }
 
     /// How long `poll` may sleep: not at all while work is left over, until
-    /// the next timer otherwise, forever when idle.
-    fn poll_timeout(&self) -> Option<Duration> {
+    /// the next timer or the game's recheck otherwise, forever when idle.
+    fn poll_timeout(&mut self) -> Option<Duration> {
         let readable_work = !self.read_list.is_empty() && !self.core.stalled();
         if readable_work || self.more_commands || !self.core.write_list.is_empty() {
             return Some(Duration::ZERO);
@@ -137,7 +142,11 @@ impl NetLoop {
         if let Some(deadline) = self.shutdown_deadline {
             next = Some(next.map_or(deadline, |t| t.min(deadline)));
         }
-        next.map(|at| at.saturating_duration_since(Instant::now()))
+        let sleep = next.map(|at| at.saturating_duration_since(Instant::now()));
+        match (sleep, self.recheck.before_sleep(&self.core.handoff)) {
+            (Some(sleep), Some(recheck)) => Some(sleep.min(recheck)),
+            (sleep, recheck) => sleep.or(recheck),
+        }
     }
 
     /// Links without a file descriptor ring instead of raising mio events.
@@ -278,6 +287,7 @@ impl NetLoop {
 
     fn run_commands(&mut self) {
         self.more_commands = false;
+        self.core.clock.next_turn();
         let senders = self.commands.take_all(&mut self.taken_commands);
         for _ in 0..COMMAND_BUDGET {
             match self.taken_commands.pop_front() {

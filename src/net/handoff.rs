@@ -23,6 +23,12 @@ pub(crate) struct Handoff {
     /// bounded in memory and not only in count.
     pub(crate) queued_bytes: AtomicUsize,
     pub(crate) queued_bytes_limit: usize,
+    /// The game is working through a batch and may be holding back sends
+    /// until it is done (see `host::signal`).
+    batch_open: AtomicBool,
+    /// The network thread sleeps past the usual recheck (the game has not
+    /// taken events for a while), so a game that opens a batch wakes it.
+    pub(crate) sleeping_long: AtomicBool,
 }
 
 impl Handoff {
@@ -35,7 +41,34 @@ impl Handoff {
             queued_events_limit,
             queued_bytes: AtomicUsize::new(0),
             queued_bytes_limit,
+            batch_open: AtomicBool::new(false),
+            sleeping_long: AtomicBool::new(false),
         }
+    }
+
+    /// The game took an event; called before the event leaves
+    /// `queued_events`, so the network thread, which reads that first,
+    /// always sees one or the other.
+    pub(crate) fn open_batch(&self) {
+        if self.batch_open.load(Ordering::Relaxed) {
+            return;
+        }
+        // Sequentially consistent with `net::recheck`: either it sees the
+        // batch open, or this sees it sleeping long and wakes it.
+        if !self.batch_open.swap(true, Ordering::SeqCst)
+            && self.sleeping_long.load(Ordering::SeqCst)
+        {
+            self.wake();
+        }
+    }
+
+    pub(crate) fn batch_open(&self) -> bool {
+        self.batch_open.load(Ordering::SeqCst)
+    }
+
+    /// The game is done with its batch and has signalled what it held back.
+    pub(crate) fn close_batch(&self) {
+        self.batch_open.store(false, Ordering::Release);
     }
 
     /// Wakes the network thread unless a wake is already pending.

@@ -19,6 +19,7 @@
 //! and the events it emits ([`HostEvent`]); the `host` layer above wraps it
 //! in the `Host` handle.
 
+mod clock;
 mod command_queue;
 mod commands;
 pub(crate) mod config;
@@ -29,6 +30,7 @@ pub(crate) mod event;
 mod event_loop;
 pub(crate) mod handoff;
 mod id_hash;
+mod recheck;
 mod router;
 mod session;
 mod timers;
@@ -41,6 +43,7 @@ use std::thread::JoinHandle;
 use crossbeam_channel::Receiver;
 use mio::Waker;
 
+pub(crate) use clock::now_ns;
 pub(crate) use command_queue::{CommandSender, TrySendError};
 pub(crate) use commands::{Command, GameRequest};
 #[cfg(feature = "mqueue")]

@@ -4,6 +4,8 @@
 //! hands it out as [`Bytes`], so one encoded frame can go to any number of
 //! connections without copying it again.
 
+use std::sync::LazyLock;
+
 use bytes::Bytes;
 use flatbuffers::{FlatBufferBuilder, UnionWIPOffset, VerifierOptions, WIPOffset};
 
@@ -118,26 +120,43 @@ pub fn encode_data(
     timestamp_ns: u64,
     content: &[u8],
 ) -> Bytes {
-    // Offsets in the buffer, front to back: the frame's head up to 32
-    // (`hand_laid`), 32 Data vtable, 48 Data table (8-aligned for its u64
-    // fields), 88 content vector (length, then the bytes).
-    const DATA_TABLE: usize = 48;
-    const CONTENT: usize = 88;
     let len = u32::try_from(content.len()).expect("content larger than 4 GiB");
-    let mut head = Head::<{ CONTENT + 4 }>::frame(ipc::Body::Data, DATA_TABLE);
+    let mut frame = Vec::with_capacity(DATA_HEAD_LEN + content.len());
+    frame.extend_from_slice(&DATA_HEAD);
+    frame.extend_from_slice(content);
+    // The head is the same for every `Data` frame but for these fields.
+    frame[DATA_CHANNEL..DATA_CHANNEL + 4].copy_from_slice(&channel.to_le_bytes());
+    frame[DATA_REQUEST_ID..DATA_REQUEST_ID + 8].copy_from_slice(&request_id.to_le_bytes());
+    frame[DATA_SEQUENCE..DATA_SEQUENCE + 8].copy_from_slice(&sequence.to_le_bytes());
+    frame[DATA_TIMESTAMP..DATA_TIMESTAMP + 8].copy_from_slice(&timestamp_ns.to_le_bytes());
+    frame[DATA_CONTENT_LEN..DATA_HEAD_LEN].copy_from_slice(&len.to_le_bytes());
+    Bytes::from(frame)
+}
+
+// Offsets in a `Data` frame, front to back: the frame's head up to 32
+// (`hand_laid`), 32 Data vtable, 48 Data table (8-aligned for its u64
+// fields), 88 content vector (length, then the bytes).
+const DATA_TABLE: usize = 48;
+const DATA_CHANNEL: usize = DATA_TABLE + 4;
+const DATA_REQUEST_ID: usize = DATA_TABLE + 8;
+const DATA_SEQUENCE: usize = DATA_TABLE + 16;
+const DATA_TIMESTAMP: usize = DATA_TABLE + 24;
+const DATA_CONTENT_LEN: usize = 88;
+const DATA_HEAD_LEN: usize = DATA_CONTENT_LEN + 4;
+
+/// Every `Data` frame's head with its fields zero, laid out once.
+static DATA_HEAD: LazyLock<Bytes> = LazyLock::new(|| {
+    let mut head = Head::<DATA_HEAD_LEN>::frame(ipc::Body::Data, DATA_TABLE);
     // Data vtable: fields channel, request_id, sequence, timestamp_ns, content.
     head.u16s(&[14, 40, 4, 8, 16, 24, 32]);
     head.put(&[0; 2]);
     head.vtable_at(BODY_VTABLE);
-    head.put(&channel.to_le_bytes());
-    head.put(&request_id.to_le_bytes());
-    head.put(&sequence.to_le_bytes());
-    head.put(&timestamp_ns.to_le_bytes());
-    head.offset_to(CONTENT);
+    head.put(&[0; DATA_CONTENT_LEN - DATA_CHANNEL - 8]);
+    head.offset_to(DATA_CONTENT_LEN);
     head.put(&[0; 4]);
-    head.put(&len.to_le_bytes());
-    head.finish(&[content])
-}
+    head.put(&[0; 4]);
+    head.finish(&[])
+});
 
 /// Encodes an `Error` frame.
 pub fn encode_error(code: ipc::ErrorCode, message: &str, request_id: u64, channel: u32) -> Bytes {
