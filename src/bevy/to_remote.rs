@@ -49,6 +49,16 @@ pub struct ToRemote {
     /// Where the host writes the sequence number and the time; `None` when
     /// the builder left those fields out (the frame is then rebuilt).
     stamp: Option<Stamp>,
+    /// Channel, client and request id, when known without reading the
+    /// table (the shortcuts that lay the frame out by hand).
+    route: Option<Route>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Route {
+    channel: ChannelId,
+    client: ClientId,
+    request: u64,
 }
 
 impl ToRemote {
@@ -87,6 +97,7 @@ impl ToRemote {
             frame,
             table,
             stamp,
+            route: None,
         }
     }
 
@@ -164,6 +175,11 @@ impl ToRemote {
             frame,
             table: TO_REMOTE_TABLE,
             stamp: Some(to_remote_stamp()),
+            route: Some(Route {
+                channel,
+                client,
+                request: request.0,
+            }),
         }
     }
 
@@ -198,10 +214,18 @@ impl ToRemote {
     /// Adds the message to a [`Batch`], to leave with the others (the
     /// plugin's send system puts each frame's messages in one batch).
     pub fn add_to(self, batch: &mut Batch<'_>) -> Result<(), HostError> {
-        let message = self.message();
-        let channel = ChannelId(message.channel());
-        let client = ClientId(message.client());
-        let request = message.request_id();
+        let Route {
+            channel,
+            client,
+            request,
+        } = self.route.unwrap_or_else(|| {
+            let message = self.message();
+            Route {
+                channel: ChannelId(message.channel()),
+                client: ClientId(message.client()),
+                request: message.request_id(),
+            }
+        });
         if request == 0 {
             if let Some(stamp) = self.stamp {
                 // Moved, not cloned, so the host can write into it in place.
@@ -213,6 +237,7 @@ impl ToRemote {
                 return Ok(());
             }
         }
+        let message = self.message();
         let content = message
             .content()
             .map(|c| self.frame.slice_ref(c.bytes()))
