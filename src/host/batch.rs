@@ -35,6 +35,8 @@ enum Item {
         channel: ChannelId,
         content: Bytes,
     },
+    // Finished frames come from the Bevy plugin's `ToRemote`.
+    #[cfg_attr(not(feature = "bevy"), allow(dead_code))]
     PublishFrame {
         channel: ChannelId,
         frame: Bytes,
@@ -45,6 +47,7 @@ enum Item {
         channel: ChannelId,
         content: Bytes,
     },
+    #[cfg_attr(not(feature = "bevy"), allow(dead_code))]
     SendFrame {
         client: ClientId,
         channel: ChannelId,
@@ -141,6 +144,7 @@ impl<'h> Batch<'h> {
     }
 
     /// A finished `Data` frame for every subscriber (see `Stamp`).
+    #[cfg_attr(not(feature = "bevy"), allow(dead_code))]
     pub(crate) fn publish_frame(&mut self, channel: ChannelId, frame: Bytes, stamp: Stamp) {
         self.items.push(Item::PublishFrame {
             channel,
@@ -150,6 +154,7 @@ impl<'h> Batch<'h> {
     }
 
     /// A finished `Data` frame for one client.
+    #[cfg_attr(not(feature = "bevy"), allow(dead_code))]
     pub(crate) fn send_frame(
         &mut self,
         client: ClientId,

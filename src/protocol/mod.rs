@@ -16,6 +16,7 @@ mod pattern;
 mod remote;
 mod response_frame;
 mod stamp;
+#[cfg(feature = "bevy")]
 mod to_remote_frame;
 
 pub use channel::ChannelDescription;
@@ -29,7 +30,8 @@ pub use pattern::{ChannelPattern, MAX_PATTERN_LEN, PatternError};
 pub use remote::{RemoteMessage, RemoteResponse};
 pub use response_frame::encode_response;
 pub(crate) use stamp::Stamp;
-#[cfg_attr(not(feature = "bevy"), allow(dead_code))]
+// Only the Bevy plugin's `ToRemote` lays these frames out.
+#[cfg(feature = "bevy")]
 pub(crate) use to_remote_frame::{
     TO_REMOTE_TABLE, ToRemoteFields, encode_to_remote, to_remote_stamp,
 };

@@ -64,6 +64,7 @@ impl RemoteMessage {
     /// plugin's device request on `plugins/control`) to the handler of the
     /// inner request, whose answer then goes to the original request.
     /// `None` only if the re-encoded frame failed verification.
+    #[cfg_attr(not(all(unix, feature = "plugins")), allow(dead_code))]
     pub(crate) fn with_content(&self, content: &[u8]) -> Option<Self> {
         let message = self.message();
         let frame = super::encode_data(

@@ -15,6 +15,7 @@ pub(crate) struct Stamp {
 
 impl Stamp {
     /// Both fields at known offsets, for frames laid out by hand.
+    #[cfg_attr(not(feature = "bevy"), allow(dead_code))]
     pub(crate) const fn at(sequence_at: usize, timestamp_at: usize) -> Self {
         Self {
             sequence_at,
@@ -24,6 +25,7 @@ impl Stamp {
 
     /// Finds both fields in the `Data`-shaped table at `table`; `None` when
     /// either is absent (a builder that left them at their default).
+    #[cfg_attr(not(feature = "bevy"), allow(dead_code))]
     pub(crate) fn locate(table: &flatbuffers::Table<'_>) -> Option<Self> {
         let vtable = table.vtable();
         let at = |slot| match vtable.get(slot) {
