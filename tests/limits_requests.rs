@@ -115,6 +115,54 @@ fn host_request_that_the_client_never_answers_fails_with_timeout() {
     assert!(host.try_event().is_none());
 }
 
+/// The game closes a client it has asked something: an answer the client
+/// sends before it reads the close still reaches the game (a plugin
+/// answering while it is being stopped), then the client is gone.
+#[test]
+fn an_answer_sent_while_the_host_closes_the_client_still_arrives() {
+    let host = start_host(|c| c);
+    let rpc = host.advertise(ChannelSpec::new("rpc")).unwrap();
+    let mut client = Client::connect(host.local_addr(), "late").unwrap();
+    let me = client_id(&client);
+    wait_connected(&host, me.0);
+
+    let request_id = host.request(me, rpc, &b"ping"[..], Some(PATIENCE)).unwrap();
+    match client.recv(PATIENCE) {
+        Ok(Incoming::Data {
+            request_id: got, ..
+        }) => assert_eq!(got, request_id.0),
+        other => panic!("expected the request, got {other:?}"),
+    }
+    host.disconnect(me, "stopping you").unwrap();
+    // Long enough for the network thread to be closing the session.
+    std::thread::sleep(Duration::from_millis(200));
+    client.respond(request_id.0, rpc.0, Ok(b"pong")).unwrap();
+
+    let mut seen = Vec::new();
+    wait_for(&host, |e| match e {
+        HostEvent::Response(r) if r.client() == me => {
+            seen.push(format!("answer {} {:?}", r.request_id().0, r.result()));
+            None
+        }
+        HostEvent::RequestFailed { reason, .. } => {
+            seen.push(format!("failed {reason:?}"));
+            None
+        }
+        HostEvent::Disconnected { client, .. } if client == me => {
+            seen.push("disconnected".to_owned());
+            Some(())
+        }
+        _ => None,
+    });
+    assert_eq!(
+        seen,
+        [
+            format!("answer {} {:?}", request_id.0, Ok::<&[u8], &str>(b"pong")),
+            "disconnected".to_owned()
+        ]
+    );
+}
+
 #[test]
 fn client_that_leaves_with_a_host_request_in_flight() {
     let host = start_host(|c| c);

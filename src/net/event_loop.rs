@@ -414,7 +414,9 @@ impl NetLoop {
                     outbound::queue_payload(&mut self.core, id, session, Class::Reliable, payload);
                 }
                 ReadOutcome::Message(Payload::Binary(bytes)) => {
-                    if session.state != SessionState::Closing {
+                    if session.state == SessionState::Closing {
+                        inbound::on_binary_while_closing(&mut self.core, id, session, bytes);
+                    } else {
                         inbound::on_binary(&mut self.core, id, session, bytes);
                     }
                 }

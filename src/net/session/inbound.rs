@@ -321,6 +321,34 @@ fn on_data(core: &mut Core, id: ClientId, session: &mut Session, bytes: Bytes, f
     )));
 }
 
+/// A frame from a session the host is closing. Only answers to the host's
+/// own requests still count: the game asked before the close and waits for
+/// them (a plugin answering while it is being stopped, say). Anything else
+/// is dropped, as the close already said.
+pub(crate) fn on_binary_while_closing(
+    core: &mut Core,
+    id: ClientId,
+    session: &mut Session,
+    bytes: Bytes,
+) {
+    if session.pending_out.is_empty() || !has_identifier(&bytes) {
+        return;
+    }
+    let answered = match verify_frame(&bytes) {
+        Ok(frame) => frame
+            .body_as_response()
+            .map(|response| (response.request_id(), response._tab.loc())),
+        Err(_) => None,
+    };
+    if let Some((request_id, loc)) = answered {
+        if session.pending_out.remove(&request_id).is_some() {
+            core.emit(HostEvent::Response(RemoteResponse::from_verified(
+                id, bytes, loc,
+            )));
+        }
+    }
+}
+
 fn on_response(
     core: &mut Core,
     id: ClientId,
