@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use common::{PATIENCE, client_id, start_host, wait_connected, wait_for};
 use switchboard::client::{Client, ClientError, Incoming};
 use switchboard::protocol::encode_data;
-use switchboard::{ChannelSpec, ErrorCode, HostEvent, Limits, RequestFailure, RequestId};
+use switchboard::{
+    ChannelId, ChannelSpec, ClientId, ErrorCode, Host, HostEvent, Limits, RequestFailure, RequestId,
+};
 
 #[test]
 fn unanswered_client_request_gets_timeout_with_its_id() {
@@ -115,17 +117,13 @@ fn host_request_that_the_client_never_answers_fails_with_timeout() {
     assert!(host.try_event().is_none());
 }
 
-/// The game closes a client it has asked something: an answer the client
-/// sends before it reads the close still reaches the game (a plugin
-/// answering while it is being stopped), then the client is gone.
-#[test]
-fn an_answer_sent_while_the_host_closes_the_client_still_arrives() {
+/// A client the host has sent a request, which the client has read.
+fn asked(name: &str) -> (Host, ChannelId, Client, ClientId, RequestId) {
     let host = start_host(|c| c);
     let rpc = host.advertise(ChannelSpec::new("rpc")).unwrap();
-    let mut client = Client::connect(host.local_addr(), "late").unwrap();
+    let mut client = Client::connect(host.local_addr(), name).unwrap();
     let me = client_id(&client);
     wait_connected(&host, me.0);
-
     let request_id = host.request(me, rpc, &b"ping"[..], Some(PATIENCE)).unwrap();
     match client.recv(PATIENCE) {
         Ok(Incoming::Data {
@@ -133,6 +131,15 @@ fn an_answer_sent_while_the_host_closes_the_client_still_arrives() {
         }) => assert_eq!(got, request_id.0),
         other => panic!("expected the request, got {other:?}"),
     }
+    (host, rpc, client, me, request_id)
+}
+
+/// The game closes a client it has asked something: an answer the client
+/// sends before it reads the close still reaches the game (a plugin
+/// answering while it is being stopped), then the client is gone.
+#[test]
+fn an_answer_sent_while_the_host_closes_the_client_still_arrives() {
+    let (host, rpc, mut client, me, request_id) = asked("late");
     host.disconnect(me, "stopping you").unwrap();
     // Long enough for the network thread to be closing the session.
     std::thread::sleep(Duration::from_millis(200));
@@ -165,19 +172,7 @@ fn an_answer_sent_while_the_host_closes_the_client_still_arrives() {
 
 #[test]
 fn client_that_leaves_with_a_host_request_in_flight() {
-    let host = start_host(|c| c);
-    let rpc = host.advertise(ChannelSpec::new("rpc")).unwrap();
-    let mut client = Client::connect(host.local_addr(), "leaver").unwrap();
-    let me = client_id(&client);
-    wait_connected(&host, me.0);
-
-    let request_id = host.request(me, rpc, &b"ping"[..], Some(PATIENCE)).unwrap();
-    match client.recv(PATIENCE) {
-        Ok(Incoming::Data {
-            request_id: got, ..
-        }) => assert_eq!(got, request_id.0),
-        other => panic!("expected the request, got {other:?}"),
-    }
+    let (host, rpc, client, me, request_id) = asked("leaver");
     let started = Instant::now();
     client.close().unwrap();
 
