@@ -14,8 +14,8 @@ use super::session::{Class, PendingOutbound};
 use super::timers::Timer;
 use super::transport::Link;
 use crate::protocol::{
-    ChannelDescription, ChannelId, ClientId, CloseCode, RequestId, encode_advertise, encode_data,
-    encode_response, encode_unadvertise, ipc,
+    ChannelDescription, ChannelId, ClientId, CloseCode, DATA_FRAME_OVERHEAD, RequestId,
+    encode_advertise, encode_data, encode_data_into, encode_response, encode_unadvertise, ipc,
 };
 
 /// A request from the game to one client.
@@ -209,10 +209,24 @@ fn send_to(
     channel: ChannelId,
     content: &[u8],
 ) {
-    if wants_direct(conns, core, client, channel) {
-        let frame = encode_data(channel.0, 0, 0, core.clock.now_ns(), content);
-        queue_direct(conns, core, client, frame);
+    if !wants_direct(conns, core, client, channel) {
+        return;
     }
+    let timestamp_ns = core.clock.now_ns();
+    if let Some(session) = conns.session_mut(client) {
+        // Nothing queued before it: straight to the link, built in the
+        // loop's reused buffer instead of an allocation of its own.
+        let scratch = core.scratch.for_frame(DATA_FRAME_OVERHEAD + content.len());
+        if let (Some(buf), true) = (scratch, session.writes_through()) {
+            let frame = encode_data_into(buf, channel.0, 0, 0, timestamp_ns, content);
+            if session.write_through(frame) {
+                outbound::schedule_write(core, client, session);
+                return;
+            }
+        }
+    }
+    let frame = encode_data(channel.0, 0, 0, timestamp_ns, content);
+    queue_direct(conns, core, client, frame);
 }
 
 /// Whether a direct message to `client` on `channel` can be delivered.

@@ -13,6 +13,7 @@ use super::config::NetConfig;
 use super::event::HostEvent;
 use super::handoff::Handoff;
 use super::router::Router;
+use super::scratch::Scratch;
 use super::timers::Timers;
 use crate::protocol::ClientId;
 
@@ -34,6 +35,7 @@ pub(crate) struct Core {
     /// The game dropped its end of the event queue.
     pub game_gone: bool,
     pub clock: TurnClock,
+    pub scratch: Scratch,
 }
 
 impl Core {
@@ -54,6 +56,7 @@ impl Core {
             handoff,
             game_gone: false,
             clock: TurnClock::default(),
+            scratch: Scratch::default(),
         }
     }
 

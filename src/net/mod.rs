@@ -32,6 +32,7 @@ pub(crate) mod handoff;
 mod id_hash;
 mod recheck;
 mod router;
+mod scratch;
 mod session;
 mod timers;
 pub(crate) mod transport;

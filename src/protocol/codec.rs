@@ -6,7 +6,7 @@
 
 use std::sync::LazyLock;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use flatbuffers::{FlatBufferBuilder, UnionWIPOffset, VerifierOptions, WIPOffset};
 
 use super::hand_laid::{BODY_VTABLE, Head};
@@ -120,17 +120,48 @@ pub fn encode_data(
     timestamp_ns: u64,
     content: &[u8],
 ) -> Bytes {
-    let len = u32::try_from(content.len()).expect("content larger than 4 GiB");
     let mut frame = Vec::with_capacity(DATA_HEAD_LEN + content.len());
     frame.extend_from_slice(&DATA_HEAD);
     frame.extend_from_slice(content);
-    // The head is the same for every `Data` frame but for these fields.
+    fill_data_head(&mut frame, channel, request_id, sequence, timestamp_ns);
+    Bytes::from(frame)
+}
+
+/// [`encode_data`] into `buf`'s spare room: the frame shares `buf`'s
+/// memory, which `buf` takes back for the next frame once the frame is
+/// dropped (the network thread's answers, written as soon as they are
+/// made, so no allocation per message).
+pub(crate) fn encode_data_into(
+    buf: &mut BytesMut,
+    channel: u32,
+    request_id: u64,
+    sequence: u64,
+    timestamp_ns: u64,
+    content: &[u8],
+) -> Bytes {
+    buf.clear();
+    buf.reserve(DATA_HEAD_LEN + content.len());
+    buf.extend_from_slice(&DATA_HEAD);
+    buf.extend_from_slice(content);
+    fill_data_head(buf, channel, request_id, sequence, timestamp_ns);
+    buf.split().freeze()
+}
+
+/// The head is the same for every `Data` frame but for these fields.
+fn fill_data_head(
+    frame: &mut [u8],
+    channel: u32,
+    request_id: u64,
+    sequence: u64,
+    timestamp_ns: u64,
+) {
+    let len = frame.len() - DATA_HEAD_LEN;
+    let len = u32::try_from(len).expect("content larger than 4 GiB");
     frame[DATA_CHANNEL..DATA_CHANNEL + 4].copy_from_slice(&channel.to_le_bytes());
     frame[DATA_REQUEST_ID..DATA_REQUEST_ID + 8].copy_from_slice(&request_id.to_le_bytes());
     frame[DATA_SEQUENCE..DATA_SEQUENCE + 8].copy_from_slice(&sequence.to_le_bytes());
     frame[DATA_TIMESTAMP..DATA_TIMESTAMP + 8].copy_from_slice(&timestamp_ns.to_le_bytes());
     frame[DATA_CONTENT_LEN..DATA_HEAD_LEN].copy_from_slice(&len.to_le_bytes());
-    Bytes::from(frame)
 }
 
 // Offsets in a `Data` frame, front to back: the frame's head up to 32
@@ -143,6 +174,9 @@ const DATA_SEQUENCE: usize = DATA_TABLE + 16;
 const DATA_TIMESTAMP: usize = DATA_TABLE + 24;
 const DATA_CONTENT_LEN: usize = 88;
 const DATA_HEAD_LEN: usize = DATA_CONTENT_LEN + 4;
+
+/// A `Data` frame from [`encode_data`] is this much longer than its content.
+pub(crate) const DATA_FRAME_OVERHEAD: usize = DATA_HEAD_LEN;
 
 /// Every `Data` frame's head with its fields zero, laid out once.
 static DATA_HEAD: LazyLock<Bytes> = LazyLock::new(|| {
@@ -410,6 +444,24 @@ mod tests {
             },
         );
         finish(fbb, ipc::Body::Data, data.as_union_value())
+    }
+
+    #[test]
+    fn frames_built_in_a_reused_buffer_are_the_same_and_take_no_allocation() {
+        let mut buf = BytesMut::new();
+        let first = encode_data_into(&mut buf, 3, 0, 0, 77, b"hello");
+        assert_eq!(first, encode_data(3, 0, 0, 77, b"hello"));
+        let at = first.as_ptr();
+        drop(first);
+        // With the first frame gone, the next one is built in its place.
+        let second = encode_data_into(&mut buf, 4, 9, 0, 78, b"again");
+        assert_eq!(second, encode_data(4, 9, 0, 78, b"again"));
+        assert_eq!(second.as_ptr(), at);
+        // While a frame is still held, the next one goes elsewhere.
+        let third = encode_data_into(&mut buf, 5, 0, 0, 79, &[1; 300]);
+        assert_eq!(third, encode_data(5, 0, 0, 79, &[1; 300]));
+        assert_ne!(third.as_ptr(), second.as_ptr());
+        assert_eq!(&second[..], &encode_data(4, 9, 0, 78, b"again")[..]);
     }
 
     #[test]

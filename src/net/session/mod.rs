@@ -11,6 +11,8 @@ mod queue;
 
 use std::time::Instant;
 
+use bytes::Bytes;
+
 pub(crate) use queue::{Class, OutboundQueue, Overflow};
 
 use super::event::Peer;
@@ -146,6 +148,31 @@ impl Session {
             return Ok(());
         }
         self.outbound.push(class, message)
+    }
+
+    /// Whether a frame may go straight to the link instead of the queue:
+    /// nothing is queued before it, the link is taking data, and it copies
+    /// what it is given (so the frame's memory can be reused at once).
+    pub(crate) fn writes_through(&self) -> bool {
+        self.state != SessionState::Closing
+            && !self.write_blocked
+            && self.outbound.is_empty()
+            && self.link.copies_payload()
+    }
+
+    /// Hands `frame` to the link now (see `writes_through`); the loop's
+    /// end-of-turn write flushes it. `false` when the link is finished: the
+    /// caller queues the frame, and the next write finds out and ends the
+    /// session as usual.
+    pub(crate) fn write_through(&mut self, frame: Bytes) -> bool {
+        match self.link.send(Payload::Binary(frame)) {
+            Ok(Flow::Ready) => true,
+            Ok(Flow::Blocked) => {
+                self.write_blocked = true;
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     /// The link refused our last write (data is waiting in its buffers).

@@ -89,6 +89,10 @@ impl OutboundQueue {
         }
     }
 
+    pub(crate) fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
     pub(crate) fn pop(&mut self) -> Option<Payload> {
         let frame = match self.slots.pop_front()? {
             Slot::Frame(frame) => frame,

@@ -167,6 +167,14 @@ pub(crate) trait Link: Send {
     /// lack of room). `Err` means the link is finished.
     fn send(&mut self, payload: Payload) -> Result<Flow, Broken>;
 
+    /// Whether `send` is done with the payload's bytes when it returns
+    /// (it copied them into a buffer of its own), so the session may build
+    /// the next message in the same memory. Links that keep the `Bytes`
+    /// they were given say no.
+    fn copies_payload(&self) -> bool {
+        false
+    }
+
     /// Pushes out what is buffered.
     fn flush(&mut self) -> Result<Flow, Broken>;
 

@@ -151,6 +151,11 @@ impl Link for WsLink {
         write_outcome(self.ws.write(message))
     }
 
+    fn copies_payload(&self) -> bool {
+        // tungstenite formats every frame into its write buffer.
+        true
+    }
+
     fn flush(&mut self) -> Result<Flow, Broken> {
         let flow = write_outcome(self.ws.flush())?;
         if flow == Flow::Ready && self.read_poisoned && self.close_sent {
