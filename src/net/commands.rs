@@ -14,7 +14,7 @@ use super::session::{Class, PendingOutbound};
 use super::timers::Timer;
 use super::transport::Link;
 use crate::protocol::{
-    ChannelDescription, ChannelId, ClientId, CloseCode, DATA_FRAME_OVERHEAD, RequestId,
+    ChannelDescription, ChannelId, ClientId, CloseCode, DATA_FRAME_OVERHEAD, DataHead, RequestId,
     encode_advertise, encode_data, encode_data_into, encode_response, encode_unadvertise, ipc,
 };
 
@@ -218,7 +218,13 @@ fn send_to(
         // loop's reused buffer instead of an allocation of its own.
         let scratch = core.scratch.for_frame(DATA_FRAME_OVERHEAD + content.len());
         if let (Some(buf), true) = (scratch, session.writes_through()) {
-            let frame = encode_data_into(buf, channel.0, 0, 0, timestamp_ns, content);
+            let head = DataHead {
+                channel: channel.0,
+                request_id: 0,
+                sequence: 0,
+                timestamp_ns,
+            };
+            let frame = encode_data_into(buf, head, content);
             if session.write_through(frame) {
                 outbound::schedule_write(core, client, session);
                 return;

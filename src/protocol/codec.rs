@@ -6,7 +6,7 @@
 
 use std::sync::LazyLock;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use flatbuffers::{FlatBufferBuilder, UnionWIPOffset, VerifierOptions, WIPOffset};
 
 use super::hand_laid::{BODY_VTABLE, Head};
@@ -120,43 +120,49 @@ pub fn encode_data(
     timestamp_ns: u64,
     content: &[u8],
 ) -> Bytes {
+    let head = DataHead {
+        channel,
+        request_id,
+        sequence,
+        timestamp_ns,
+    };
     let mut frame = Vec::with_capacity(DATA_HEAD_LEN + content.len());
-    frame.extend_from_slice(&DATA_HEAD);
-    frame.extend_from_slice(content);
-    fill_data_head(&mut frame, channel, request_id, sequence, timestamp_ns);
+    lay_out_data(&mut frame, head, content);
     Bytes::from(frame)
+}
+
+/// The fields of a `Data` frame beside its content.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DataHead {
+    pub channel: u32,
+    pub request_id: u64,
+    pub sequence: u64,
+    pub timestamp_ns: u64,
 }
 
 /// [`encode_data`] into `buf`'s spare room: the frame shares `buf`'s
 /// memory, which `buf` takes back for the next frame once the frame is
 /// dropped (the network thread's answers, written as soon as they are
 /// made, so no allocation per message).
-pub(crate) fn encode_data_into(
-    buf: &mut BytesMut,
-    channel: u32,
-    request_id: u64,
-    sequence: u64,
-    timestamp_ns: u64,
-    content: &[u8],
-) -> Bytes {
+pub(crate) fn encode_data_into(buf: &mut BytesMut, head: DataHead, content: &[u8]) -> Bytes {
     buf.clear();
     buf.reserve(DATA_HEAD_LEN + content.len());
-    buf.extend_from_slice(&DATA_HEAD);
-    buf.extend_from_slice(content);
-    fill_data_head(buf, channel, request_id, sequence, timestamp_ns);
+    lay_out_data(buf, head, content);
     buf.split().freeze()
 }
 
-/// The head is the same for every `Data` frame but for these fields.
-fn fill_data_head(
-    frame: &mut [u8],
-    channel: u32,
-    request_id: u64,
-    sequence: u64,
-    timestamp_ns: u64,
-) {
-    let len = frame.len() - DATA_HEAD_LEN;
-    let len = u32::try_from(len).expect("content larger than 4 GiB");
+/// The head is the same for every `Data` frame but for its fields.
+fn lay_out_data<B: BufMut + AsMut<[u8]>>(frame: &mut B, head: DataHead, content: &[u8]) {
+    frame.put_slice(&DATA_HEAD);
+    frame.put_slice(content);
+    let frame = frame.as_mut();
+    let len = u32::try_from(content.len()).expect("content larger than 4 GiB");
+    let DataHead {
+        channel,
+        request_id,
+        sequence,
+        timestamp_ns,
+    } = head;
     frame[DATA_CHANNEL..DATA_CHANNEL + 4].copy_from_slice(&channel.to_le_bytes());
     frame[DATA_REQUEST_ID..DATA_REQUEST_ID + 8].copy_from_slice(&request_id.to_le_bytes());
     frame[DATA_SEQUENCE..DATA_SEQUENCE + 8].copy_from_slice(&sequence.to_le_bytes());
@@ -449,16 +455,43 @@ mod tests {
     #[test]
     fn frames_built_in_a_reused_buffer_are_the_same_and_take_no_allocation() {
         let mut buf = BytesMut::new();
-        let first = encode_data_into(&mut buf, 3, 0, 0, 77, b"hello");
+        let first = encode_data_into(
+            &mut buf,
+            DataHead {
+                channel: 3,
+                request_id: 0,
+                sequence: 0,
+                timestamp_ns: 77,
+            },
+            b"hello",
+        );
         assert_eq!(first, encode_data(3, 0, 0, 77, b"hello"));
         let at = first.as_ptr();
         drop(first);
         // With the first frame gone, the next one is built in its place.
-        let second = encode_data_into(&mut buf, 4, 9, 0, 78, b"again");
+        let second = encode_data_into(
+            &mut buf,
+            DataHead {
+                channel: 4,
+                request_id: 9,
+                sequence: 0,
+                timestamp_ns: 78,
+            },
+            b"again",
+        );
         assert_eq!(second, encode_data(4, 9, 0, 78, b"again"));
         assert_eq!(second.as_ptr(), at);
         // While a frame is still held, the next one goes elsewhere.
-        let third = encode_data_into(&mut buf, 5, 0, 0, 79, &[1; 300]);
+        let third = encode_data_into(
+            &mut buf,
+            DataHead {
+                channel: 5,
+                request_id: 0,
+                sequence: 0,
+                timestamp_ns: 79,
+            },
+            &[1; 300],
+        );
         assert_eq!(third, encode_data(5, 0, 0, 79, &[1; 300]));
         assert_ne!(third.as_ptr(), second.as_ptr());
         assert_eq!(&second[..], &encode_data(4, 9, 0, 78, b"again")[..]);

@@ -21,7 +21,7 @@ mod to_remote_frame;
 
 pub use channel::ChannelDescription;
 pub use close::CloseCode;
-pub(crate) use codec::{DATA_FRAME_OVERHEAD, encode_data_into};
+pub(crate) use codec::{DATA_FRAME_OVERHEAD, DataHead, encode_data_into};
 pub use codec::{
     FrameError, HelloArgs, WelcomeArgs, encode_advertise, encode_data, encode_error, encode_hello,
     encode_subscribe, encode_unadvertise, encode_unsubscribe, encode_welcome, verify_frame,
