@@ -179,16 +179,7 @@ impl HookRunner for ScriptHooks {
         if let Some(thread) = stdin {
             let _ = thread.join();
         }
-        if let Some(thread) = stdout {
-            let _ = thread.join();
-        }
-        let tail = stderr
-            .and_then(|thread| thread.join().ok())
-            .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned())
-            .unwrap_or_default();
-        if !tail.is_empty() {
-            tracing::info!(package = context.package, hook = hook.name(), stderr = %tail, "hook output");
-        }
+        let tail = reap_output(context, hook, stdout, stderr);
         let with_tail = |what: String| {
             if tail.is_empty() {
                 what
@@ -254,6 +245,27 @@ fn wait_then_kill_group(
     } else {
         Ok(status)
     }
+}
+
+/// Waits for a finished hook's output readers; logs and returns the end
+/// of what it wrote to stderr (for the error that names its failure).
+pub(super) fn reap_output(
+    context: &HookContext<'_>,
+    hook: Hook,
+    stdout: Option<JoinHandle<Vec<u8>>>,
+    stderr: Option<JoinHandle<Vec<u8>>>,
+) -> String {
+    if let Some(thread) = stdout {
+        let _ = thread.join();
+    }
+    let tail = stderr
+        .and_then(|thread| thread.join().ok())
+        .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned())
+        .unwrap_or_default();
+    if !tail.is_empty() {
+        tracing::info!(package = context.package, hook = hook.name(), stderr = %tail, "hook output");
+    }
+    tail
 }
 
 /// Reads a pipe to its end, keeping the last `keep` bytes.

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use super::error::PackageError;
-use super::hooks::{Hook, HookContext, HookRunner, STDERR_TAIL, tail_reader};
+use super::hooks::{Hook, HookContext, HookRunner, STDERR_TAIL, reap_output, tail_reader};
 use super::runner::package_manifest;
 use crate::net::transport::Admission;
 use crate::net::transport::pipe::{PipeLink, PipeWatch};
@@ -144,16 +144,7 @@ fn run_in(
     });
     // Killing the group closes its pipes, so the readers end.
     process.kill();
-    if let Some(thread) = stdout {
-        let _ = thread.join();
-    }
-    let tail = stderr
-        .and_then(|thread| thread.join().ok())
-        .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned())
-        .unwrap_or_default();
-    if !tail.is_empty() {
-        tracing::info!(package = context.package, hook = hook.name(), stderr = %tail, "hook output");
-    }
+    let tail = reap_output(context, hook, stdout, stderr);
     outcome.map_err(|reason| {
         if tail.is_empty() {
             reason
